@@ -1,0 +1,129 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Config {
+  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  readonly ami: {
+    readonly host: string;
+    readonly port: number;
+    readonly username: string;
+    readonly secret: string;
+    /** Name of this Asterisk in stream names (`pbx-<node>`) and metadata. */
+    readonly node: string;
+    readonly keepaliveMs: number;
+    readonly actionTimeoutMs: number;
+    readonly reconnectInitialMs: number;
+    readonly reconnectMaxMs: number;
+  };
+  readonly dataDir: string;
+  readonly eventstore: { readonly type: 'sqlite' | 'esdb' | 'memory'; readonly esdbUrl: string; readonly groupCommitMaxBatch: number };
+  readonly admin: { readonly password: string };
+  readonly auth: { readonly tokenIdleSeconds: number };
+  readonly log: { readonly level: string };
+  readonly commands: { readonly readYourWritesTimeoutMs: number };
+  readonly realtime: { readonly wsPath: string; readonly tickMs: number; readonly resumeWindow: number; readonly clientBufferLimit: number };
+  readonly outbound: { readonly resultFile: string; readonly timezone: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isObject(current) && isObject(value) ? merge(current, value) : value;
+  }
+  return out;
+}
+
+function readJson(path: string): Json {
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!isObject(parsed)) throw new ConfigError(`${path}: not a JSON object`);
+  return parsed;
+}
+
+/** Env var → config path. The names are a contract (ARCHITECTURE.md "Configuration"). */
+const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['JADE_HTTP_HOST', ['http', 'host']],
+  ['JADE_HTTP_PORT', ['http', 'port']],
+  ['JADE_AMI_HOST', ['ami', 'host']],
+  ['JADE_AMI_PORT', ['ami', 'port']],
+  ['JADE_AMI_USERNAME', ['ami', 'username']],
+  ['JADE_AMI_SECRET', ['ami', 'secret']],
+  ['JADE_AMI_NODE', ['ami', 'node']],
+  ['JADE_DATA_DIR', ['dataDir']],
+  ['JADE_EVENTSTORE', ['eventstore', 'type']],
+  ['JADE_ESDB_URL', ['eventstore', 'esdbUrl']],
+  ['JADE_ADMIN_PASSWORD', ['admin', 'password']],
+  ['JADE_LOG_LEVEL', ['log', 'level']],
+  ['JADE_TOKEN_IDLE_SECONDS', ['auth', 'tokenIdleSeconds']],
+  ['JADE_OB_RESULT_FILE', ['outbound', 'resultFile']],
+  ['JADE_OB_TIMEZONE', ['outbound', 'timezone']],
+];
+
+function setPath(target: Json, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (!isObject(next)) throw new ConfigError(`config key ${path.join('.')} has no parent object`);
+    node = next;
+  }
+  const leaf = path[path.length - 1]!;
+  // Env values are strings; keep the type of the default so numbers stay numbers.
+  node[leaf] = typeof node[leaf] === 'number' ? Number(value) : value;
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new ConfigError(message);
+}
+
+function validate(raw: Json): Config {
+  const config = raw as unknown as Config;
+  const port = (p: number): boolean => Number.isInteger(p) && p >= 0 && p <= 65535;
+  check(port(config.http.port), `http.port must be a port number, got ${String(config.http.port)}`);
+  check(port(config.ami.port), `ami.port must be a port number, got ${String(config.ami.port)}`);
+  check(['sqlite', 'esdb', 'memory'].includes(config.eventstore.type), `eventstore.type must be sqlite, esdb or memory, got ${config.eventstore.type}`);
+  check(config.eventstore.type !== 'esdb' || config.eventstore.esdbUrl !== '', 'eventstore.type esdb needs JADE_ESDB_URL');
+  for (const key of ['keepaliveMs', 'actionTimeoutMs', 'reconnectInitialMs', 'reconnectMaxMs'] as const) {
+    check(Number.isFinite(config.ami[key]) && config.ami[key] > 0, `ami.${key} must be a positive number`);
+  }
+  check(config.auth.tokenIdleSeconds > 0, 'auth.tokenIdleSeconds must be positive');
+  check(typeof config.dataDir === 'string' && config.dataDir !== '', 'dataDir must be set');
+  return config;
+}
+
+export interface LoadConfigOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Extra overrides applied last (tests). */
+  readonly overrides?: Json;
+}
+
+/** Loads config/default.json, then config/test.json under NODE_ENV=test, then JADE_* env, then overrides. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  let raw = readJson(join(projectRoot, 'config', 'default.json'));
+  const testFile = join(projectRoot, 'config', 'test.json');
+  if (env.NODE_ENV === 'test' && existsSync(testFile)) raw = merge(raw, readJson(testFile));
+  for (const [name, path] of envBindings) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, value);
+  }
+  if (options.overrides) raw = merge(raw, options.overrides);
+  raw.dataDir = resolve(String(raw.dataDir));
+  return validate(raw);
+}
+
+export function resultFilePath(config: Config): string {
+  return config.outbound.resultFile !== '' ? config.outbound.resultFile : join(config.dataDir, 'outbound_result.json');
+}

@@ -1,0 +1,3 @@
+export * from './event.js';
+export * from './streams.js';
+export * from './ami.js';
