@@ -1,0 +1,78 @@
+import type { AmiFields } from '../events/index.js';
+
+/** What the rest of jade knows about the AMI link (health, commands). */
+export interface AmiConnectionState {
+  readonly connected: boolean;
+  /** When the current state began (API timestamp format), null before the first attempt ends. */
+  readonly since: string | null;
+  /** When the last AMI event arrived, null if none yet. */
+  readonly lastEventAt: string | null;
+}
+
+/** An AMI action's fields; `ActionID` is added when absent. Values must not contain CR, LF or NUL. */
+export type AmiAction = Readonly<Record<string, string | number | undefined>>;
+
+export interface AmiListResult {
+  readonly response: AmiFields;
+  /** Events between `EventList: start` and the `...Complete` event. */
+  readonly items: readonly AmiFields[];
+  /** The `...Complete` event. */
+  readonly complete: AmiFields;
+}
+
+export interface AmiCommandResult {
+  readonly response: AmiFields;
+  /** Output lines of a `Command` action. */
+  readonly output: readonly string[];
+}
+
+export interface ActionOptions {
+  readonly timeoutMs?: number;
+}
+
+/** The port command handlers and health use; `src/ami/` implements it. */
+export interface AmiGateway {
+  state(): AmiConnectionState;
+  /** Sends one action; resolves with its response (`Response: Success`/`Goodbye`/...). Rejects with AmiNotConnectedError, AmiTimeoutError or AmiActionError (`Response: Error`). */
+  action(action: AmiAction, options?: ActionOptions): Promise<AmiFields>;
+  /** A list action (`EventList: start` ... `*Complete`) collected into one result. */
+  listAction(action: AmiAction, options?: ActionOptions): Promise<AmiListResult>;
+  /** `Action: Command` with its output lines. */
+  command(command: string, options?: ActionOptions): Promise<AmiCommandResult>;
+}
+
+export class AmiNotConnectedError extends Error {
+  override readonly name = 'AmiNotConnectedError';
+  constructor(message = 'Asterisk is not connected') {
+    super(message);
+  }
+}
+
+export class AmiTimeoutError extends Error {
+  override readonly name = 'AmiTimeoutError';
+  constructor(readonly action: string, readonly timeoutMs: number) {
+    super(`Asterisk did not answer ${action} within ${timeoutMs} ms`);
+  }
+}
+
+/** Asterisk answered `Response: Error`; `message` is Asterisk's `Message`. */
+export class AmiActionError extends Error {
+  override readonly name = 'AmiActionError';
+  constructor(readonly action: string, readonly response: AmiFields) {
+    super(response.Message ?? `${action} failed`);
+  }
+}
+
+/** A value bound for AMI contained CR, LF or NUL (would inject actions or be truncated). */
+export class AmiUnsafeValueError extends Error {
+  override readonly name = 'AmiUnsafeValueError';
+  constructor(readonly field: string) {
+    super(`${field} must not contain CR, LF or NUL`);
+  }
+}
+
+const unsafe = /[\r\n\0]/;
+
+export function isAmiSafe(value: string): boolean {
+  return !unsafe.test(value);
+}
