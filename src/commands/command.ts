@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { AmiFields } from '../events/index.js';
+import { streams } from '../events/index.js';
+import type { EventStore } from '../eventstore/port.js';
+import type { AmiGateway } from '../ami/port.js';
+import { AmiActionError, AmiNotConnectedError, AmiTimeoutError } from '../ami/port.js';
+import type { Logger } from '../logger.js';
+
+/** Who asked: recorded with every command. */
+export interface Actor {
+  readonly uuid: string;
+  readonly username: string;
+}
+
+/** Lets a command answer only once the read models show its effect (read-your-writes). */
+export interface ReadModelSync {
+  waitForPosition(position: number, timeoutMs: number): Promise<void>;
+  /** Resolves once `condition()` is true after some projection batch, or rejects on timeout. */
+  waitUntil(condition: () => boolean, timeoutMs: number): Promise<void>;
+}
+
+export interface CommandDeps {
+  readonly store: EventStore;
+  readonly ami: AmiGateway;
+  readonly readModels: ReadModelSync;
+  readonly logger: Logger;
+  readonly settleTimeoutMs: number;
+}
+
+export interface CommandSpec<TResult> {
+  /** `Originate` → events `OriginateRequested`, `OriginateSucceeded` / `OriginateFailed` / `OriginateRejected`. */
+  readonly type: string;
+  /** What the caller asked, as recorded in the audit log (never secrets). */
+  readonly request: Readonly<Record<string, unknown>>;
+  readonly actor: Actor;
+  /** Ids of what the command touches (a channel's unique_id, a module name), for the audit and call history. */
+  readonly targets?: Readonly<Record<string, string>>;
+  readonly commandId?: string;
+  /** Acts on Asterisk; `ActionID` must be the command id. Returns Asterisk's response and the API result. */
+  readonly act: (commandId: string) => Promise<{ readonly response: AmiFields; readonly result: TResult }>;
+  /** True once the read models show the effect; the answer waits for it (bounded). */
+  readonly settled?: (result: TResult) => boolean;
+}
+
+export interface CommandOutcome<TResult> {
+  readonly commandId: string;
+  readonly result: TResult;
+}
+
+/**
+ * The one path every command takes: record the request, act on Asterisk, record the outcome,
+ * then wait for the read models. The request is in the log before Asterisk hears of it, and
+ * the outcome is in the log before the caller hears of it.
+ */
+export async function executeCommand<TResult>(deps: CommandDeps, spec: CommandSpec<TResult>): Promise<CommandOutcome<TResult>> {
+  const commandId = spec.commandId ?? randomUUID();
+  const stream = streams.command(commandId);
+  const metadata = { commandId, userId: spec.actor.uuid, correlationId: commandId };
+  const record = (suffix: string, data: Record<string, unknown>, expected: 'no_stream' | number) =>
+    deps.store.append(stream, [{ type: `${spec.type}${suffix}`, data: { command_id: commandId, ...data }, metadata }], expected);
+
+  await record('Requested', {
+    command: spec.type,
+    request: spec.request,
+    targets: spec.targets ?? {},
+    user_uuid: spec.actor.uuid,
+    username: spec.actor.username,
+  }, 'no_stream');
+
+  if (!deps.ami.state().connected) {
+    const error = new AmiNotConnectedError();
+    await record('Rejected', { error: error.name, reason: error.message }, 0);
+    throw error;
+  }
+
+  let acted: { readonly response: AmiFields; readonly result: TResult };
+  try {
+    acted = await spec.act(commandId);
+  } catch (error) {
+    const response = error instanceof AmiActionError ? error.response : undefined;
+    const outcome = error instanceof AmiNotConnectedError ? 'Rejected' : 'Failed';
+    await record(outcome, {
+      error: error instanceof Error ? error.name : 'Error',
+      reason: error instanceof Error ? error.message : String(error),
+      timed_out: error instanceof AmiTimeoutError,
+      ...(response ? { response } : {}),
+    }, 0);
+    throw error;
+  }
+
+  const appended = await record('Succeeded', { response: acted.response, result: acted.result as unknown }, 0);
+  await deps.readModels.waitForPosition(appended.lastPosition, deps.settleTimeoutMs);
+  const settled = spec.settled;
+  if (settled) {
+    await deps.readModels.waitUntil(() => settled(acted.result), deps.settleTimeoutMs).catch((error: unknown) => {
+      // Asterisk accepted the command; a slow event is not the caller's failure. Answer, and say so in the log.
+      deps.logger.warn({ commandId, err: error }, 'read models did not show the command effect in time');
+    });
+  }
+  return { commandId, result: acted.result };
+}

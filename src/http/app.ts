@@ -1,0 +1,42 @@
+import Koa from 'koa';
+import type { Context, Middleware, Next } from 'koa';
+import type { Router } from '@koa/router';
+import type { Logger } from '../logger.js';
+import { errorMiddleware } from './error-middleware.js';
+import { jsonBody } from './body.js';
+import { cors } from './cors.js';
+
+export interface HttpAppOptions {
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+  /** Runs before every route; decides itself which routes are public. */
+  readonly authenticate: Middleware;
+  /** One router per URL area, with unversioned paths (`/core/channels`). */
+  readonly routers: readonly Router[];
+}
+
+/**
+ * `/v1/x` and the manual's unversioned `/x` are the same handlers: strip the version once,
+ * here, so each router declares its paths a single time.
+ */
+async function versionAlias(ctx: Context, next: Next): Promise<void> {
+  if (ctx.path === '/v1' || ctx.path.startsWith('/v1/')) ctx.path = ctx.path.slice(3) || '/';
+  await next();
+}
+
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  app.use(errorMiddleware(options.logger));
+  app.use(cors);
+  app.use(versionAlias);
+  app.use(jsonBody(options.bodyLimitBytes));
+  app.use(options.authenticate);
+  for (const router of options.routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  // Koa would log every thrown error itself; the error middleware already did.
+  app.silent = true;
+  return app;
+}

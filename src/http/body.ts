@@ -1,0 +1,61 @@
+import type { Context, Next } from 'koa';
+import { z, type ZodType, type ZodTypeDef } from 'zod';
+import { badRequest, payloadTooLarge } from './errors.js';
+import { isAmiSafe } from '../ami/port.js';
+
+const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Reads a JSON request body into `ctx.state.body` (undefined when there is none).
+ * Hand-written rather than a body-parser package: it is a dozen lines and we need the
+ * exact 400/413 envelope behaviour.
+ */
+export function jsonBody(limitBytes: number) {
+  return async function readJson(ctx: Context, next: Next): Promise<void> {
+    if (!bodyMethods.has(ctx.method)) return next();
+    const declared = Number(ctx.get('content-length') || 0);
+    if (declared > limitBytes) throw payloadTooLarge(limitBytes);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limitBytes) throw payloadTooLarge(limitBytes);
+      chunks.push(chunk);
+    }
+    const text = Buffer.concat(chunks).toString('utf8').trim();
+    if (text !== '') {
+      try {
+        ctx.state.body = JSON.parse(text) as unknown;
+      } catch {
+        throw badRequest('request body is not valid JSON');
+      }
+    }
+    return next();
+  };
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
+  if (issue.code === 'invalid_type' && issue.received === 'undefined') return `${field} is required`;
+  return `${field}: ${issue.message}`;
+}
+
+/** Validates with a zod schema; a failure is a 400 naming the offending field. */
+export function validate<T>(schema: ZodType<T, ZodTypeDef, unknown>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  throw badRequest(issues.map(describeIssue).join('; '), { fields: issues.map((i) => i.path.join('.')) });
+}
+
+/** The request body validated; a missing body validates as `{}` so "x is required" names the field. */
+export function validBody<T>(ctx: Context, schema: ZodType<T, ZodTypeDef, unknown>): T {
+  const body: unknown = ctx.state.body ?? {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('request body must be a JSON object');
+  return validate(schema, body);
+}
+
+const amiSafeMessage = 'must not contain CR, LF or NUL';
+
+/** A string that will reach AMI: CR/LF would inject actions, NUL truncates. */
+export const amiSafeString = z.string().refine(isAmiSafe, { message: amiSafeMessage });

@@ -1,0 +1,66 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.js';
+import { HttpError } from './errors.js';
+import { errorEnvelope } from './envelope.js';
+import { AmiActionError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../ami/port.js';
+import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port.js';
+
+interface Mapped {
+  readonly status: number;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/** Asterisk's `Message` for something that does not exist. */
+const amiNotFound = /no such|not found|does not exist|unknown|invalid channel|not in queue|is not a member/i;
+const amiInvalid = /invalid|missing|required|bad|must|malformed|unable to parse/i;
+
+/** One table from a thrown error's class to the HTTP answer; anything else is a 500 and logged. */
+const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: never) => Mapped]> = [
+  [HttpError, (e: HttpError) => ({ status: e.status, message: e.message, details: e.details })],
+  [AmiUnsafeValueError, (e: AmiUnsafeValueError) => ({ status: 400, message: e.message })],
+  [AmiNotConnectedError, (e: AmiNotConnectedError) => ({ status: 503, message: e.message })],
+  [AmiTimeoutError, (e: AmiTimeoutError) => ({ status: 504, message: e.message })],
+  [AmiActionError, (e: AmiActionError) => ({ status: amiStatus(e.message), message: e.message, details: { action: e.action } })],
+  [ConcurrencyError, (e: ConcurrencyError) => ({ status: 409, message: 'the object was changed concurrently; retry', details: { stream: e.stream } })],
+  [EventStoreUnavailableError, (e: EventStoreUnavailableError) => ({ status: 503, message: `event store unavailable: ${e.message}` })],
+];
+
+/** ARCHITECTURE.md: Asterisk refusing a thing that does not exist is 404, an invalid request 400, anything else 502. */
+export function amiStatus(message: string): number {
+  if (amiNotFound.test(message)) return 404;
+  if (amiInvalid.test(message)) return 400;
+  return 502;
+}
+
+export function mapError(error: unknown): Mapped | undefined {
+  for (const [type, map] of mappers) {
+    if (error instanceof type) return (map as (e: unknown) => Mapped)(error);
+  }
+  return undefined;
+}
+
+export function errorMiddleware(logger: Logger) {
+  return async function handleErrors(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        ctx.status = 404;
+        ctx.body = errorEnvelope(404, `no route for ${ctx.method} ${ctx.path}`);
+      } else if (ctx.status === 405 && ctx.body === undefined) {
+        ctx.body = errorEnvelope(405, `${ctx.method} is not allowed on ${ctx.path}`);
+      }
+    } catch (error) {
+      const mapped = mapError(error);
+      if (mapped) {
+        ctx.status = mapped.status;
+        ctx.body = errorEnvelope(mapped.status, mapped.message, mapped.details);
+        if (mapped.status >= 500) logger.warn({ err: error, path: ctx.path }, 'request failed');
+        return;
+      }
+      logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = errorEnvelope(500, 'internal error');
+    }
+  };
+}
