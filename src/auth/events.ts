@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Users and their tokens as events, all in the user's own `user-<uuid>` stream
+ * (ARCHITECTURE.md "Events and streams"), so one stream read tells a user's whole story.
+ *
+ * What the log never holds: a plain password (only its scrypt hash, in `password_hash`) and a
+ * plain authtoken (only its SHA-256, in `token_hash`). Anyone who can read the log — the log
+ * API is open to admins — can then neither log in as a user nor replay a live token.
+ */
+export const authEventTypes = {
+  userCreated: 'UserCreated',
+  userUpdated: 'UserUpdated',
+  userPasswordChanged: 'UserPasswordChanged',
+  tokenIssued: 'TokenIssued',
+  /** A token was used: written at most once per "touch interval" per token, so idle expiry survives a restart. */
+  tokenUsed: 'TokenUsed',
+  tokenRevoked: 'TokenRevoked',
+} as const;
+
+export type AuthEventType = (typeof authEventTypes)[keyof typeof authEventTypes];
+
+/** The permission values the manual knows (`/manager/users`: `[{"permission":"admin"},{"permission":"user"}]`). */
+export const permissions = { admin: 'admin', user: 'user' } as const;
+export type Permission = (typeof permissions)[keyof typeof permissions];
+
+/*
+ * Permissions are read back as plain strings, not as the enum above: a user written by a later
+ * version with a permission this one does not know must still load (it simply grants nothing here).
+ */
+const permissionEntry = z.object({ permission: z.string() });
+
+export const userCreatedData = z.object({
+  uuid: z.string(),
+  username: z.string(),
+  name: z.string(),
+  password_hash: z.string(),
+  permissions: z.array(permissionEntry),
+  created_at: z.string(),
+});
+export type UserCreatedData = z.infer<typeof userCreatedData>;
+
+/** Only the fields that changed are present. */
+export const userUpdatedData = z.object({
+  uuid: z.string(),
+  name: z.string().optional(),
+  updated_at: z.string(),
+});
+export type UserUpdatedData = z.infer<typeof userUpdatedData>;
+
+export const userPasswordChangedData = z.object({
+  uuid: z.string(),
+  password_hash: z.string(),
+  changed_at: z.string(),
+});
+export type UserPasswordChangedData = z.infer<typeof userPasswordChangedData>;
+
+export const tokenIssuedData = z.object({
+  token_hash: z.string(),
+  user_uuid: z.string(),
+  issued_at: z.string(),
+});
+export type TokenIssuedData = z.infer<typeof tokenIssuedData>;
+
+export const tokenUsedData = z.object({
+  token_hash: z.string(),
+  used_at: z.string(),
+});
+export type TokenUsedData = z.infer<typeof tokenUsedData>;
+
+export const tokenRevokeReasons = ['logout', 'password_changed'] as const;
+export const tokenRevokedData = z.object({
+  token_hash: z.string(),
+  revoked_at: z.string(),
+  reason: z.string(),
+});
+export type TokenRevokedData = z.infer<typeof tokenRevokedData>;
+export type TokenRevokeReason = (typeof tokenRevokeReasons)[number];
+
+/** Event-data keys that must not leave the server (log API, debug logs). */
+export const secretEventFields: readonly string[] = ['password_hash'];
+
+/**
+ * The event's data with its secret fields masked. For whoever shows raw events
+ * (`GET /v1/events`, debug logs): the scrypt hash is useless to a client and a gift to an offline cracker.
+ */
+export function redactEventData(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (!secretEventFields.some((key) => key in data)) return { ...data };
+  const out: Record<string, unknown> = { ...data };
+  for (const key of secretEventFields) if (key in out) out[key] = '[redacted]';
+  return out;
+}

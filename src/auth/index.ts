@@ -1,0 +1,77 @@
+import type { Context, Next } from 'koa';
+import type { Router } from '@koa/router';
+import type { Config } from '../config.js';
+import type { EventStore } from '../eventstore/port.js';
+import type { Logger } from '../logger.js';
+import { publicRoutes } from '../http/routes/health.js';
+import { adminLoginRoutes } from '../http/routes/admin-login.js';
+import { adminInfoRoutes } from '../http/routes/admin-info.js';
+import { createAuthenticate } from './middleware.js';
+import { defaultRouteRules, type AuthUser, type RouteRule } from './permissions.js';
+import { AuthService } from './service.js';
+import type { ScryptParams } from './password.js';
+import type { Clock } from './tokens.js';
+
+export { AuthService, UsernameTakenError, type LoginResult, type NewUser, type UserChanges, type UserView } from './service.js';
+export { currentUser, presentedToken } from './middleware.js';
+export { hasPermission, requirePermission, defaultRouteRules, type AuthUser, type RouteRule } from './permissions.js';
+export { authEventTypes, permissions, redactEventData, secretEventFields, type Permission } from './events.js';
+export { systemClock, type Clock } from './tokens.js';
+
+/** socket.io's default path; it authenticates at its own handshake (ARCHITECTURE.md "Realtime contract"). */
+const SOCKET_IO_PATH = '/socket.io';
+
+export interface CreateAuthOptions {
+  readonly store: EventStore;
+  readonly config: Pick<Config, 'auth' | 'admin' | 'realtime'>;
+  readonly logger: Logger;
+  /** Tests: move time. */
+  readonly clock?: Clock;
+  /** Tests: a cheaper scrypt. Production keeps the default. */
+  readonly scrypt?: ScryptParams;
+  /** Where a generated admin password is printed (default stdout). */
+  readonly print?: (line: string) => void;
+  /** Rules tried before the default ("admin for everything"), for areas with other needs (`/me`: `user`). */
+  readonly extraRules?: readonly RouteRule[];
+}
+
+export interface Auth {
+  /** For createHttpApp: public routes pass, others need a live token and the route's permission. */
+  readonly authenticate: (ctx: Context, next: Next) => Promise<void>;
+  /** For the socket.io handshake: the token's user, or undefined (unknown, revoked, idle). */
+  readonly verifyToken: (token: string) => AuthUser | undefined;
+  /** `/admin/login` and `/admin/info`. */
+  readonly routers: readonly Router[];
+  readonly service: AuthService;
+  /** Loads users and tokens from the log and creates the first admin on an empty one. Call before serving. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires the auth module for main.ts. */
+export function createAuth(options: CreateAuthOptions): Auth {
+  const service = new AuthService({
+    store: options.store,
+    logger: options.logger.child({ module: 'auth' }),
+    tokenIdleSeconds: options.config.auth.tokenIdleSeconds,
+    adminPassword: options.config.admin.password,
+    clock: options.clock,
+    scrypt: options.scrypt,
+    print: options.print,
+  });
+  const verifyToken = (token: string): AuthUser | undefined => service.verifyToken(token);
+  const authenticate = createAuthenticate({
+    verifyToken,
+    publicRoutes,
+    publicPrefixes: [SOCKET_IO_PATH, options.config.realtime.wsPath],
+    rules: [...(options.extraRules ?? []), ...defaultRouteRules],
+  });
+  return {
+    authenticate,
+    verifyToken,
+    routers: [adminLoginRoutes(service), adminInfoRoutes(service)],
+    service,
+    start: () => service.start(),
+    stop: () => service.stop(),
+  };
+}
