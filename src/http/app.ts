@@ -30,8 +30,9 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.use(errorMiddleware(options.logger));
   app.use(cors);
   app.use(versionAlias);
-  app.use(jsonBody(options.bodyLimitBytes));
+  // Authenticate first: an anonymous client must not make us read a body.
   app.use(options.authenticate);
+  app.use(jsonBody(options.bodyLimitBytes));
   for (const router of options.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
