@@ -1,0 +1,32 @@
+import { EsdbEventStore } from './esdb/esdb-event-store.js';
+import { MemoryEventStore } from './memory/memory-event-store.js';
+import type { EventStore } from './port.js';
+import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
+
+export * from './port.js';
+export { DataDirLockedError, lockFileName } from './sqlite/lock-file.js';
+export { SqliteEventStore, type SqliteEventStoreOptions, type SqliteEventStoreStats } from './sqlite/sqlite-event-store.js';
+export { MemoryEventStore } from './memory/memory-event-store.js';
+export { EsdbEventStore } from './esdb/esdb-event-store.js';
+
+export interface OpenEventStoreOptions {
+  readonly type: 'sqlite' | 'esdb' | 'memory';
+  /** Where the sqlite adapter keeps its file and lock. */
+  readonly dataDir: string;
+  /** Connection string for the esdb adapter. */
+  readonly esdbUrl: string;
+  readonly groupCommitMaxBatch?: number;
+}
+
+/** Picks and opens the adapter named by config; the only place besides main.ts that chooses one. */
+export async function openEventStore(options: OpenEventStoreOptions): Promise<EventStore> {
+  switch (options.type) {
+    case 'sqlite':
+      return SqliteEventStore.open({ dataDir: options.dataDir, groupCommitMaxBatch: options.groupCommitMaxBatch });
+    case 'esdb':
+      if (options.esdbUrl === '') throw new Error('event store esdb needs a connection string (JADE_ESDB_URL)');
+      return new EsdbEventStore({ connectionString: options.esdbUrl });
+    case 'memory':
+      return new MemoryEventStore();
+  }
+}

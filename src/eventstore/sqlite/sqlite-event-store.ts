@@ -1,0 +1,262 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { JadeEvent, RecordedEvent } from '../../events/index.js';
+import { nowTimestamp } from '../../time.js';
+import { assertAppendable, checkExpectedRevision } from '../append-rules.js';
+import {
+  EventStoreUnavailableError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from '../port.js';
+import { HeadSignal, pullSubscription, SubscriptionSet } from '../pull-subscription.js';
+import { acquireDataDirLock, lockHolder, type DataDirLock } from './lock-file.js';
+import { migrate, prepareStatements, sqlLimit, toRecorded, type Statements } from './schema.js';
+
+export interface SqliteEventStoreOptions {
+  /** Created when missing; holds the database file and the `jade.lock` pid file. */
+  readonly dataDir: string;
+  /** Most events written in one group-commit transaction (an append larger than this still goes alone). */
+  readonly groupCommitMaxBatch?: number;
+}
+
+export interface SqliteEventStoreStats {
+  readonly groupsCommitted: number;
+  readonly appendsCommitted: number;
+  readonly eventsCommitted: number;
+}
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly expected: ExpectedRevision;
+  /** Serialized at call time, so a bad payload fails its own append and never a group. */
+  readonly rows: ReadonlyArray<{ readonly type: string; readonly data: string; readonly metadata: string }>;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+type Outcome = { readonly result: AppendResult } | { readonly error: Error };
+
+const defaultGroupCommitMaxBatch = 4096;
+
+function toJson(stream: string, what: string, value: unknown): string {
+  const json = JSON.stringify(value);
+  if (typeof json !== 'string' || !json.startsWith('{')) throw new TypeError(`stream ${stream}: event ${what} must be a JSON object`);
+  return json;
+}
+
+/**
+ * The embedded default store: one SQLite file in WAL mode with synchronous=FULL, so an append
+ * whose promise resolved has been fsync'd.
+ *
+ * Group commit: better-sqlite3 writes synchronously, so nothing can call append() while a
+ * transaction runs; instead append() queues and a flush is scheduled with setImmediate, after the
+ * current turn's I/O callbacks. Everything appended in that turn (and during the previous fsync,
+ * whose I/O callbacks run right after it) shares one transaction and one fsync. The queue is FIFO
+ * and positions are assigned in queue order, so positions follow the order of append() calls.
+ * The trade-off: the event loop is blocked for each group's fsync, once per turn at most.
+ */
+export class SqliteEventStore implements EventStore {
+  static readonly fileName = 'events.sqlite';
+
+  /** Whether a live process (this one included) holds `dataDir`; a tool must not write beside it. */
+  static isLocked(dataDir: string): boolean {
+    return lockHolder(dataDir) !== undefined;
+  }
+
+  /** The pid of the live process holding `dataDir`, if any. */
+  static lockHolder(dataDir: string): number | undefined {
+    return lockHolder(dataDir);
+  }
+
+  /** Opens (creating if needed) the store in `dataDir`; throws DataDirLockedError when another live process holds it. */
+  static async open(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
+    const maxBatch = options.groupCommitMaxBatch ?? defaultGroupCommitMaxBatch;
+    if (!(Number.isSafeInteger(maxBatch) && maxBatch > 0)) throw new RangeError(`groupCommitMaxBatch must be a positive integer, got ${maxBatch}`);
+    mkdirSync(options.dataDir, { recursive: true });
+    const lock = acquireDataDirLock(options.dataDir);
+    let db: Database | undefined;
+    try {
+      db = new BetterSqlite3(join(options.dataDir, SqliteEventStore.fileName));
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`event store: SQLite refused WAL mode (got ${String(mode)}) in ${options.dataDir}`);
+      db.pragma('synchronous = FULL');
+      // A read-only tool checkpointing the WAL can briefly hold a lock; wait rather than fail an append.
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new SqliteEventStore(db, lock, prepareStatements(db), maxBatch);
+    } catch (error) {
+      db?.close();
+      lock.release();
+      throw error;
+    }
+  }
+
+  private readonly queue: PendingAppend[] = [];
+  private readonly head: HeadSignal;
+  private readonly subscriptions = new SubscriptionSet();
+  private readonly writeGroup: (group: readonly PendingAppend[]) => Outcome[];
+  private nextPosition: number;
+  private flushScheduled = false;
+  private closed = false;
+  private counters = { groupsCommitted: 0, appendsCommitted: 0, eventsCommitted: 0 };
+
+  private constructor(
+    private readonly db: Database,
+    private readonly lock: DataDirLock,
+    private readonly sql: Statements,
+    private readonly maxBatch: number,
+  ) {
+    this.nextPosition = (sql.lastPosition.get() ?? 0) + 1;
+    this.head = new HeadSignal(this.nextPosition - 1);
+    this.writeGroup = db.transaction((group: readonly PendingAppend[]) => this.insertGroup(group));
+  }
+
+  append(stream: string, events: readonly JadeEvent[], expectedRevision: ExpectedRevision = 'any'): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+      assertAppendable(stream, events, expectedRevision);
+      const rows = events.map((event) => ({
+        type: event.type,
+        data: toJson(stream, 'data', event.data),
+        metadata: toJson(stream, 'metadata', event.metadata),
+      }));
+      return new Promise<AppendResult>((resolve, reject) => {
+        this.queue.push({ stream, expected: expectedRevision, rows, resolve, reject });
+        this.scheduleFlush();
+      });
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushGroup();
+      if (this.queue.length > 0) this.scheduleFlush();
+    });
+  }
+
+  private takeGroup(): PendingAppend[] {
+    let count = 0;
+    let take = 0;
+    while (take < this.queue.length && (take === 0 || count + this.queue[take]!.rows.length <= this.maxBatch)) {
+      count += this.queue[take]!.rows.length;
+      take++;
+    }
+    return this.queue.splice(0, take);
+  }
+
+  private flushGroup(): void {
+    const group = this.takeGroup();
+    if (group.length === 0) return;
+    const firstPosition = this.nextPosition;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.writeGroup(group);
+    } catch (cause) {
+      // Rolled back (or, for a failed commit fsync, unknown): rely on what the file says now.
+      try {
+        this.nextPosition = (this.sql.lastPosition.get() ?? 0) + 1;
+        this.head.advance(this.nextPosition - 1);
+      } catch {
+        // The file cannot even be read; the next write will fail the same way and say so.
+      }
+      const error = new EventStoreUnavailableError(`event store write failed: ${String(cause)}`, { cause });
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    const written = this.nextPosition - firstPosition;
+    this.counters = {
+      groupsCommitted: this.counters.groupsCommitted + 1,
+      appendsCommitted: this.counters.appendsCommitted + outcomes.filter((outcome) => 'result' in outcome).length,
+      eventsCommitted: this.counters.eventsCommitted + written,
+    };
+    if (written > 0) this.head.advance(this.nextPosition - 1);
+    group.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if ('result' in outcome) pending.resolve(outcome.result);
+      else pending.reject(outcome.error);
+    });
+  }
+
+  /** Runs inside the group's transaction; a conflicting append is skipped without taking a position. */
+  private insertGroup(group: readonly PendingAppend[]): Outcome[] {
+    const recordedAt = nowTimestamp();
+    const revisions = new Map<string, number | undefined>();
+    let position = this.nextPosition;
+    const outcomes = group.map((pending): Outcome => {
+      const current = revisions.has(pending.stream) ? revisions.get(pending.stream) : (this.sql.lastRevision.get(pending.stream) ?? undefined);
+      try {
+        checkExpectedRevision(pending.stream, pending.expected, current);
+      } catch (error) {
+        revisions.set(pending.stream, current);
+        return { error: error as Error };
+      }
+      const firstPosition = position;
+      let revision = current ?? -1;
+      for (const row of pending.rows) {
+        this.sql.insert.run(position++, pending.stream, ++revision, row.type, row.data, row.metadata, recordedAt);
+      }
+      revisions.set(pending.stream, revision);
+      return { result: { nextExpectedRevision: revision, firstPosition, lastPosition: position - 1 } };
+    });
+    // Only reached when the transaction body succeeded; a failed COMMIT is handled by the caller.
+    this.nextPosition = position;
+    return outcomes;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('event store is closed');
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const limit = sqlLimit(options.maxCount);
+    const rows =
+      options.direction === 'backwards'
+        ? this.sql.readBackwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.sql.readForwards.all(stream, options.fromRevision ?? 0, limit);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.page(options.fromPosition ?? 1, sqlLimit(options.maxCount));
+  }
+
+  private page(fromPosition: number, limit: number): RecordedEvent[] {
+    this.assertOpen();
+    return this.sql.readAll.all(fromPosition, limit).map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    return this.subscriptions.add(pullSubscription(async (from, max) => this.page(from, max), this.head, options));
+  }
+
+  async headPosition(): Promise<number> {
+    return this.head.position;
+  }
+
+  /** Counters for benchmarks and metrics: how well appends are being grouped. */
+  stats(): SqliteEventStoreStats {
+    return { ...this.counters };
+  }
+
+  /** Writes what is already queued, stops subscriptions, closes the file and releases the data dir. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.queue.length > 0) this.flushGroup();
+    await this.subscriptions.closeAll();
+    this.db.close();
+    this.lock.release();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The API's timestamp format: UTC, always 9 fraction digits (`2017-12-22T12:48:26.824442473Z`).
+ * Nanoseconds are carried as bigint because a Number cannot hold epoch nanoseconds exactly.
+ */
+
+const NS_PER_MS = 1_000_000n;
+const NS_PER_S = 1_000_000_000n;
+
+/** Formats a Date (millisecond precision, padded) or epoch nanoseconds. */
+export function formatTimestamp(time: Date | bigint): string {
+  const ns = typeof time === 'bigint' ? time : BigInt(time.getTime()) * NS_PER_MS;
+  // Floor division, so instants before 1970 still get a positive fraction.
+  let seconds = ns / NS_PER_S;
+  let fraction = ns % NS_PER_S;
+  if (fraction < 0n) {
+    fraction += NS_PER_S;
+    seconds -= 1n;
+  }
+  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${fraction.toString().padStart(9, '0')}Z`;
+}
+
+// Date.now() alone has millisecond resolution; hrtime gives nanosecond steps but no epoch.
+// Anchoring hrtime to the wall clock once gives both: monotonic within the process, close to UTC.
+const anchorEpochNs = BigInt(Date.now()) * NS_PER_MS;
+const anchorHr = process.hrtime.bigint();
+
+/** Current time as epoch nanoseconds (monotonic within this process). */
+export function nowNanoseconds(): bigint {
+  return anchorEpochNs + (process.hrtime.bigint() - anchorHr);
+}
+
+/** Current time in the API format. */
+export function nowTimestamp(): string {
+  return formatTimestamp(nowNanoseconds());
+}
+
+const timestampPattern = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
+
+/** Parses the API format (1 to 9 fraction digits, or none) into epoch nanoseconds; undefined if it is not one. */
+export function parseTimestamp(text: string): bigint | undefined {
+  const match = timestampPattern.exec(text);
+  if (!match) return undefined;
+  const [, whole, fraction = ''] = match;
+  const ms = Date.parse(`${whole!}Z`);
+  // Date.parse accepts 2021-02-30 by rolling over; a round trip rejects it.
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== whole) return undefined;
+  return BigInt(ms) * NS_PER_MS + BigInt(fraction.padEnd(9, '0'));
+}

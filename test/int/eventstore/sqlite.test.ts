@@ -1,0 +1,137 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { expect } from 'chai';
+import { DataDirLockedError, lockFileName } from '../../../src/eventstore/sqlite/lock-file.js';
+import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqlite-event-store.js';
+import type { JadeEvent } from '../../../src/events/index.js';
+import { eventStoreContract } from './contract.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jade-es-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const event = (type: string, data: Record<string, unknown> = {}): JadeEvent => ({ type, data, metadata: {} });
+
+describe('sqlite adapter', function () {
+  after(function () {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  eventStoreContract('sqlite', () => SqliteEventStore.open({ dataDir: tempDir() }), { gapFreePositions: true, emptyOnOpen: true });
+
+  it('keeps its events across a reopen and continues the positions', async function () {
+    const dataDir = tempDir();
+    const first = await SqliteEventStore.open({ dataDir });
+    await first.append('call-1', [event('A'), event('B')]);
+    await first.close();
+    const second = await SqliteEventStore.open({ dataDir });
+    try {
+      const result = await second.append('call-1', [event('C')], 1);
+      expect(result).to.deep.equal({ nextExpectedRevision: 2, firstPosition: 3, lastPosition: 3 });
+      expect((await second.readAll()).map((e) => e.type)).to.deep.equal(['A', 'B', 'C']);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('stores the log in WAL mode with the schema other tools read', async function () {
+    const dataDir = tempDir();
+    const store = await SqliteEventStore.open({ dataDir });
+    await store.append('pbx-a', [event('A', { x: 1 })]);
+    await store.close();
+    const db = new BetterSqlite3(join(dataDir, SqliteEventStore.fileName), { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
+      expect(db.prepare('SELECT position, stream, revision, type, data, metadata FROM events').all()).to.deep.equal([
+        { position: 1, stream: 'pbx-a', revision: 0, type: 'A', data: '{"x":1}', metadata: '{}' },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  describe('data dir lock', function () {
+    it('holds the data dir while open: isLocked says so and a second open is refused', async function () {
+      const dataDir = tempDir();
+      expect(SqliteEventStore.isLocked(dataDir)).to.equal(false);
+      const store = await SqliteEventStore.open({ dataDir });
+      expect(SqliteEventStore.isLocked(dataDir)).to.equal(true);
+      expect(SqliteEventStore.lockHolder(dataDir)).to.equal(process.pid);
+      let refused: unknown;
+      await SqliteEventStore.open({ dataDir }).catch((error: unknown) => (refused = error));
+      expect(refused).to.be.instanceOf(DataDirLockedError).and.include({ pid: process.pid });
+      await store.close();
+      expect(SqliteEventStore.isLocked(dataDir)).to.equal(false);
+    });
+
+    it('takes over a lock left by a process that no longer exists', async function () {
+      const dataDir = tempDir();
+      const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+      writeFileSync(join(dataDir, lockFileName), `${deadPid}\n`);
+      expect(SqliteEventStore.isLocked(dataDir)).to.equal(false);
+      const store = await SqliteEventStore.open({ dataDir });
+      expect(SqliteEventStore.lockHolder(dataDir)).to.equal(process.pid);
+      await store.close();
+    });
+  });
+
+  describe('group commit', function () {
+    it('writes concurrent appends in one transaction', async function () {
+      const store = await SqliteEventStore.open({ dataDir: tempDir() });
+      try {
+        await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(`s-${i % 3}`, [event('E')])));
+        expect(store.stats()).to.deep.equal({ groupsCommitted: 1, appendsCommitted: 100, eventsCommitted: 100 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('bounds a group by groupCommitMaxBatch events, never splitting an append', async function () {
+      const store = await SqliteEventStore.open({ dataDir: tempDir(), groupCommitMaxBatch: 10 });
+      try {
+        const pending = Array.from({ length: 40 }, (_, i) => store.append('s', [event('E', { i })]));
+        pending.push(store.append('s', Array.from({ length: 25 }, () => event('Big'))));
+        await Promise.all(pending);
+        expect(store.stats()).to.deep.equal({ groupsCommitted: 5, appendsCommitted: 41, eventsCommitted: 65 });
+        expect((await store.readAll()).map((e) => e.position)).to.deep.equal(Array.from({ length: 65 }, (_, i) => i + 1));
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('rejects an event whose data is not JSON without failing the appends beside it', async function () {
+      const store = await SqliteEventStore.open({ dataDir: tempDir() });
+      try {
+        const outcomes = await Promise.allSettled([
+          store.append('s', [event('Good1')]),
+          store.append('s', [event('Bad', { n: 1n })]),
+          store.append('s', [event('Good2')]),
+        ]);
+        expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+        expect((await store.readAll()).map((e) => [e.position, e.type])).to.deep.equal([
+          [1, 'Good1'],
+          [2, 'Good2'],
+        ]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('commits appends still queued when close() is called, then refuses new ones', async function () {
+      const dataDir = tempDir();
+      const store = await SqliteEventStore.open({ dataDir });
+      const queued = store.append('s', [event('Queued')]);
+      await store.close();
+      expect((await queued).lastPosition).to.equal(1);
+      let refused: unknown;
+      await store.append('s', [event('Late')]).catch((error: unknown) => (refused = error));
+      expect(refused).to.have.property('name', 'EventStoreUnavailableError');
+    });
+  });
+});
