@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { EventStore } from '../eventstore/port.js';
+import type { Logger } from '../logger.js';
+import { AmiConnection } from './connection.js';
+import { AmiIngest, type AmiIngestStats } from './ingest.js';
+import type { AmiGateway } from './port.js';
+import { runResync, type ResyncReport } from './resync.js';
+import { snapshotActions, type SnapshotSpec } from './snapshots.js';
+
+export { AmiConnection, reconnectDelay, type AmiConnectionOptions, type AmiLinkListener, type AmiSessionInfo, type InOrderOptions } from './connection.js';
+export { AmiIngest, type AmiIngestOptions, type AmiIngestStats } from './ingest.js';
+export { amiEventTable, callIdOf, type EventHandling } from './event-table.js';
+export { snapshotActions, type SnapshotSpec } from './snapshots.js';
+export type { ResyncReport } from './resync.js';
+export * from './port.js';
+
+export interface StartAmiOptions {
+  readonly config: Config['ami'];
+  readonly store: Pick<EventStore, 'append'>;
+  readonly logger: Logger;
+  /** Per snapshot action; a CoreShowChannels of thousands of channels takes longer than a command. Default 30 s. */
+  readonly snapshotTimeoutMs?: number;
+  /** Replaces the snapshot table (tests, benchmarks). */
+  readonly snapshots?: readonly SnapshotSpec[];
+  /** Called after each resync round (tests, metrics). */
+  readonly onResync?: (report: ResyncReport) => void;
+  /** Passed to the ingest (tests, benchmarks). */
+  readonly maxInFlight?: number;
+}
+
+export interface AmiRuntime {
+  /** For command handlers and health. */
+  readonly gateway: AmiGateway;
+  readonly connection: AmiConnection;
+  readonly ingest: AmiIngest;
+  stats(): AmiIngestStats;
+  /** Logs off, records `AmiDisconnected`, and waits (bounded) until everything received is in the store. */
+  stop(options?: { readonly flushTimeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * Wires the AMI link to the ingest and the resync: every frame of the link goes to the store in socket order,
+ * and every (re)connect records `AmiConnected` then one snapshot per action of `snapshots.ts`.
+ * Returns at once: the link connects (and keeps reconnecting) in the background.
+ */
+export function startAmi(options: StartAmiOptions): AmiRuntime {
+  const { config, store } = options;
+  const logger = options.logger.child({ node: config.node });
+  const specs = options.snapshots ?? snapshotActions;
+  const connection = new AmiConnection({ ...config, logger });
+  const ingest = new AmiIngest({
+    store,
+    node: config.node,
+    logger,
+    maxInFlight: options.maxInFlight,
+    onBackpressure: (paused) => (paused ? connection.pauseReading() : connection.resumeReading()),
+  });
+
+  connection.listen({
+    connected: (info) => {
+      const round = randomUUID();
+      ingest.connected(info, round);
+      void runResync(connection, ingest, specs, { round, timeoutMs: options.snapshotTimeoutMs ?? 30_000, logger }).then(
+        (report) => options.onResync?.(report),
+        (error: unknown) => logger.error({ err: error, round }, 'AMI resync crashed'),
+      );
+    },
+    event: (fields, receivedAt) => ingest.event(fields, receivedAt),
+    raw: (text, reason, receivedAt) => ingest.raw(text, reason, receivedAt),
+    disconnected: (reason, at) => ingest.disconnected(reason, at),
+  });
+  logger.info({ host: config.host, port: config.port, username: config.username }, 'connecting to Asterisk AMI');
+  connection.start();
+
+  return {
+    gateway: connection,
+    connection,
+    ingest,
+    stats: () => ingest.stats(),
+    async stop(stopOptions = {}) {
+      await connection.stop();
+      const flushed = await ingest.flush(stopOptions.flushTimeoutMs ?? 10_000);
+      if (!flushed) logger.error({ ...ingest.stats() }, 'stopped before every AMI event reached the event store');
+    },
+  };
+}
