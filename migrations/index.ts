@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as liveState from './0001_live_state.js';
+
+/**
+ * Every read-model migration, by name; names sort in the order they must run.
+ * A static list (not a directory scan) so it works the same under tsx, compiled, or bundled.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_live_state': liveState,
+};

@@ -1,0 +1,201 @@
+import { sql, type Kysely } from 'kysely';
+import type { RecordedEvent } from '../src/events/index.js';
+import { field, overlay, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
+import type { Database } from '../src/readmodels/database.js';
+import { eventTime } from '../src/readmodels/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+
+/**
+ * `/core/modules`: Asterisk's module list, from AMI only (ARCHITECTURE.md: never the local disk, so
+ * Asterisk may run on another host). The `Command: module show` snapshot is the source of truth;
+ * Asterisk's `Load` / `Unload` / `Reload` events keep it current between snapshots.
+ */
+
+export interface ModuleRow {
+  /** Without `.so` (`app_voicemail`); the key. Built-in modules (`cdr`, `manager`) have no `.so` anyway. */
+  readonly name: string;
+  /** Asterisk truncates it to 40 characters in `module show`. */
+  readonly description: string;
+  readonly use_count: number;
+  /** Asterisk's status word: `Running` or `Not Running`. */
+  readonly load: string;
+  /** `core`, `extended`, `deprecated`, `unknown`. */
+  readonly support_level: string;
+  /** The catalog's file size: AMI does not report it, so always null. */
+  readonly size: number | null;
+  readonly tm_update: string;
+}
+
+export type ModulesTable = ModuleRow;
+
+type Tables = { modules: ModuleRow };
+type Change = RowChange<Tables>;
+type State = ProjectionState<Tables>;
+
+export type ParsedModule = Omit<ModuleRow, 'size' | 'tm_update'>;
+
+/** `app_queue.so` -> `app_queue`. */
+export function moduleName(resource: string): string {
+  return resource.trim().replace(/\.so$/i, '');
+}
+
+const restPattern = /^(-?\d+)\s+(.+?)\s+(\S+)$/;
+const wholeLinePattern = /^(\S+)\s+(.*?)\s+(-?\d+)\s+(Running|Not Running|\S+)\s+(\S+)$/;
+
+/**
+ * One line of `module show`, printed by Asterisk as `%-30s %-40.40s %-10d %-11s %13s`: the fixed
+ * description column is read by position (it may contain spaces and digits); a line whose layout
+ * differs falls back to a pattern. The header and the `N modules loaded` footer match neither.
+ */
+export function parseModuleLine(line: string): ParsedModule | undefined {
+  const text = line.replace(/\s+$/, '');
+  const name = /^\S+/.exec(text)?.[0];
+  if (name === undefined) return undefined;
+  const descriptionStart = Math.max(31, name.length + 1);
+  const rest = restPattern.exec(text.slice(descriptionStart + 40).trim());
+  if (rest && text.length > descriptionStart + 40) {
+    return {
+      name: moduleName(name),
+      description: text.slice(descriptionStart, descriptionStart + 40).trim(),
+      use_count: Number.parseInt(rest[1]!, 10),
+      load: rest[2]!,
+      support_level: rest[3]!,
+    };
+  }
+  const whole = wholeLinePattern.exec(text);
+  if (!whole) return undefined;
+  return {
+    name: moduleName(whole[1]!),
+    description: whole[2]!.trim(),
+    use_count: Number.parseInt(whole[3]!, 10),
+    load: whole[4]!,
+    support_level: whole[5]!,
+  };
+}
+
+export function parseModuleShow(lines: readonly string[]): ParsedModule[] {
+  return splitLines(lines).flatMap((line) => parseModuleLine(line) ?? []);
+}
+
+/** An AMI client may hand over the output as one string with embedded newlines. */
+function splitLines(lines: readonly string[]): string[] {
+  return lines.flatMap((line) => line.split('\n'));
+}
+
+const footerPattern = /^\s*(\d+) modules? loaded/;
+
+/** The count in Asterisk's `N modules loaded` footer, if the output has one. */
+function footerCount(lines: readonly string[]): number | undefined {
+  for (const line of splitLines(lines)) {
+    const match = footerPattern.exec(line);
+    if (match) return Number.parseInt(match[1]!, 10);
+  }
+  return undefined;
+}
+
+const showPattern = /^module show(?: like (.+))?$/;
+
+/**
+ * `module show` lists every module: it is the whole truth. `module show like <text>` lists those whose
+ * resource name contains the text (Asterisk: case-insensitive substring), so only those are reconciled.
+ */
+function reconcile(state: State, snapshot: Snapshot, like: string | undefined, time: string): Change[] {
+  const changes: Change[] = [];
+  const listed = new Set<string>();
+  const modules = parseModuleShow(snapshot.output);
+  for (const parsed of modules) {
+    if (listed.has(parsed.name)) continue;
+    listed.add(parsed.name);
+    const existing = state.get('modules', parsed.name);
+    if (!existing) {
+      const row: ModuleRow = { ...parsed, size: null, tm_update: time };
+      changes.push({ table: 'modules', op: 'create', key: row.name, row });
+      continue;
+    }
+    const next = overlay(existing, parsed);
+    if (next !== existing) changes.push({ table: 'modules', op: 'update', key: next.name, row: { ...next, tm_update: time } });
+  }
+  // Deleting is only safe if every listed line was understood: Asterisk's footer says how many it listed.
+  const expected = footerCount(snapshot.output);
+  if (expected === undefined ? modules.length === 0 : modules.length !== expected) return changes;
+  const needle = like?.toLowerCase();
+  const inScope = (name: string): boolean =>
+    needle === undefined || name.toLowerCase().includes(needle) || `${name}.so`.toLowerCase().includes(needle);
+  for (const row of state.all('modules')) {
+    if (!listed.has(row.name) && inScope(row.name)) changes.push({ table: 'modules', op: 'delete', key: row.name, row });
+  }
+  return changes;
+}
+
+function onLoad(state: State, event: RecordedEvent, time: string): Change[] {
+  const resource = field(event.data, 'Module');
+  // Anything but Success leaves the list as it was: Asterisk answers `Decline` to loading a module that is already running.
+  if (resource === undefined || field(event.data, 'Status') !== 'Success') return [];
+  const name = moduleName(resource);
+  const existing = state.get('modules', name);
+  if (!existing) {
+    const row: ModuleRow = { name, description: '', use_count: 0, load: 'Running', support_level: '', size: null, tm_update: time };
+    return [{ table: 'modules', op: 'create', key: name, row }];
+  }
+  const next = overlay(existing, { load: 'Running' });
+  return next === existing ? [] : [{ table: 'modules', op: 'update', key: name, row: { ...next, tm_update: time } }];
+}
+
+function onUnload(state: State, event: RecordedEvent): Change[] {
+  const resource = field(event.data, 'Module');
+  if (resource === undefined || field(event.data, 'Status') !== 'Success') return [];
+  // An unloaded module leaves Asterisk's list (dlclose unregisters it), as the next `module show` would confirm.
+  const existing = state.get('modules', moduleName(resource));
+  return existing ? [{ table: 'modules', op: 'delete', key: existing.name, row: existing }] : [];
+}
+
+function onReload(state: State, event: RecordedEvent, time: string): Change[] {
+  const resource = field(event.data, 'Module');
+  // Status 0 = success (Asterisk's ast_module_reload_result). `All` touches no single row.
+  if (resource === undefined || field(event.data, 'Status') !== '0') return [];
+  const existing = state.get('modules', moduleName(resource));
+  // A reload changes nothing `module show` prints; tm_update records "refreshed now" for clients that watch it.
+  return existing ? [{ table: 'modules', op: 'update', key: existing.name, row: { ...existing, tm_update: time } }] : [];
+}
+
+export const modulesProjection = defineProjection<Tables, 'modules'>({
+  name: 'modules',
+  version: 1,
+  tables: { modules: { key: 'name' } },
+  project(state, event) {
+    switch (event.type) {
+      case 'Load':
+        return onLoad(state, event, eventTime(event));
+      case 'Unload':
+        return onUnload(state, event);
+      case 'Reload':
+        return onReload(state, event, eventTime(event));
+      case 'AmiSnapshot': {
+        const snapshot = readSnapshot(event);
+        const show = snapshot && showPattern.exec(snapshotAction(snapshot));
+        return snapshot && show ? reconcile(state, snapshot, show[1], eventTime(event)) : [];
+      }
+      default:
+        return [];
+    }
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+export async function listModules(db: Kysely<Database>): Promise<ModuleRow[]> {
+  return db.selectFrom('modules').selectAll().orderBy('name').execute();
+}
+
+/** Accepts the name with or without `.so` (catalog 60 §6). */
+export async function getModule(db: Kysely<Database>, name: string): Promise<ModuleRow | undefined> {
+  return db.selectFrom('modules').selectAll().where('name', '=', moduleName(name)).executeTakeFirst();
+}
+
+const jsonObject = sql<string>`json_object('name', name, 'description', description, 'use_count', use_count, 'load', load, 'support_level', support_level, 'size', size, 'tm_update', tm_update)`;
+
+export async function listModulesJson(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ list: string }>`SELECT json_group_array(${jsonObject} ORDER BY name) AS list FROM modules`.execute(db);
+  return rows[0]?.list ?? '[]';
+}

@@ -1,0 +1,14 @@
+import { agisProjection } from '../../projections/agis.js';
+import { channelsProjection } from '../../projections/channels.js';
+import { modulesProjection } from '../../projections/modules.js';
+import { systemsProjection } from '../../projections/systems.js';
+import type { ChangeOf } from './projection.js';
+
+/** Every read model, in the order the runner applies them to each event. Add new projections here. */
+export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection] as const;
+
+export type DefaultProjection = (typeof defaultProjections)[number];
+export type ProjectionName = DefaultProjection['name'];
+
+/** A change on the feed of the default runner: narrow on `table` to get the row type. */
+export type ReadModelChange = ChangeOf<DefaultProjection>;

@@ -1,0 +1,361 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { RecordedEvent } from '../events/index.js';
+import type { EventStore, Subscription } from '../eventstore/port.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { Applier, bindProjection, type Applied, type ProjectionRuntime } from './applier.js';
+import { ChangeFeed } from './change-feed.js';
+import type { ReadModelDb } from './database.js';
+import { RebuildInProgressError, ReadModelTimeoutError, RunnerStoppedError, UnknownProjectionError } from './errors.js';
+import { Mutex } from './mutex.js';
+import type { AnyProjection, ChangeOf } from './projection.js';
+import { defaultProjections, type ReadModelChange } from './registry.js';
+import { RowStore } from './row-store.js';
+import { createShadowTables, diffShadow, dropShadowTables, shadowName, swapShadowTable } from './shadow.js';
+
+export type RunnerState = 'idle' | 'running' | 'failed' | 'stopped';
+
+export interface RunnerStatus {
+  readonly state: RunnerState;
+  /** The log position every projection has applied. */
+  readonly position: number;
+  readonly rebuilding: boolean;
+  readonly error?: string;
+}
+
+export interface RebuildProgress {
+  readonly projections: readonly string[];
+  /** Last position replayed into the new tables. */
+  readonly position: number;
+  /** Position the replay runs to before the swap. */
+  readonly target: number;
+}
+
+export interface RebuildOptions {
+  readonly onProgress?: (progress: RebuildProgress) => void;
+}
+
+export interface RebuildResult {
+  readonly projections: readonly string[];
+  /** The position the rebuilt tables reflect (the live position at the swap). */
+  readonly position: number;
+  /** Events replayed. */
+  readonly events: number;
+  /** Changes emitted at the swap (rows that differ between the old and the rebuilt tables). */
+  readonly changes: number;
+}
+
+export interface ProjectionRunner<C> {
+  /** Every committed row change, in order. */
+  readonly changes: ChangeFeed<C>;
+  /** Subscribes to the log from the stored checkpoint. Rebuilds first any projection whose version changed or that has never run. */
+  start(): Promise<void>;
+  /** Stops after the batch in flight (which commits or rolls back whole). */
+  stop(): Promise<void>;
+  /** The log position all projections have applied (health; `waitForPosition`). */
+  position(): number;
+  status(): RunnerStatus;
+  /** Resolves once every projection has applied `position`; rejects with ReadModelTimeoutError, or RunnerStoppedError if the runner failed. */
+  waitForPosition(position: number, timeoutMs: number): Promise<void>;
+  /**
+   * Without subscribing: applies the log up to `toPosition` (default: the head) and returns the position
+   * reached. For tools and scratch databases (point-in-time reads, benchmarks).
+   */
+  catchUp(toPosition?: number): Promise<number>;
+  /** Replays projections (default: all) from position 0 into fresh tables and swaps them in. */
+  rebuild(names?: readonly string[], options?: RebuildOptions): Promise<RebuildResult>;
+}
+
+export interface RunnerOptions {
+  readonly store: EventStore;
+  readonly readModels: Pick<ReadModelDb, 'sqlite'>;
+  readonly logger?: Logger;
+  /** Events per live batch (one transaction each). */
+  readonly batchSize?: number;
+  /** Events per read while rebuilding or catching up. */
+  readonly pageSize?: number;
+}
+
+interface Waiter {
+  readonly position: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface StoredCheckpoint {
+  readonly position: number;
+  readonly version: number;
+}
+
+/**
+ * One subscription to the global log feeds every projection (each skips what its own checkpoint already
+ * covers). Live batches, catch-up and the end of a rebuild run one at a time under a mutex; each batch is
+ * one synchronous SQLite transaction (rows + checkpoints), and the change feed hears of it only after the
+ * commit. A projection that throws stops the runner (status `failed`, feed `error`): skipping the event
+ * would make the tables silently disagree with the log; restarting resumes at the failed batch.
+ */
+class Runner<C> implements ProjectionRunner<C> {
+  readonly changes: ChangeFeed<C>;
+  private readonly sqlite: BetterSqlite3.Database;
+  private readonly store: EventStore;
+  private readonly logger: Logger;
+  private readonly batchSize: number;
+  private readonly pageSize: number;
+  private readonly liveStore: RowStore;
+  private readonly runtimes: ProjectionRuntime[];
+  private readonly applier: Applier;
+  private readonly stored: Map<string, StoredCheckpoint>;
+  private readonly saveCheckpoint: BetterSqlite3.Statement<[string, number, number]>;
+  private readonly lock = new Mutex();
+  private readonly waiters = new Set<Waiter>();
+  private subscription: Subscription | undefined;
+  private state: RunnerState = 'idle';
+  private failure: Error | undefined;
+  private rebuilding = false;
+
+  constructor(options: RunnerOptions, projections: readonly AnyProjection[]) {
+    this.sqlite = options.readModels.sqlite;
+    this.store = options.store;
+    this.logger = options.logger ?? silentLogger();
+    this.batchSize = options.batchSize ?? 1000;
+    this.pageSize = options.pageSize ?? 5000;
+    this.changes = new ChangeFeed<C>((error) => this.logger.error({ err: error }, 'change-feed listener failed'));
+
+    const tables = projections.flatMap((def) => Object.entries(def.tables).map(([table, spec]) => ({ table, spec, owner: def.name })));
+    assertUnique(projections.map((def) => def.name), 'projection');
+    assertUnique(tables.map((t) => t.table), 'table');
+    this.liveStore = new RowStore(this.sqlite, tables);
+
+    this.stored = new Map(
+      this.sqlite
+        .prepare<[], { name: string; position: number; version: number }>('SELECT name, position, version FROM projection_checkpoints')
+        .all()
+        .map((row) => [row.name, { position: row.position, version: row.version }]),
+    );
+    this.saveCheckpoint = this.sqlite.prepare(
+      'INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position, version = excluded.version',
+    );
+    this.runtimes = projections.map((def) => bindProjection(def, this.liveStore, this.stored.get(def.name)?.position ?? 0));
+    this.applier = new Applier(this.sqlite, this.liveStore, this.runtimes, {
+      collect: true,
+      saveCheckpoint: (name, position, version) => this.saveCheckpoint.run(name, position, version),
+    });
+  }
+
+  position(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const runtime of this.runtimes) if (runtime.checkpoint < min) min = runtime.checkpoint;
+    return Number.isFinite(min) ? min : 0;
+  }
+
+  status(): RunnerStatus {
+    return {
+      state: this.state,
+      position: this.position(),
+      rebuilding: this.rebuilding,
+      ...(this.failure ? { error: this.failure.message } : {}),
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'running') throw new Error('projection runner already running');
+    dropShadowTables(this.sqlite);
+    // A projection whose code changed meaning, or that never ran over a non-empty log, is built by
+    // replay into fresh tables rather than shown half-built while a live catch-up fills it.
+    const stale = this.runtimes
+      .filter((runtime) => this.stored.get(runtime.def.name)?.version !== runtime.def.version)
+      .map((runtime) => runtime.def.name);
+    if (stale.length > 0 && (await this.store.headPosition()) > 0) {
+      this.logger.info({ projections: stale }, 'rebuilding projections before start');
+      await this.rebuild(stale);
+    }
+    this.failure = undefined;
+    this.state = 'running';
+    this.subscription = this.store.subscribeToAll({
+      afterPosition: this.position(),
+      batchSize: this.batchSize,
+      onEvents: (events) => this.lock.run(() => this.applyLive(events)),
+      onError: (error) => this.fail(error),
+    });
+  }
+
+  async stop(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (this.state === 'running') this.state = 'stopped';
+    await subscription?.close();
+    this.rejectWaiters(new RunnerStoppedError('projection runner stopped'));
+  }
+
+  waitForPosition(position: number, timeoutMs: number): Promise<void> {
+    if (this.position() >= position) return Promise.resolve();
+    if (this.state === 'failed') return Promise.reject(new RunnerStoppedError('projection runner failed', { cause: this.failure }));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        position,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new ReadModelTimeoutError(position, this.position(), timeoutMs));
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  async catchUp(toPosition?: number): Promise<number> {
+    if (this.state === 'running') throw new Error('catchUp() is for a runner that is not subscribed; it is running');
+    return this.lock.run(async () => {
+      const target = toPosition ?? (await this.store.headPosition());
+      await this.replay(this.position(), target, (events) => {
+        const changes = this.applier.apply(events);
+        this.committed(changes, events);
+      });
+      return this.position();
+    });
+  }
+
+  async rebuild(names?: readonly string[], options: RebuildOptions = {}): Promise<RebuildResult> {
+    if (this.rebuilding) throw new RebuildInProgressError();
+    const targets = this.select(names);
+    const projections = targets.map((runtime) => runtime.def.name);
+    const tables = targets.flatMap((runtime) => [...runtime.tables]);
+    this.rebuilding = true;
+    try {
+      dropShadowTables(this.sqlite);
+      createShadowTables(this.sqlite, tables);
+      const shadowStore = new RowStore(
+        this.sqlite,
+        targets.flatMap((runtime) => Object.entries(runtime.def.tables).map(([table, spec]) => ({ table, spec, physical: shadowName(table) }))),
+      );
+      const shadow = targets.map((runtime) => bindProjection(runtime.def, shadowStore, 0));
+      const applier = new Applier(this.sqlite, shadowStore, shadow, { collect: false });
+      let replayed = 0;
+      let at = 0;
+      const replayTo = async (target: number): Promise<void> => {
+        at = await this.replay(at, target, (events) => {
+          applier.apply(events);
+          replayed += events.length;
+          options.onProgress?.({ projections, position: events[events.length - 1]!.position, target });
+        });
+      };
+
+      // Bulk of the replay outside the lock: live batches keep flowing into the live tables meanwhile.
+      await replayTo(this.state === 'running' ? this.position() : await this.store.headPosition());
+      return await this.lock.run(async () => {
+        // Under the lock the live position stands still: replay the few events since, then swap.
+        const target = this.state === 'running' ? this.position() : Math.max(at, await this.store.headPosition());
+        await replayTo(target);
+        const changes = this.sqlite.transaction(() => {
+          const out: Applied[] = [];
+          for (const runtime of targets) {
+            for (const table of runtime.tables) {
+              for (const diff of diffShadow(this.sqlite, table, this.liveStore.codec(table))) {
+                out.push({ projection: runtime.def.name, table, op: diff.op, key: diff.key, row: diff.row, position: target });
+              }
+              swapShadowTable(this.sqlite, table);
+            }
+            this.saveCheckpoint.run(runtime.def.name, target, runtime.def.version);
+          }
+          return out;
+        })();
+        this.liveStore.discard();
+        for (const runtime of targets) {
+          runtime.checkpoint = target;
+          this.stored.set(runtime.def.name, { position: target, version: runtime.def.version });
+        }
+        this.changes.publish(changes as unknown as C[], this.position());
+        this.settleWaiters();
+        this.logger.info({ projections, position: target, events: replayed, changes: changes.length }, 'projections rebuilt');
+        return { projections, position: target, events: replayed, changes: changes.length };
+      });
+    } catch (error) {
+      dropShadowTables(this.sqlite);
+      throw error;
+    } finally {
+      this.rebuilding = false;
+    }
+  }
+
+  /** Reads the log in pages from `after` up to `target` and hands each page over; returns the last position handled. */
+  private async replay(after: number, target: number, apply: (events: readonly RecordedEvent[]) => void): Promise<number> {
+    let at = after;
+    while (at < target) {
+      const page = await this.store.readAll({ fromPosition: at + 1, maxCount: Math.min(this.pageSize, target - at) });
+      const events = page.filter((event) => event.position <= target);
+      if (events.length === 0) break;
+      apply(events);
+      at = events[events.length - 1]!.position;
+    }
+    return at;
+  }
+
+  private applyLive(events: readonly RecordedEvent[]): void {
+    // A batch delivered after stop() was asked for is left for the next start (its checkpoint is not advanced).
+    if (this.state !== 'running') return;
+    this.committed(this.applier.apply(events), events);
+  }
+
+  private committed(changes: readonly Applied[], events: readonly RecordedEvent[]): void {
+    if (events.length === 0) return;
+    this.changes.publish(changes as unknown as C[], this.position());
+    this.settleWaiters();
+  }
+
+  private fail(error: Error): void {
+    this.state = 'failed';
+    this.failure = error;
+    this.subscription = undefined;
+    this.logger.error({ err: error, position: this.position() }, 'projection runner stopped on an error');
+    this.rejectWaiters(new RunnerStoppedError('projection runner failed', { cause: error }));
+    this.changes.fail(error);
+  }
+
+  private settleWaiters(): void {
+    const position = this.position();
+    for (const waiter of this.waiters) {
+      if (waiter.position > position) continue;
+      clearTimeout(waiter.timer);
+      this.waiters.delete(waiter);
+      waiter.resolve();
+    }
+  }
+
+  private rejectWaiters(error: Error): void {
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    this.waiters.clear();
+  }
+
+  private select(names: readonly string[] | undefined): ProjectionRuntime[] {
+    if (names === undefined) return [...this.runtimes];
+    return [...new Set(names)].map((name) => {
+      const runtime = this.runtimes.find((candidate) => candidate.def.name === name);
+      if (!runtime) throw new UnknownProjectionError(name);
+      return runtime;
+    });
+  }
+}
+
+function assertUnique(names: readonly string[], what: string): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new Error(`duplicate ${what} ${name}`);
+    seen.add(name);
+  }
+}
+
+/** The runner over every read model (`registry.ts`). */
+export function createProjectionRunner(options: RunnerOptions): ProjectionRunner<ReadModelChange>;
+/** The runner over a chosen set of projections (tests, tools). */
+export function createProjectionRunner<P extends readonly AnyProjection[]>(
+  options: RunnerOptions & { readonly projections: P },
+): ProjectionRunner<ChangeOf<P[number]>>;
+export function createProjectionRunner(
+  options: RunnerOptions & { readonly projections?: readonly AnyProjection[] },
+): ProjectionRunner<unknown> {
+  return new Runner<unknown>(options, options.projections ?? defaultProjections);
+}
