@@ -106,8 +106,10 @@ function onExec(state: State, event: RecordedEvent, time: string): Change[] {
 }
 
 function onCommandRequested(state: State, event: RecordedEvent, time: string): Change[] {
-  const uniqueId = field(event.data, 'unique_id');
-  const command = field(event.data, 'command');
+  // The command path records what was asked under `request` (src/commands/command.ts).
+  const request = typeof event.data.request === 'object' && event.data.request !== null ? (event.data.request as Record<string, unknown>) : event.data;
+  const uniqueId = field(request, 'unique_id');
+  const command = field(request, 'command');
   const commandId = field(event.data, 'command_id');
   const id = commandId ?? (typeof event.metadata.commandId === 'string' ? event.metadata.commandId : undefined);
   const existing = uniqueId === undefined ? undefined : state.get('agis', uniqueId);

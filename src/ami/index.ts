@@ -35,6 +35,11 @@ export interface AmiRuntime {
   readonly connection: AmiConnection;
   readonly ingest: AmiIngest;
   stats(): AmiIngestStats;
+  /**
+   * Runs the named snapshot actions now and records them like a resync round, so a command whose effect
+   * Asterisk announces with no event (a module list after load/unload) still reaches the read models.
+   */
+  resnapshot(names: readonly string[]): Promise<ResyncReport>;
   /** Logs off, records `AmiDisconnected`, and waits (bounded) until everything received is in the store. */
   stop(options?: { readonly flushTimeoutMs?: number }): Promise<void>;
 }
@@ -78,6 +83,10 @@ export function startAmi(options: StartAmiOptions): AmiRuntime {
     connection,
     ingest,
     stats: () => ingest.stats(),
+    resnapshot(names) {
+      const chosen = specs.filter((spec) => names.includes(spec.name));
+      return runResync(connection, ingest, chosen, { round: randomUUID(), timeoutMs: options.snapshotTimeoutMs ?? 30_000, logger });
+    },
     async stop(stopOptions = {}) {
       await connection.stop();
       const flushed = await ingest.flush(stopOptions.flushTimeoutMs ?? 10_000);

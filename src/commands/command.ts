@@ -16,7 +16,7 @@ export interface Actor {
 export interface ReadModelSync {
   waitForPosition(position: number, timeoutMs: number): Promise<void>;
   /** Resolves once `condition()` is true after some projection batch, or rejects on timeout. */
-  waitUntil(condition: () => boolean, timeoutMs: number): Promise<void>;
+  waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void>;
 }
 
 export interface CommandDeps {
@@ -39,7 +39,7 @@ export interface CommandSpec<TResult> {
   /** Acts on Asterisk; `ActionID` must be the command id. Returns Asterisk's response and the API result. */
   readonly act: (commandId: string) => Promise<{ readonly response: AmiFields; readonly result: TResult }>;
   /** True once the read models show the effect; the answer waits for it (bounded). */
-  readonly settled?: (result: TResult) => boolean;
+  readonly settled?: (result: TResult) => boolean | Promise<boolean>;
 }
 
 export interface CommandOutcome<TResult> {
@@ -60,7 +60,7 @@ export async function executeCommand<TResult>(deps: CommandDeps, spec: CommandSp
     deps.store.append(stream, [{ type: `${spec.type}${suffix}`, data: { command_id: commandId, ...data }, metadata }], expected);
 
   await record('Requested', {
-    command: spec.type,
+    command_type: spec.type,
     request: spec.request,
     targets: spec.targets ?? {},
     user_uuid: spec.actor.uuid,

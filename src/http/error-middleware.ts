@@ -4,6 +4,7 @@ import { HttpError } from './errors.js';
 import { errorEnvelope } from './envelope.js';
 import { AmiActionError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../ami/port.js';
 import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port.js';
+import { ModuleNotFoundError } from '../commands/core.js';
 
 interface Mapped {
   readonly status: number;
@@ -18,6 +19,7 @@ const amiInvalid = /invalid|missing|required|bad|must|malformed|unable to parse/
 /** One table from a thrown error's class to the HTTP answer; anything else is a 500 and logged. */
 const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: never) => Mapped]> = [
   [HttpError, (e: HttpError) => ({ status: e.status, message: e.message, details: e.details })],
+  [ModuleNotFoundError, (e: ModuleNotFoundError) => ({ status: 404, message: e.message })],
   [AmiUnsafeValueError, (e: AmiUnsafeValueError) => ({ status: 400, message: e.message })],
   [AmiNotConnectedError, (e: AmiNotConnectedError) => ({ status: 503, message: e.message })],
   [AmiTimeoutError, (e: AmiTimeoutError) => ({ status: 504, message: e.message })],

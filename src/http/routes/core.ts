@@ -1,0 +1,120 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../readmodels/database.js';
+import { getChannelJson, listChannelsJson } from '../../../projections/channels.js';
+import { getAgiJson, listAgisJson } from '../../../projections/agis.js';
+import { getModule, listModulesJson } from '../../../projections/modules.js';
+import { getSystem, listSystems } from '../../../projections/systems.js';
+import { changeModule, hangupChannel, originate, sendAgiCommand, type CoreCommandDeps, type ModuleOperation, type ModuleSnapshots } from '../../commands/core.js';
+import type { CommandDeps } from '../../commands/command.js';
+import { currentUser } from '../../auth/index.js';
+import { nowTimestamp } from '../../time.js';
+import { reply, replyRawResult } from '../envelope.js';
+import { notFound } from '../errors.js';
+import { amiSafeString, validBody } from '../body.js';
+
+export interface CoreRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly commands: CommandDeps;
+  readonly ami: ModuleSnapshots;
+}
+
+const nonEmpty = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
+const variableName = z.string().regex(/^[A-Za-z0-9_.()-]+$/, 'variable names are letters, digits and _ . ( ) -');
+
+const originateBody = z
+  .object({
+    channel: nonEmpty,
+    context: nonEmpty.optional(),
+    exten: nonEmpty.optional(),
+    priority: z.union([z.number().int().positive(), nonEmpty]).transform(String).optional(),
+    application: nonEmpty.optional(),
+    data: amiSafeString.optional(),
+    caller_id: amiSafeString.optional(),
+    timeout: z.number().int().positive().max(86_400_000).optional(),
+    variables: z.record(variableName, amiSafeString).optional(),
+    account_code: amiSafeString.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.application === undefined && body.exten === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['exten'], message: 'exten (with context) or application is required' });
+    }
+    if (body.application !== undefined && body.exten !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['application'], message: 'give either exten or application, not both' });
+    }
+  });
+
+const agiCommandBody = z.object({ command: nonEmpty });
+
+const list = (json: string): string => `{"list":${json}}`;
+
+/**
+ * `/core/...` and the manual's older `/admin/core/...` copies: the same handlers on both prefixes.
+ * Reads answer from the read models; writes go through the audited command path.
+ */
+export function coreRoutes(deps: CoreRouteDeps): Router {
+  const router = new Router();
+  const commands: CoreCommandDeps = { ...deps.commands, db: deps.db, snapshots: deps.ami };
+  const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
+
+  for (const base of ['/core', '/admin/core']) {
+    router.get(`${base}/channels`, async (ctx) => replyRawResult(ctx, list(await listChannelsJson(deps.db, nowTimestamp()))));
+    router.post(`${base}/channels`, async (ctx) => {
+      const body = validBody(ctx, originateBody);
+      const outcome = await originate(commands, currentUser(ctx), body);
+      reply(ctx, outcome.result);
+    });
+    router.get(`${base}/channels/:id`, async (ctx) => {
+      const json = await getChannelJson(deps.db, param(ctx, 'id'), nowTimestamp());
+      if (json === undefined) throw notFound(`no channel with unique_id ${param(ctx, 'id')}`);
+      replyRawResult(ctx, json);
+    });
+    router.delete(`${base}/channels/:id`, async (ctx) => {
+      const outcome = await hangupChannel(commands, currentUser(ctx), param(ctx, 'id'));
+      if (!outcome) throw notFound(`no channel with unique_id ${param(ctx, 'id')}`);
+      reply(ctx);
+    });
+
+    router.get(`${base}/agis`, async (ctx) => replyRawResult(ctx, list(await listAgisJson(deps.db))));
+    router.get(`${base}/agis/:id`, async (ctx) => {
+      const json = await getAgiJson(deps.db, param(ctx, 'id'));
+      if (json === undefined) throw notFound(`no AGI session with unique_id ${param(ctx, 'id')}`);
+      replyRawResult(ctx, json);
+    });
+    router.post(`${base}/agis/:id`, async (ctx) => {
+      const body = validBody(ctx, agiCommandBody);
+      const outcome = await sendAgiCommand(commands, currentUser(ctx), param(ctx, 'id'), body.command);
+      if (!outcome) throw notFound(`no AGI session with unique_id ${param(ctx, 'id')}`);
+      reply(ctx, outcome.result);
+    });
+    router.delete(`${base}/agis/:id`, async (ctx) => {
+      const outcome = await hangupChannel(commands, currentUser(ctx), param(ctx, 'id'), 'AgiHangup');
+      if (!outcome) throw notFound(`no AGI session with unique_id ${param(ctx, 'id')}`);
+      reply(ctx);
+    });
+
+    router.get(`${base}/modules`, async (ctx) => replyRawResult(ctx, list(await listModulesJson(deps.db))));
+    router.get(`${base}/modules/:name`, async (ctx) => {
+      const row = await getModule(deps.db, param(ctx, 'name'));
+      if (!row) throw notFound(`no module ${param(ctx, 'name')}`);
+      reply(ctx, row);
+    });
+    const moduleOperation = (operation: ModuleOperation) => async (ctx: Context) => {
+      await changeModule(commands, currentUser(ctx), param(ctx, 'name'), operation);
+      reply(ctx);
+    };
+    router.post(`${base}/modules/:name`, moduleOperation('load'));
+    router.put(`${base}/modules/:name`, moduleOperation('reload'));
+    router.delete(`${base}/modules/:name`, moduleOperation('unload'));
+
+    router.get(`${base}/systems`, async (ctx) => reply(ctx, { list: await listSystems(deps.db) }));
+    router.get(`${base}/systems/:id`, async (ctx) => {
+      const row = await getSystem(deps.db, param(ctx, 'id'));
+      if (!row) throw notFound(`no system ${param(ctx, 'id')}`);
+      reply(ctx, row);
+    });
+  }
+  return router;
+}

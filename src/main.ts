@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import type { Router } from '@koa/router';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { openEventStore, SqliteEventStore, type EventStore } from './eventstore/index.js';
+import { startAmi, type AmiRuntime } from './ami/index.js';
+import {
+  createProjectionRunner,
+  openReadModelDb,
+  readModelDbPath,
+  type ProjectionRunner,
+  type ReadModelChange,
+  type ReadModelDb,
+} from './readmodels/index.js';
+import { createReadModelSync } from './readmodels/sync.js';
+import { createAuth, type Auth } from './auth/index.js';
+import type { ScryptParams } from './auth/password.js';
+import { createHttpApp } from './http/app.js';
+import { healthRoutes } from './http/routes/health.js';
+import { coreRoutes } from './http/routes/core.js';
+import type { CommandDeps } from './commands/command.js';
+
+export interface Jade {
+  readonly httpServer: Server;
+  readonly port: number;
+  readonly store: EventStore;
+  readonly readModels: ReadModelDb;
+  readonly runner: ProjectionRunner<ReadModelChange>;
+  readonly ami: AmiRuntime;
+  readonly auth: Auth;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Tests: a cheaper password hash. */
+  readonly scrypt?: ScryptParams;
+  /** Tests: where a generated admin password is printed. */
+  readonly print?: (line: string) => void;
+}
+
+/** The composition root: the only place that picks adapters and wires the parts together. */
+export async function startJade(config: Config, logger: Logger, options: StartOptions = {}): Promise<Jade> {
+  const inMemory = config.eventstore.type === 'memory';
+  if (!inMemory) mkdirSync(config.dataDir, { recursive: true });
+  const store = await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir });
+  const readModels = await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir));
+  const runner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
+  await runner.start();
+
+  const auth = createAuth({ store, config, logger, scrypt: options.scrypt, print: options.print });
+  await auth.start();
+
+  const ami = startAmi({ config: config.ami, store, logger: logger.child({ module: 'ami' }) });
+  const commands: CommandDeps = {
+    store,
+    ami: ami.gateway,
+    readModels: createReadModelSync(runner),
+    logger: logger.child({ module: 'commands' }),
+    settleTimeoutMs: config.commands.readYourWritesTimeoutMs,
+  };
+
+  const routers: Router[] = [
+    healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position() }),
+    ...auth.routers,
+    coreRoutes({ db: readModels.db, commands, ami }),
+  ];
+  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, routers });
+  const httpServer = createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.http.port, config.http.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  logger.info({ port, dataDir: config.dataDir, eventstore: config.eventstore.type }, 'jade is serving');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      await ami.stop();
+      await runner.stop();
+      await auth.stop();
+      await store.close();
+      await readModels.close();
+    })();
+    return stopping;
+  };
+  return { httpServer, port, store, readModels, runner, ami, auth, stop };
+}
+
+export interface OfflineRebuildOptions {
+  readonly projection?: string;
+}
+
+/** `jade rebuild`: replays projections from the log into the data dir's read-model database. */
+export async function rebuildOffline(config: Config, logger: Logger, options: OfflineRebuildOptions): Promise<number> {
+  const holder = config.eventstore.type === 'sqlite' ? SqliteEventStore.lockHolder(config.dataDir) : undefined;
+  if (holder !== undefined) {
+    process.stderr.write(
+      `jade rebuild: a server (pid ${holder}) holds ${config.dataDir}; stop it, or use POST /v1/admin/projections/rebuild on it\n`,
+    );
+    return 1;
+  }
+  const store = await openEventStore({ ...config.eventstore, dataDir: config.dataDir });
+  const readModels = await openReadModelDb(readModelDbPath(config.dataDir));
+  const runner = createProjectionRunner({ store, readModels, logger });
+  try {
+    const started = Date.now();
+    const result = await runner.rebuild(options.projection === undefined ? undefined : [options.projection], {
+      onProgress: (p) => process.stderr.write(`\rrebuild ${p.projections.join(',')}: ${p.position}/${p.target}`),
+    });
+    const seconds = (Date.now() - started) / 1000;
+    process.stderr.write(`\nrebuilt ${result.projections.join(', ')} to position ${result.position}: ${result.events} events in ${seconds.toFixed(1)} s\n`);
+    return 0;
+  } finally {
+    await runner.stop();
+    await store.close();
+    await readModels.close();
+  }
+}
