@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as liveState from './0001_live_state.js';
+import * as queues from './0002_queues.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -7,4 +8,5 @@ import * as liveState from './0001_live_state.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_live_state': liveState,
+  '0002_queues': queues,
 };

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { AgisTable } from '../../projections/agis.js';
 import type { ChannelsTable } from '../../projections/channels.js';
 import type { ModulesTable } from '../../projections/modules.js';
+import type { QueueEntriesTable, QueueMembersTable, QueuesTable } from '../../projections/queues.js';
 import type { SystemsTable } from '../../projections/systems.js';
 import { migrateReadModels } from './migrator.js';
 
@@ -21,6 +22,9 @@ export interface Database {
   agis: AgisTable;
   modules: ModulesTable;
   systems: SystemsTable;
+  queues: QueuesTable;
+  queue_members: QueueMembersTable;
+  queue_entries: QueueEntriesTable;
 }
 
 /**
