@@ -1,11 +1,12 @@
 import { agisProjection } from '../../projections/agis.js';
 import { channelsProjection } from '../../projections/channels.js';
 import { modulesProjection } from '../../projections/modules.js';
+import { queuesProjection } from '../../projections/queues.js';
 import { systemsProjection } from '../../projections/systems.js';
 import type { ChangeOf } from './projection.js';
 
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
-export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection] as const;
+export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];
