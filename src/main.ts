@@ -20,6 +20,7 @@ import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
 import { healthRoutes } from './http/routes/health.js';
 import { coreRoutes } from './http/routes/core.js';
+import { queueRoutes } from './http/routes/queue.js';
 import type { CommandDeps } from './commands/command.js';
 
 export interface Jade {
@@ -65,6 +66,7 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position() }),
     ...auth.routers,
     coreRoutes({ db: readModels.db, commands, ami }),
+    queueRoutes({ db: readModels.db, commands }),
   ];
   const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, routers });
   const httpServer = createServer(app.callback());

@@ -1,0 +1,140 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../readmodels/database.js';
+import { getEntry, getMember, getQueue, getStatus, listEntries, listMembers, listQueues, listStatuses } from '../../../projections/queues.js';
+import { addMember, isLookupFailure as isFailure, pauseMember, removeMember, setMemberPenalty, type QueueCommandDeps } from '../../commands/queue.js';
+import type { CommandDeps } from '../../commands/command.js';
+import { AmiActionError } from '../../ami/port.js';
+import { currentUser } from '../../auth/index.js';
+import { nowTimestamp } from '../../time.js';
+import { reply } from '../envelope.js';
+import { badRequest, conflict, HttpError, notFound } from '../errors.js';
+import { amiSafeString, validBody } from '../body.js';
+
+export interface QueueRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly commands: CommandDeps;
+}
+
+const nonEmpty = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
+/** The manual writes flags as 0/1; JSON booleans are accepted too. */
+const flag = z.union([z.boolean(), z.literal(0), z.literal(1)]).transform((value) => value === true || value === 1);
+/** Asterisk refuses a negative penalty; its field is a C int. */
+const penalty = z.number().int().min(0).max(2_147_483_647);
+
+const addMemberBody = z.object({
+  queue_name: nonEmpty,
+  location: nonEmpty,
+  name: nonEmpty.optional(),
+  penalty: penalty.optional(),
+  paused: flag.optional(),
+  paused_reason: amiSafeString.optional(),
+  state_interface: nonEmpty.optional(),
+});
+
+const updateMemberBody = z
+  .object({ paused: flag.optional(), paused_reason: amiSafeString.optional(), penalty: penalty.optional() })
+  .superRefine((body, ctx) => {
+    if (body.paused === undefined && body.penalty === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['paused'], message: 'paused or penalty is required' });
+    }
+  });
+
+/**
+ * Asterisk's refusals of member actions, by its own words (app_queue's manager handlers). ARCHITECTURE.md maps
+ * "does not exist" to 404 and "invalid" to 400; the generic mapper misses app_queue's phrasing for two of them,
+ * and two are conflicts with the member's state, which the HTTP contract makes a 409. Asterisk's Message is kept.
+ */
+function queueRefusal(error: unknown): HttpError | undefined {
+  if (!(error instanceof AmiActionError)) return undefined;
+  const message = error.message;
+  const details = { action: error.action };
+  if (/already there/i.test(message)) return conflict(message, details);
+  if (/not dynamic/i.test(message)) return conflict(message, details);
+  if (/not there/i.test(message)) return new HttpError(404, message, details);
+  return undefined;
+}
+
+async function translated<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw queueRefusal(error) ?? error;
+  }
+}
+
+/**
+ * `/queue/...` and the manual's older `/admin/queue/...` copies (live parts): the same handlers on both prefixes.
+ * Members are addressed as the manual does: `/queue/members/<name>?queue_name=<queue>` (ARCHITECTURE.md).
+ */
+export function queueRoutes(deps: QueueRouteDeps): Router {
+  const router = new Router();
+  const commands: QueueCommandDeps = { ...deps.commands, db: deps.db };
+  const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
+  const queueName = (ctx: Context): string => {
+    const value = ctx.query.queue_name;
+    if (typeof value !== 'string' || value === '') throw badRequest('queue_name is required', { fields: ['queue_name'] });
+    return value;
+  };
+
+  for (const base of ['/queue', '/admin/queue']) {
+    router.get(`${base}/queues`, async (ctx) => reply(ctx, { list: await listQueues(deps.db) }));
+    router.get(`${base}/queues/:name`, async (ctx) => {
+      const queue = await getQueue(deps.db, param(ctx, 'name'));
+      if (!queue) throw notFound(`no queue ${param(ctx, 'name')}`);
+      reply(ctx, queue);
+    });
+
+    router.get(`${base}/members`, async (ctx) => reply(ctx, { list: await listMembers(deps.db) }));
+    router.post(`${base}/members`, async (ctx) => {
+      const body = validBody(ctx, addMemberBody);
+      const outcome = await translated(addMember(commands, currentUser(ctx), body));
+      reply(ctx, outcome.result);
+    });
+    router.get(`${base}/members/:name`, async (ctx) => {
+      const queue = queueName(ctx);
+      const member = await getMember(deps.db, queue, param(ctx, 'name'));
+      if (!member) throw notFound(`no member ${param(ctx, 'name')} in queue ${queue}`);
+      reply(ctx, member);
+    });
+    router.put(`${base}/members/:name`, async (ctx) => {
+      const queue = queueName(ctx);
+      const body = validBody(ctx, updateMemberBody);
+      const user = currentUser(ctx);
+      const name = param(ctx, 'name');
+      // Two Asterisk actions, two audited commands: each is its own fact in the log.
+      if (body.paused !== undefined) {
+        const paused = await translated(pauseMember(commands, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason }));
+        if (isFailure(paused)) throw notFound(paused.message);
+      }
+      if (body.penalty !== undefined) {
+        const penalised = await translated(setMemberPenalty(commands, user, queue, name, body.penalty));
+        if (isFailure(penalised)) throw notFound(penalised.message);
+      }
+      reply(ctx);
+    });
+    router.delete(`${base}/members/:name`, async (ctx) => {
+      const queue = queueName(ctx);
+      const removed = await translated(removeMember(commands, currentUser(ctx), queue, param(ctx, 'name')));
+      if (isFailure(removed)) throw notFound(removed.message);
+      reply(ctx);
+    });
+
+    router.get(`${base}/entries`, async (ctx) => reply(ctx, { list: await listEntries(deps.db, nowTimestamp()) }));
+    router.get(`${base}/entries/:id`, async (ctx) => {
+      const entry = await getEntry(deps.db, param(ctx, 'id'), nowTimestamp());
+      if (!entry) throw notFound(`no queue entry with unique_id ${param(ctx, 'id')}`);
+      reply(ctx, entry);
+    });
+
+    router.get(`${base}/statuses`, async (ctx) => reply(ctx, { list: await listStatuses(deps.db, nowTimestamp()) }));
+    router.get(`${base}/statuses/:name`, async (ctx) => {
+      const status = await getStatus(deps.db, param(ctx, 'name'), nowTimestamp());
+      if (!status) throw notFound(`no queue ${param(ctx, 'name')}`);
+      reply(ctx, status);
+    });
+  }
+  return router;
+}
