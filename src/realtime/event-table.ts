@@ -1,0 +1,93 @@
+import { toChannelObject } from '../../projections/channels.js';
+import { toEntryObject, toQueueObject } from '../../projections/queues.js';
+import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
+import { publishTopic } from './topics.js';
+
+/**
+ * THE table from read-model changes to the manual's events (40-events-websocket §1-2): for every
+ * read-model table, which event name each row operation becomes, on which topic, with which payload.
+ * Realtime publishes nothing else and read models never publish by another path (ARCHITECTURE.md,
+ * "Read models"). Adding a projection to `readmodels/registry.ts` makes this file fail to compile until
+ * its tables get an entry here: one line with `publish(catalogFamilies.<family>)`, or `null`.
+ */
+
+/** The manual's event name per row operation; an operation left out is not published. */
+export type EventNames = Readonly<Partial<Record<ChangeOp, string>>>;
+
+/** One event family of the catalog: its names, the topic collection, and the payload field that is the topic target. */
+export interface EventFamily<K extends string = string> {
+  readonly events: EventNames;
+  /** Topic prefix up to the target, with its trailing `/`. */
+  readonly collection: string;
+  readonly target: K;
+}
+
+const crud = (name: string) => ({ create: `${name}.create`, update: `${name}.update`, delete: `${name}.delete` }) as const;
+/** The manual has no `create` for these: a new row is announced as an update, i.e. an upsert (40-events §2.10, §2.12, §6.5). */
+const upsert = (name: string) => ({ create: `${name}.update`, update: `${name}.update`, delete: `${name}.delete` }) as const;
+
+/** Every family the catalog defines, including those whose read models do not exist yet. */
+export const catalogFamilies = {
+  channel: { events: crud('core.channel'), collection: '/core/channels/', target: 'caller_id_name' },
+  agi: { events: crud('core.agi'), collection: '/core/agis/', target: 'caller_id_name' },
+  parkedCall: { events: crud('park.parkedcall'), collection: '/park/parkinglots/', target: 'parking_lot' },
+  queueEntry: { events: upsert('queue.entry'), collection: '/queue/statuses/', target: 'queue_name' },
+  queueMember: { events: upsert('queue.member'), collection: '/queue/statuses/', target: 'queue_name' },
+  // `queue.queue.update` is the only queue event: a queue that disappears is not signalled (40-events §2.14).
+  queueQueue: { events: { create: 'queue.queue.update', update: 'queue.queue.update' }, collection: '/queue/statuses/', target: 'name' },
+} as const satisfies Readonly<Record<string, EventFamily>>;
+
+/** How the rows of one table become events. */
+export interface RealtimeMapping<Row> {
+  readonly events: EventNames;
+  topic(row: Row): string;
+  /** The manual's payload: the object the REST resource returns for one item. Must be JSON-serialisable. */
+  payload(row: Row): unknown;
+}
+
+/** Keys of Row whose value can be a topic target. */
+type TargetKeys<Row> = { [K in keyof Row & string]: Row[K] extends string | null | undefined ? K : never }[keyof Row & string];
+
+/** An entry for the table: a catalog family, and the payload if it is not the row itself. */
+export function publish<Row extends object>(family: EventFamily<TargetKeys<Row>>, payload: (row: Row) => unknown = (row) => row): RealtimeMapping<Row> {
+  return {
+    events: family.events,
+    topic: (row) => publishTopic(family.collection, row[family.target] as string | null | undefined),
+    payload,
+  };
+}
+
+type TableName = ReadModelChange['table'];
+type RowOf<T extends TableName> = Extract<ReadModelChange, { readonly table: T }>['row'];
+
+export type RealtimeTable = { readonly [T in TableName]: RealtimeMapping<RowOf<T>> | null };
+
+export const realtimeTable: RealtimeTable = {
+  // `duration` as of the change (event time, not the wall clock), so a resumed client sees what a live one saw.
+  channels: publish(catalogFamilies.channel, (row) => toChannelObject(row, row.tm_update)),
+  agis: publish(catalogFamilies.agi),
+  // The manual defines no events for these (40-events §2.15).
+  modules: null,
+  systems: null,
+  queues: publish(catalogFamilies.queueQueue, toQueueObject),
+  queue_members: publish(catalogFamilies.queueMember),
+  // `wait` as of the change, like a channel's duration.
+  queue_entries: publish(catalogFamilies.queueEntry, (row) => toEntryObject(row, row.tm_update)),
+};
+
+/** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */
+export interface RealtimeEvent {
+  readonly position: number;
+  readonly topic: string;
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** The event for a change, or undefined when its table or operation is not published. */
+export function toRealtimeEvent(change: ReadModelChange, table: RealtimeTable = realtimeTable): RealtimeEvent | undefined {
+  // The union of tables cannot be correlated with the union of rows by the compiler; the table's type ties them.
+  const mapping = table[change.table] as RealtimeMapping<object> | null | undefined;
+  const event = mapping?.events[change.op];
+  if (!mapping || event === undefined) return undefined;
+  return { position: change.position, topic: mapping.topic(change.row), event, data: mapping.payload(change.row) };
+}
