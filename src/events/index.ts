@@ -1,3 +1,4 @@
 export * from './event.js';
 export * from './streams.js';
 export * from './ami.js';
+export * from './outbound.js';
