@@ -30,7 +30,15 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The folder holding package.json: `src/` when run through tsx, `dist/src/` when compiled. */
+function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'config', 'default.json'))) return dir;
+    if (dirname(dir) === dir) throw new ConfigError(`no config/default.json above ${start}`);
+  }
+}
+
+const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 
 type Json = Record<string, unknown>;
 
