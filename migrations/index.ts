@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as liveState from './0001_live_state.js';
 import * as queues from './0002_queues.js';
+import * as parkAgentsDevicesPjsip from './0003_park_agents_devices_pjsip.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -9,4 +10,5 @@ import * as queues from './0002_queues.js';
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_live_state': liveState,
   '0002_queues': queues,
+  '0003_park_agents_devices_pjsip': parkAgentsDevicesPjsip,
 };

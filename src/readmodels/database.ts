@@ -2,9 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import type { AgentsTable } from '../../projections/agents.js';
 import type { AgisTable } from '../../projections/agis.js';
 import type { ChannelsTable } from '../../projections/channels.js';
+import type { DeviceStatesTable } from '../../projections/device-states.js';
 import type { ModulesTable } from '../../projections/modules.js';
+import type { ParkedCallsTable, ParkingLotsTable } from '../../projections/parking.js';
+import type { PjsipAorsTable, PjsipAuthsTable, PjsipContactsTable, PjsipEndpointsTable, PjsipRegistrationsTable } from '../../projections/pjsip.js';
 import type { QueueEntriesTable, QueueMembersTable, QueuesTable } from '../../projections/queues.js';
 import type { SystemsTable } from '../../projections/systems.js';
 import { migrateReadModels } from './migrator.js';
@@ -25,6 +29,15 @@ export interface Database {
   queues: QueuesTable;
   queue_members: QueueMembersTable;
   queue_entries: QueueEntriesTable;
+  parking_lots: ParkingLotsTable;
+  parked_calls: ParkedCallsTable;
+  agents: AgentsTable;
+  device_states: DeviceStatesTable;
+  pjsip_endpoints: PjsipEndpointsTable;
+  pjsip_aors: PjsipAorsTable;
+  pjsip_auths: PjsipAuthsTable;
+  pjsip_contacts: PjsipContactsTable;
+  pjsip_registration_outbounds: PjsipRegistrationsTable;
 }
 
 /**

@@ -1,12 +1,17 @@
+import { agentsProjection } from '../../projections/agents.js';
 import { agisProjection } from '../../projections/agis.js';
 import { channelsProjection } from '../../projections/channels.js';
+import { deviceStatesProjection } from '../../projections/device-states.js';
 import { modulesProjection } from '../../projections/modules.js';
+import { parkingProjection } from '../../projections/parking.js';
+import { pjsipProjection } from '../../projections/pjsip.js';
 import { queuesProjection } from '../../projections/queues.js';
 import { systemsProjection } from '../../projections/systems.js';
 import type { ChangeOf } from './projection.js';
 
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
-export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection] as const;
+export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
+  parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

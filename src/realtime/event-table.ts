@@ -1,5 +1,6 @@
 import { toChannelObject } from '../../projections/channels.js';
 import { toEntryObject, toQueueObject } from '../../projections/queues.js';
+import { toParkedCallObject } from '../../projections/parking.js';
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { publishTopic } from './topics.js';
 
@@ -73,6 +74,17 @@ export const realtimeTable: RealtimeTable = {
   queue_members: publish(catalogFamilies.queueMember),
   // `wait` as of the change, like a channel's duration.
   queue_entries: publish(catalogFamilies.queueEntry, (row) => toEntryObject(row, row.tm_update)),
+  // `parking_duration`/`parking_timeout` as of the change, like a channel's duration.
+  parked_calls: publish(catalogFamilies.parkedCall, (row) => toParkedCallObject(row, row.tm_update)),
+  // The manual defines no parking-lot, agent, device-state or pjsip events (40-events §2.15).
+  parking_lots: null,
+  agents: null,
+  device_states: null,
+  pjsip_endpoints: null,
+  pjsip_aors: null,
+  pjsip_auths: null,
+  pjsip_contacts: null,
+  pjsip_registration_outbounds: null,
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */

@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import type { RecordedEvent } from '../src/events/index.js';
+import { field, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
+import type { Database } from '../src/readmodels/database.js';
+import { eventTime } from '../src/readmodels/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+
+/**
+ * Every device Asterisk keeps a state for (legacy `/device_states`, catalog 10-legacy; names 00-basics §8.2):
+ * `PJSIP/pjagent-01`, `Local/100@demo`, `Agent:1001`, `Queue:sales_1_avail`, ...
+ * The `DeviceStateList` snapshot (which answers with DeviceStateChange items) is the whole truth after a
+ * (re)connect; unsolicited `DeviceStateChange` events keep it current.
+ */
+
+/** Asterisk's `ast_devstate_str` names, which are the manual's (plus INUSE, which the manual forgot: catalog B15). */
+export type DeviceStateName =
+  | 'UNKNOWN'
+  | 'NOT_INUSE'
+  | 'INUSE'
+  | 'BUSY'
+  | 'INVALID'
+  | 'UNAVAILABLE'
+  | 'RINGING'
+  | 'RINGINUSE'
+  | 'ONHOLD'
+  | (string & {});
+
+export interface DeviceStateRow {
+  readonly device: string;
+  readonly state: DeviceStateName;
+  readonly tm_update: string;
+}
+
+export type DeviceStatesTable = DeviceStateRow;
+
+type Tables = { device_states: DeviceStateRow };
+type Change = RowChange<Tables>;
+type State = ProjectionState<Tables>;
+
+/** Upper-case, as the manual spells the states; anything else Asterisk reports is passed through. */
+function stateName(text: string): DeviceStateName {
+  return text.trim().toUpperCase();
+}
+
+function set(state: State, device: string, value: DeviceStateName, time: string): Change[] {
+  const existing = state.get('device_states', device);
+  if (!existing) return [{ table: 'device_states', op: 'create', key: device, row: { device, state: value, tm_update: time } }];
+  if (existing.state === value) return [];
+  return [{ table: 'device_states', op: 'update', key: device, row: { device, state: value, tm_update: time } }];
+}
+
+function onChange(state: State, event: RecordedEvent, time: string): Change[] {
+  const device = field(event.data, 'Device');
+  const value = field(event.data, 'State');
+  if (device === undefined || device === '' || value === undefined) return [];
+  return set(state, device, stateName(value), time);
+}
+
+function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
+  if (snapshot.items === undefined) return [];
+  const changes: Change[] = [];
+  const listed = new Set<string>();
+  for (const item of snapshot.items) {
+    const device = field(item, 'Device');
+    const value = field(item, 'State');
+    if (device === undefined || device === '' || value === undefined || listed.has(device)) continue;
+    listed.add(device);
+    changes.push(...set(state, device, stateName(value), time));
+  }
+  for (const row of state.all('device_states')) {
+    if (!listed.has(row.device)) changes.push({ table: 'device_states', op: 'delete', key: row.device, row });
+  }
+  return changes;
+}
+
+export const deviceStatesProjection = defineProjection<Tables, 'device_states'>({
+  name: 'device_states',
+  version: 1,
+  tables: { device_states: { key: 'device' } },
+  project(state, event) {
+    switch (event.type) {
+      case 'DeviceStateChange':
+        return onChange(state, event, eventTime(event));
+      case 'AmiSnapshot': {
+        const snapshot = readSnapshot(event);
+        return snapshot && snapshotAction(snapshot) === 'devicestatelist' ? reconcile(state, snapshot, eventTime(event)) : [];
+      }
+      default:
+        return [];
+    }
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+export async function listDeviceStates(db: Kysely<Database>): Promise<DeviceStateRow[]> {
+  return db.selectFrom('device_states').selectAll().orderBy('device').execute();
+}
+
+export async function getDeviceState(db: Kysely<Database>, device: string): Promise<DeviceStateRow | undefined> {
+  return db.selectFrom('device_states').selectAll().where('device', '=', device).executeTakeFirst();
+}
