@@ -3,6 +3,7 @@ import * as liveState from './0001_live_state.js';
 import * as queues from './0002_queues.js';
 import * as parkAgentsDevicesPjsip from './0003_park_agents_devices_pjsip.js';
 import * as outbound from './0004_outbound.js';
+import * as history from './0005_history.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_queues': queues,
   '0003_park_agents_devices_pjsip': parkAgentsDevicesPjsip,
   '0004_outbound': outbound,
+  '0005_history': history,
 };

@@ -11,6 +11,8 @@ import type { ParkedCallsTable, ParkingLotsTable } from '../../projections/parki
 import type { PjsipAorsTable, PjsipAuthsTable, PjsipContactsTable, PjsipEndpointsTable, PjsipRegistrationsTable } from '../../projections/pjsip.js';
 import type { QueueEntriesTable, QueueMembersTable, QueuesTable } from '../../projections/queues.js';
 import type { SystemsTable } from '../../projections/systems.js';
+import type { CallLegsTable, CallPendingTable, CallsLiveTable, CallsTable } from '../../projections/calls.js';
+import type { CommandsTable } from '../../projections/commands.js';
 import { migrateReadModels } from './migrator.js';
 
 export interface CheckpointsTable {
@@ -29,6 +31,11 @@ export interface Database {
   queues: QueuesTable;
   queue_members: QueueMembersTable;
   queue_entries: QueueEntriesTable;
+  calls: CallsTable;
+  call_legs: CallLegsTable;
+  calls_live: CallsLiveTable;
+  call_pending: CallPendingTable;
+  commands: CommandsTable;
   parking_lots: ParkingLotsTable;
   parked_calls: ParkedCallsTable;
   agents: AgentsTable;

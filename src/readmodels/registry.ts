@@ -1,5 +1,7 @@
 import { agentsProjection } from '../../projections/agents.js';
 import { agisProjection } from '../../projections/agis.js';
+import { callsProjection } from '../../projections/calls.js';
+import { commandsProjection } from '../../projections/commands.js';
 import { channelsProjection } from '../../projections/channels.js';
 import { deviceStatesProjection } from '../../projections/device-states.js';
 import { modulesProjection } from '../../projections/modules.js';
@@ -11,7 +13,7 @@ import type { ChangeOf } from './projection.js';
 
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
-  parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection] as const;
+  parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

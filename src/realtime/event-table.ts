@@ -85,6 +85,12 @@ export const realtimeTable: RealtimeTable = {
   pjsip_auths: null,
   pjsip_contacts: null,
   pjsip_registration_outbounds: null,
+  // History (calls, command audit) is read through /calls and /commands; the manual has no events for it.
+  calls: null,
+  call_legs: null,
+  calls_live: null,
+  call_pending: null,
+  commands: null,
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */
