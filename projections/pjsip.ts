@@ -453,7 +453,8 @@ const registrationSpecs: readonly FieldSpec<PjsipRegistrationRow>[] = [
 
 const aorConsumed = headersOf(aorSpecs, ['ObjectName']);
 const authConsumed = headersOf(authSpecs, ['ObjectName']);
-const contactConsumed = headersOf(contactSpecs, ['ObjectName', 'ViaAddr', 'ViaPort', 'Aor']);
+// A contact has no object type in the manual (catalog 70 §2.5): `ObjectType: contact` is dropped, not kept as extra.
+const contactConsumed = headersOf(contactSpecs, ['ObjectName', 'ObjectType', 'ViaAddr', 'ViaPort', 'Aor']);
 const registrationConsumed = headersOf(registrationSpecs, ['ObjectName']);
 const endpointDetailConsumed = new Set([...endpointDetailColumnSpecs.map(([, header]) => header), ...endpointDetailSpecs.map(([, header]) => header), 'ObjectName']);
 
