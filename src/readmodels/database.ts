@@ -13,6 +13,12 @@ import type { QueueEntriesTable, QueueMembersTable, QueuesTable } from '../../pr
 import type { SystemsTable } from '../../projections/systems.js';
 import type { CallLegsTable, CallPendingTable, CallsLiveTable, CallsTable } from '../../projections/calls.js';
 import type { CommandsTable } from '../../projections/commands.js';
+import type { ObCampaignsTable } from '../../projections/ob-campaigns.js';
+import type { ObDestinationsTable } from '../../projections/ob-destinations.js';
+import type { ObDialingsTable } from '../../projections/ob-dialings.js';
+import type { ObDlmasTable } from '../../projections/ob-dlmas.js';
+import type { ObDlsTable } from '../../projections/ob-dls.js';
+import type { ObPlansTable } from '../../projections/ob-plans.js';
 import { migrateReadModels } from './migrator.js';
 
 export interface CheckpointsTable {
@@ -36,6 +42,12 @@ export interface Database {
   calls_live: CallsLiveTable;
   call_pending: CallPendingTable;
   commands: CommandsTable;
+  ob_plans: ObPlansTable;
+  ob_destinations: ObDestinationsTable;
+  ob_dlmas: ObDlmasTable;
+  ob_dls: ObDlsTable;
+  ob_campaigns: ObCampaignsTable;
+  ob_dialings: ObDialingsTable;
   parking_lots: ParkingLotsTable;
   parked_calls: ParkedCallsTable;
   agents: AgentsTable;

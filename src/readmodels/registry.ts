@@ -5,6 +5,11 @@ import { commandsProjection } from '../../projections/commands.js';
 import { channelsProjection } from '../../projections/channels.js';
 import { deviceStatesProjection } from '../../projections/device-states.js';
 import { modulesProjection } from '../../projections/modules.js';
+import { obCampaignsProjection } from '../../projections/ob-campaigns.js';
+import { obDestinationsProjection } from '../../projections/ob-destinations.js';
+import { obDlmasProjection } from '../../projections/ob-dlmas.js';
+import { obDlsProjection } from '../../projections/ob-dls.js';
+import { obPlansProjection } from '../../projections/ob-plans.js';
 import { parkingProjection } from '../../projections/parking.js';
 import { pjsipProjection } from '../../projections/pjsip.js';
 import { queuesProjection } from '../../projections/queues.js';
@@ -13,7 +18,8 @@ import type { ChangeOf } from './projection.js';
 
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
-  parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection] as const;
+  parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection,
+  obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

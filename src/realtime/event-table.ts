@@ -36,6 +36,15 @@ export const catalogFamilies = {
   queueMember: { events: upsert('queue.member'), collection: '/queue/statuses/', target: 'queue_name' },
   // `queue.queue.update` is the only queue event: a queue that disappears is not signalled (40-events §2.14).
   queueQueue: { events: { create: 'queue.queue.update', update: 'queue.queue.update' }, collection: '/queue/statuses/', target: 'name' },
+  // Outbound: the manual has no `ob.*` events (40-events §2.15); issue 6 adds them under its naming rules, for dashboards.
+  // The payload is the REST object; a soft delete is `delete` with `in_use` 0. Entries and dialings are
+  // published per dial list / campaign, so a dashboard follows one of those.
+  obPlan: { events: crud('ob.plan'), collection: '/ob/plans/', target: 'uuid' },
+  obDestination: { events: crud('ob.destination'), collection: '/ob/destinations/', target: 'uuid' },
+  obDlma: { events: crud('ob.dlma'), collection: '/ob/dlmas/', target: 'uuid' },
+  obDl: { events: crud('ob.dl'), collection: '/ob/dls/', target: 'dlma_uuid' },
+  obCampaign: { events: crud('ob.campaign'), collection: '/ob/campaigns/', target: 'uuid' },
+  obDialing: { events: crud('ob.dialing'), collection: '/ob/dialings/', target: 'uuid_camp' },
 } as const satisfies Readonly<Record<string, EventFamily>>;
 
 /** How the rows of one table become events. */
@@ -91,6 +100,11 @@ export const realtimeTable: RealtimeTable = {
   calls_live: null,
   call_pending: null,
   commands: null,
+  ob_plans: publish(catalogFamilies.obPlan),
+  ob_destinations: publish(catalogFamilies.obDestination),
+  ob_dlmas: publish(catalogFamilies.obDlma),
+  ob_dls: publish(catalogFamilies.obDl),
+  ob_campaigns: publish(catalogFamilies.obCampaign),
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */

@@ -1,0 +1,241 @@
+import {
+  obEventTypes,
+  type CampaignCreatedData,
+  type CampaignDeletedData,
+  type CampaignFields,
+  type CampaignReference,
+  type CampaignReferenceClearedData,
+  type CampaignStatusChangedData,
+  type CampaignUpdatedData,
+} from '../../events/outbound.js';
+import {
+  createObject,
+  definedOnly,
+  evolveLifecycle,
+  isLive,
+  ObRefusal,
+  requireLive,
+  requireNew,
+  type Lifecycle,
+  type ObEvent,
+  type StoredEvent,
+} from './common.js';
+import type { DestinationObject } from './destination.js';
+import type { DlmaObject } from './dlma.js';
+import type { PlanObject } from './plan.js';
+
+/** The catalog's campaign object (§6.6). */
+export type CampaignObject = Lifecycle & { readonly status: number } & CampaignFields;
+
+export type CampaignEvent =
+  | ObEvent<typeof obEventTypes.campaignCreated, CampaignCreatedData>
+  | ObEvent<typeof obEventTypes.campaignUpdated, CampaignUpdatedData>
+  | ObEvent<typeof obEventTypes.campaignStatusChanged, CampaignStatusChangedData>
+  | ObEvent<typeof obEventTypes.campaignReferenceCleared, CampaignReferenceClearedData>
+  | ObEvent<typeof obEventTypes.campaignDeleted, CampaignDeletedData>;
+
+/** Campaign status codes (catalog §2.5). */
+export const campaignStatus = {
+  stop: 0,
+  start: 1,
+  pause: 2,
+  stopping: 10,
+  starting: 11,
+  pausing: 12,
+  stoppingForcedly: 30,
+} as const;
+
+/** What a client may PUT (catalog §2.5 proposal); the -ing states are the dialer's. */
+export const requestableStatuses: readonly number[] = [campaignStatus.stop, campaignStatus.start, campaignStatus.pause, campaignStatus.stoppingForcedly];
+
+/** Defaults of `POST /ob/campaigns {}` (catalog §7.11 example). */
+export const campaignDefaults: CampaignFields = {
+  name: null,
+  detail: null,
+  plan: null,
+  dlma: null,
+  dest: null,
+  variables: null,
+  next_campaign: null,
+  sc_mode: 0,
+  sc_time_start: null,
+  sc_time_end: null,
+  sc_date_start: null,
+  sc_date_end: null,
+  sc_date_list: null,
+  sc_date_list_except: null,
+  sc_day_list: null,
+  sc_timezone: null,
+};
+
+const types = { created: obEventTypes.campaignCreated, updated: obEventTypes.campaignUpdated, deleted: obEventTypes.campaignDeleted };
+
+export function evolveCampaign(state: CampaignObject | undefined, event: StoredEvent): CampaignObject | undefined {
+  const lifecycle = evolveLifecycle(state, event, types, (data) => {
+    const { uuid, tm_create, ...fields } = data as CampaignCreatedData;
+    const { uuid: _uuid, name, detail, ...rest } = createObject(uuid, campaignDefaults, fields, tm_create);
+    // The catalog's field order: status right after detail; a new campaign is stopped.
+    return { uuid, name, detail, status: campaignStatus.stop, ...rest };
+  });
+  if (lifecycle.handled || !state) return lifecycle.state;
+  switch (event.type) {
+    case obEventTypes.campaignStatusChanged: {
+      const data = event.data as CampaignStatusChangedData;
+      return { ...state, status: data.status, tm_update: data.tm_update };
+    }
+    case obEventTypes.campaignReferenceCleared: {
+      const data = event.data as CampaignReferenceClearedData;
+      return { ...state, [data.field]: null, tm_update: data.tm_update };
+    }
+    default:
+      return state;
+  }
+}
+
+/** The objects a campaign's fields point at, as loaded for a decision (absent = no such object). */
+export interface CampaignRefs {
+  readonly plan?: PlanObject;
+  readonly dest?: DestinationObject;
+  readonly dlma?: DlmaObject;
+  readonly next_campaign?: CampaignObject;
+}
+
+type ReferenceFields = Pick<CampaignFields, CampaignReference>;
+
+const referenceNames: Readonly<Record<CampaignReference, string>> = { plan: 'plan', dest: 'destination', dlma: 'dlma', next_campaign: 'campaign' };
+
+/** Catalog §7.11: a reference the request sets must name an existing, in-use object (else 400 naming the field). */
+function checkReferences(given: Partial<ReferenceFields>, refs: CampaignRefs): void {
+  for (const field of ['plan', 'dest', 'dlma', 'next_campaign'] as const) {
+    const uuid = given[field];
+    if (uuid === undefined || uuid === null) continue;
+    if (!isLive(refs[field]) || refs[field]?.uuid !== uuid) {
+      throw new ObRefusal('invalid', `${field}: no ${referenceNames[field]} ${uuid}`, field);
+    }
+  }
+}
+
+/**
+ * Why the campaign cannot run with these fields and objects (catalog §2.5, §7.12): plan, dest and dlma
+ * must be set and in use, and the plan must have a dial mode. Empty when it can start. The dialer asks the
+ * same question for a scheduled start and to stop a running campaign that lost a resource.
+ */
+export function campaignStartProblems(campaign: ReferenceFields, refs: CampaignRefs): string[] {
+  const problems: string[] = [];
+  for (const field of ['plan', 'dest', 'dlma'] as const) {
+    const uuid = campaign[field];
+    if (uuid === null) problems.push(`${field} is not set`);
+    else if (!isLive(refs[field]) || refs[field]?.uuid !== uuid) problems.push(`${field} ${uuid} does not exist`);
+  }
+  if (isLive(refs.plan) && refs.plan.uuid === campaign.plan && refs.plan.dial_mode === 0) problems.push(`plan ${refs.plan.uuid} has dial_mode 0 (none)`);
+  return problems;
+}
+
+/**
+ * One status change. Starting (1) needs a startable campaign; with `request` reasons only the statuses a
+ * client may ask for are accepted. Asking for the status the campaign already has records nothing, and so
+ * does a forced stop of a stopped campaign: there is nothing to stop.
+ */
+export function decideCampaignStatus(
+  campaign: CampaignObject,
+  command: { status: number; reason: string; refs: CampaignRefs; now: string },
+): CampaignEvent[] {
+  const { status } = command;
+  if (command.reason === 'request' && !requestableStatuses.includes(status)) {
+    throw new ObRefusal('invalid', `status: must be one of ${requestableStatuses.join(', ')}`, 'status');
+  }
+  if (status === campaign.status) return [];
+  if (status === campaignStatus.stoppingForcedly && campaign.status === campaignStatus.stop) return [];
+  if (status === campaignStatus.start) {
+    const problems = campaignStartProblems(campaign, command.refs);
+    // 400 as the catalog proposes (§7.12): the request asks for what the campaign's fields cannot give.
+    if (problems.length > 0) throw new ObRefusal('invalid', `status: campaign ${campaign.uuid} cannot start: ${problems.join('; ')}`, 'status');
+  }
+  return [
+    {
+      type: obEventTypes.campaignStatusChanged,
+      data: { uuid: campaign.uuid, status, previous: campaign.status, reason: command.reason, tm_update: command.now },
+    },
+  ];
+}
+
+/** Folds a decision's events onto the state, to decide the next step of the same command against it. */
+function fold(state: CampaignObject | undefined, events: readonly CampaignEvent[]): CampaignObject | undefined {
+  return events.reduce<CampaignObject | undefined>(evolveCampaign, state);
+}
+
+export interface CampaignCreateCommand {
+  readonly uuid: string;
+  readonly fields: Partial<CampaignFields>;
+  /** Created stopped; another status given on create is then a status change, checked like a PUT's. */
+  readonly status?: number;
+  readonly refs: CampaignRefs;
+  readonly now: string;
+}
+
+export function decideCampaignCreate(state: CampaignObject | undefined, command: CampaignCreateCommand): CampaignEvent[] {
+  requireNew(state, 'campaign', command.uuid);
+  checkReferences(command.fields, command.refs);
+  const created: CampaignEvent[] = [
+    { type: obEventTypes.campaignCreated, data: { uuid: command.uuid, ...campaignDefaults, ...definedOnly(command.fields), tm_create: command.now } },
+  ];
+  if (command.status === undefined) return created;
+  const campaign = fold(undefined, created)!;
+  return [...created, ...decideCampaignStatus(campaign, { status: command.status, reason: 'request', refs: command.refs, now: command.now })];
+}
+
+export interface CampaignUpdateCommand {
+  readonly uuid: string;
+  readonly changes: Partial<CampaignFields>;
+  readonly status?: number;
+  /** The objects named by the campaign's references after the changes. */
+  readonly refs: CampaignRefs;
+  readonly now: string;
+}
+
+/** A PUT: the field changes (if any), then the status change against the updated fields (`PUT {"plan": P, "status": 1}` works). */
+export function decideCampaignUpdate(state: CampaignObject | undefined, command: CampaignUpdateCommand): CampaignEvent[] {
+  const campaign = requireLive(state, 'campaign', command.uuid);
+  checkReferences(command.changes, command.refs);
+  const hasChanges = Object.values(command.changes).some((value) => value !== undefined);
+  // A PUT with only a status records only the status change; one with nothing records its (empty) update, so tm_update moves as the catalog shows.
+  const updated: CampaignEvent[] =
+    hasChanges || command.status === undefined
+      ? [{ type: obEventTypes.campaignUpdated, data: { uuid: command.uuid, changes: definedOnly(command.changes), tm_update: command.now } }]
+      : [];
+  if (command.status === undefined) return updated;
+  const next = fold(campaign, updated)!;
+  return [...updated, ...decideCampaignStatus(next, { status: command.status, reason: 'request', refs: command.refs, now: command.now })];
+}
+
+/**
+ * Catalog §7.12 (proposal): only a stopped campaign is deleted; a running one must be stopped first,
+ * because its dialings would lose their campaign. `campaigns`: those whose `next_campaign` is this one.
+ */
+export function decideCampaignDelete(
+  state: CampaignObject | undefined,
+  command: { uuid: string; campaigns: readonly string[]; now: string },
+): CampaignEvent[] {
+  const campaign = requireLive(state, 'campaign', command.uuid);
+  if (campaign.status !== campaignStatus.stop) {
+    throw new ObRefusal('invalid', `campaign ${campaign.uuid} has status ${campaign.status}; stop it (status 0) before deleting it`, 'status');
+  }
+  return [{ type: obEventTypes.campaignDeleted, data: { uuid: command.uuid, tm_delete: command.now, campaigns: command.campaigns } }];
+}
+
+/**
+ * A referenced object was deleted with `force` (or a next campaign was deleted): the campaign stops pointing
+ * at it. Records nothing when the campaign no longer points there (deleted, or changed meanwhile).
+ */
+export function decideCampaignClearReference(
+  state: CampaignObject | undefined,
+  command: { uuid: string; field: CampaignReference; ref_uuid: string; now: string },
+): CampaignEvent[] {
+  if (!isLive(state) || state[command.field] !== command.ref_uuid) return [];
+  return [
+    {
+      type: obEventTypes.campaignReferenceCleared,
+      data: { uuid: command.uuid, field: command.field, ref_uuid: command.ref_uuid, tm_update: command.now },
+    },
+  ];
+}
