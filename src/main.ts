@@ -22,6 +22,8 @@ import { healthRoutes } from './http/routes/health.js';
 import { coreRoutes } from './http/routes/core.js';
 import { queueRoutes } from './http/routes/queue.js';
 import type { CommandDeps } from './commands/command.js';
+import { ObResourceCommands } from './commands/outbound.js';
+import { outboundRoutes } from './http/routes/outbound.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -62,11 +64,14 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     settleTimeoutMs: config.commands.readYourWritesTimeoutMs,
   };
 
+  // Outbound resources (plans, campaigns, dial lists, ...): event-sourced objects, decided without Asterisk.
+  const obResources = new ObResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
   const routers: Router[] = [
     healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position() }),
     ...auth.routers,
     coreRoutes({ db: readModels.db, commands, ami }),
     queueRoutes({ db: readModels.db, commands }),
+    outboundRoutes({ db: readModels.db, commands: obResources }),
   ];
   const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, routers });
   const httpServer = createServer(app.callback());
