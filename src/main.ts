@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openEventStore, SqliteEventStore, type EventStore } from './eventstore/index.js';
 import { startAmi, type AmiRuntime } from './ami/index.js';
+import { startPjsipRefresh } from './ami/pjsip-refresh.js';
 import {
   createProjectionRunner,
   openReadModelDb,
@@ -21,6 +22,9 @@ import { createHttpApp } from './http/app.js';
 import { healthRoutes } from './http/routes/health.js';
 import { coreRoutes } from './http/routes/core.js';
 import { queueRoutes } from './http/routes/queue.js';
+import { parkRoutes } from './http/routes/park.js';
+import { pjsipRoutes } from './http/routes/pjsip.js';
+import { legacyRoutes } from './http/routes/legacy.js';
 import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './commands/outbound.js';
 import { outboundRoutes } from './http/routes/outbound.js';
@@ -55,7 +59,10 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
   const auth = createAuth({ store, config, logger, scrypt: options.scrypt, print: options.print });
   await auth.start();
 
+  // Read before AMI starts, so the PJSIP follow-ups see the first snapshot round.
+  const logHead = await store.headPosition();
   const ami = startAmi({ config: config.ami, store, logger: logger.child({ module: 'ami' }) });
+  const pjsipRefresh = await startPjsipRefresh({ store, ami, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
   const commands: CommandDeps = {
     store,
     ami: ami.gateway,
@@ -72,6 +79,9 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     coreRoutes({ db: readModels.db, commands, ami }),
     queueRoutes({ db: readModels.db, commands }),
     outboundRoutes({ db: readModels.db, commands: obResources }),
+    parkRoutes({ db: readModels.db, commands }),
+    pjsipRoutes({ db: readModels.db }),
+    legacyRoutes({ db: readModels.db }),
   ];
   const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, routers });
   const httpServer = createServer(app.callback());
@@ -92,6 +102,7 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      await pjsipRefresh.stop();
       await ami.stop();
       await runner.stop();
       await auth.stop();

@@ -61,7 +61,7 @@ describe('device states projection', () => {
   it('over the recorded sandbox traffic, holds what the last DeviceStateList said plus the changes after it', () => {
     const events = sandboxCaptureEvents();
     const { projection } = run(events);
-    const lastList = events.findLastIndex((e) => e.type === 'AmiSnapshot' && e.data.action === 'DeviceStateList');
+    const lastList = events.map((e) => e.type === 'AmiSnapshot' && e.data.action === 'DeviceStateList').lastIndexOf(true);
     const expected = new Map<string, string>();
     for (const listed of (events[lastList]!.data.items as Record<string, string>[])) expected.set(listed.Device!, listed.State!);
     for (const later of events.slice(lastList + 1).filter((e) => e.type === 'DeviceStateChange')) expected.set(later.data.Device as string, later.data.State as string);

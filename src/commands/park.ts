@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../readmodels/database.js';
+import { getChannel } from '../../projections/channels.js';
+import { findParkedCallByChannel, getParkedCall, type ParkedCallObject } from '../../projections/parking.js';
+import { nowTimestamp } from '../time.js';
+import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+
+export interface ParkCommandDeps extends CommandDeps {
+  readonly db: Kysely<Database>;
+}
+
+/** The channel to park: by jade's unique id, or by Asterisk's channel name. */
+export type ParkTarget = { readonly unique_id: string } | { readonly channel: string };
+
+export interface ParkRequest {
+  readonly target: ParkTarget;
+  /** Lot name; Asterisk's default lot when absent. */
+  readonly parkinglot?: string;
+  /** Seconds the call may stay parked, overriding the lot's `parkingtime`. */
+  readonly timeout?: number;
+}
+
+export interface ParkResult {
+  readonly command_id: string;
+  readonly parkee_unique_id: string;
+  readonly parkee_channel: string;
+}
+
+async function findChannel(db: Kysely<Database>, target: ParkTarget): Promise<{ unique_id: string; channel: string; linked_id: string } | undefined> {
+  if ('unique_id' in target) return getChannel(db, target.unique_id, nowTimestamp());
+  return db.selectFrom('channels').select(['unique_id', 'channel', 'linked_id']).where('channel', '=', target.channel).executeTakeFirst();
+}
+
+/**
+ * Parks a live channel (AMI `Park`, beyond the manual). Answers once the read model shows the call parked,
+ * so the caller can read its space right away. A channel in a two-party bridge is parked like the
+ * park-call DTMF feature; a channel in no bridge is parked directly. Undefined when jade knows no such
+ * channel (it holds every live one).
+ */
+export async function parkChannel(deps: ParkCommandDeps, actor: Actor, request: ParkRequest): Promise<CommandOutcome<ParkResult> | undefined> {
+  const channel = await findChannel(deps.db, request.target);
+  if (!channel) return undefined;
+  return executeCommand(deps, {
+    type: 'Park',
+    actor,
+    request: { unique_id: channel.unique_id, channel: channel.channel, parkinglot: request.parkinglot, timeout: request.timeout },
+    targets: { unique_id: channel.unique_id, linked_id: channel.linked_id, ...(request.parkinglot === undefined ? {} : { parking_lot: request.parkinglot }) },
+    act: async (commandId) => {
+      const response = await deps.ami.action({
+        Action: 'Park',
+        ActionID: commandId,
+        Channel: channel.channel,
+        Parkinglot: request.parkinglot,
+        // AMI takes milliseconds ("converted to seconds" by res_parking); the API speaks seconds like the read model.
+        Timeout: request.timeout === undefined ? undefined : request.timeout * 1000,
+      });
+      return { response, result: { command_id: commandId, parkee_unique_id: channel.unique_id, parkee_channel: channel.channel } };
+    },
+    settled: async (result) => (await getParkedCall(deps.db, result.parkee_unique_id, nowTimestamp())) !== undefined,
+  });
+}
+
+/** Reads the parked call a park command made, by unique id or (if the channel was renamed meanwhile) by name. */
+export async function parkedCallOf(deps: ParkCommandDeps, result: ParkResult): Promise<ParkedCallObject | undefined> {
+  const now = nowTimestamp();
+  return (await getParkedCall(deps.db, result.parkee_unique_id, now)) ?? (await findParkedCallByChannel(deps.db, result.parkee_channel, now));
+}
+
+/**
+ * `DELETE /park/parkedcalls/<unique_id>`: hangs up the parked channel (AMI `Hangup`, catalog 70 §1.2), answering
+ * once the read model shows it gone. Undefined when jade knows no such parked call.
+ */
+export async function hangupParkedCall(deps: ParkCommandDeps, actor: Actor, uniqueId: string): Promise<CommandOutcome<{ parkee_unique_id: string }> | undefined> {
+  const parked = await getParkedCall(deps.db, uniqueId, nowTimestamp());
+  if (!parked) return undefined;
+  return executeCommand(deps, {
+    type: 'ParkedCallHangup',
+    actor,
+    request: { parkee_unique_id: uniqueId, parkee_channel: parked.parkee_channel, parking_lot: parked.parking_lot, parking_space: parked.parking_space },
+    targets: { unique_id: uniqueId, linked_id: parked.parkee_linked_id, parking_lot: parked.parking_lot },
+    act: async (commandId) => {
+      const response = await deps.ami.action({ Action: 'Hangup', ActionID: commandId, Channel: parked.parkee_channel, Cause: 16 });
+      return { response, result: { parkee_unique_id: uniqueId } };
+    },
+    settled: async () => (await getParkedCall(deps.db, uniqueId, nowTimestamp())) === undefined,
+  });
+}

@@ -1,0 +1,71 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../readmodels/database.js';
+import { getParkedCall, getParkingLot, listParkedCalls, listParkingLots } from '../../../projections/parking.js';
+import { hangupParkedCall, parkChannel, parkedCallOf, type ParkCommandDeps } from '../../commands/park.js';
+import type { CommandDeps } from '../../commands/command.js';
+import { currentUser } from '../../auth/index.js';
+import { nowTimestamp } from '../../time.js';
+import { reply } from '../envelope.js';
+import { badRequest, notFound } from '../errors.js';
+import { amiSafeString, validBody } from '../body.js';
+
+export interface ParkRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly commands: CommandDeps;
+}
+
+const nonEmpty = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
+
+/** Beyond the manual: park a live channel. `timeout` in seconds, like `parking_timeout` and a lot's `timeout`. */
+const parkBody = z.object({
+  unique_id: nonEmpty.optional(),
+  channel: nonEmpty.optional(),
+  parkinglot: nonEmpty.optional(),
+  timeout: z.number().int().positive().max(86_400).optional(),
+});
+
+/**
+ * `/park/...` and the manual's `/admin/park/...` copies (catalog 70 §1, 20-admin "Park"): runtime parking
+ * lots and parked calls from the read model; hanging up and parking through the audited command path.
+ * The config-file side (POST/PUT/DELETE of lots, `setting(s)`, `cfg_parkinglots`) is not served here.
+ */
+export function parkRoutes(deps: ParkRouteDeps): Router {
+  const router = new Router();
+  const commands: ParkCommandDeps = { ...deps.commands, db: deps.db };
+  const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
+
+  for (const base of ['/park', '/admin/park']) {
+    router.get(`${base}/parkinglots`, async (ctx) => reply(ctx, { list: await listParkingLots(deps.db) }));
+    router.get(`${base}/parkinglots/:name`, async (ctx) => {
+      const lot = await getParkingLot(deps.db, param(ctx, 'name'));
+      if (!lot) throw notFound(`no parking lot ${param(ctx, 'name')}`);
+      reply(ctx, lot);
+    });
+
+    router.get(`${base}/parkedcalls`, async (ctx) => reply(ctx, { list: await listParkedCalls(deps.db, nowTimestamp()) }));
+    router.post(`${base}/parkedcalls`, async (ctx) => {
+      const body = validBody(ctx, parkBody);
+      if ((body.unique_id === undefined) === (body.channel === undefined)) throw badRequest('give exactly one of unique_id and channel', { fields: ['unique_id', 'channel'] });
+      const target = body.unique_id !== undefined ? { unique_id: body.unique_id } : { channel: body.channel! };
+      const outcome = await parkChannel(commands, currentUser(ctx), { target, parkinglot: body.parkinglot, timeout: body.timeout });
+      if (!outcome) throw notFound(body.unique_id !== undefined ? `no channel with unique_id ${body.unique_id}` : `no channel ${body.channel}`);
+      const parked = await parkedCallOf(commands, outcome.result);
+      // The parked call as the read model shows it; just the ids if Asterisk's event is slower than the settle timeout.
+      reply(ctx, parked ? { command_id: outcome.commandId, ...parked } : outcome.result);
+    });
+    router.get(`${base}/parkedcalls/:id`, async (ctx) => {
+      const parked = await getParkedCall(deps.db, param(ctx, 'id'), nowTimestamp());
+      if (!parked) throw notFound(`no parked call with parkee unique_id ${param(ctx, 'id')}`);
+      reply(ctx, parked);
+    });
+    router.delete(`${base}/parkedcalls/:id`, async (ctx) => {
+      const outcome = await hangupParkedCall(commands, currentUser(ctx), param(ctx, 'id'));
+      if (!outcome) throw notFound(`no parked call with parkee unique_id ${param(ctx, 'id')}`);
+      reply(ctx);
+    });
+  }
+  return router;
+}

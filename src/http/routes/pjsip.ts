@@ -1,0 +1,84 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../readmodels/database.js';
+import {
+  getAor,
+  getAuth,
+  getContact,
+  getEndpoint,
+  getRegistration,
+  listAors,
+  listAuths,
+  listContacts,
+  listEndpoints,
+  listRegistrations,
+  toAorObject,
+  toAuthObject,
+  toContactObject,
+  toEndpointObject,
+  toRegistrationObject,
+  type PjsipObject,
+} from '../../../projections/pjsip.js';
+import { reply } from '../envelope.js';
+import { notFound } from '../errors.js';
+
+export interface PjsipRouteDeps {
+  readonly db: Kysely<Database>;
+}
+
+interface Resource {
+  /** Path segments serving it (the manual's admin page is titled `/auth` for `/auths`: both answer). */
+  readonly paths: readonly string[];
+  /** What a 404 calls one item. */
+  readonly noun: string;
+  list(db: Kysely<Database>): Promise<PjsipObject[]>;
+  get(db: Kysely<Database>, key: string): Promise<PjsipObject | undefined>;
+}
+
+const resource = <Row>(
+  paths: readonly string[],
+  noun: string,
+  list: (db: Kysely<Database>) => Promise<Row[]>,
+  get: (db: Kysely<Database>, key: string) => Promise<Row | undefined>,
+  toObject: (row: Row) => PjsipObject,
+): Resource => ({
+  paths,
+  noun,
+  list: async (db) => (await list(db)).map(toObject),
+  get: async (db, key) => {
+    const row = await get(db, key);
+    return row && toObject(row);
+  },
+});
+
+const resources: readonly Resource[] = [
+  resource(['endpoints'], 'endpoint', listEndpoints, getEndpoint, toEndpointObject),
+  resource(['aors'], 'AOR', listAors, getAor, toAorObject),
+  resource(['auths', 'auth'], 'auth', listAuths, getAuth, toAuthObject),
+  resource(['contacts'], 'contact', listContacts, getContact, toContactObject),
+  resource(['registration_outbounds'], 'outbound registration', listRegistrations, getRegistration, toRegistrationObject),
+];
+
+/**
+ * `/pjsip/...` and the manual's `/admin/pjsip/...` copies (catalog 70 §2, 20-admin "PJSIP"): read-only
+ * live state from the pjsip read model. `<detail>` is percent-decoded by the router, so a contact id is
+ * sent as `pjagent-01%3B%40<hash>`.
+ */
+export function pjsipRoutes(deps: PjsipRouteDeps): Router {
+  const router = new Router();
+  const param = (ctx: Context): string => String(ctx.params.key ?? '');
+  for (const base of ['/pjsip', '/admin/pjsip']) {
+    for (const item of resources) {
+      for (const path of item.paths) {
+        router.get(`${base}/${path}`, async (ctx) => reply(ctx, { list: await item.list(deps.db) }));
+        router.get(`${base}/${path}/:key`, async (ctx) => {
+          const found = await item.get(deps.db, param(ctx));
+          if (!found) throw notFound(`no ${item.noun} ${param(ctx)}`);
+          reply(ctx, found);
+        });
+      }
+    }
+  }
+  return router;
+}
