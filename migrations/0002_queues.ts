@@ -45,6 +45,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('login_time', 'integer', (c) => c.notNull())
     .addColumn('ring_inuse', 'integer')
     .addColumn('wrapup_time', 'integer', (c) => c.notNull())
+    .addColumn('calls_taken_at_connect', 'integer')
     .addColumn('tm_update', 'text', (c) => c.notNull())
     .modifyEnd(sql`without rowid`)
     .execute();

@@ -82,10 +82,19 @@ export interface QueueMemberRow {
   readonly ring_inuse: number | null;
   /** Member wrap-up time (s), beyond the manual. */
   readonly wrapup_time: number;
+  /**
+   * While a queue call is up (AgentConnect seen, AgentComplete not yet): the member's calls_taken when it started;
+   * null otherwise. Asterisk announces the member's state (QueueMemberStatus) from another thread than the call's
+   * own events, so a status read just before the call started can arrive after AgentConnect (InCall 0), and one read
+   * after the call was counted can arrive before AgentComplete (CallsTaken already +1). This tells those apart.
+   * Internal: not part of the member object.
+   */
+  readonly calls_taken_at_connect: number | null;
   readonly tm_update: string;
 }
 
-export type QueueMemberObject = QueueMemberRow;
+/** The catalog's member object. */
+export type QueueMemberObject = Omit<QueueMemberRow, 'calls_taken_at_connect'>;
 
 export interface QueueEntryRow {
   /** The waiting caller's channel unique id; the key. */
@@ -306,7 +315,13 @@ function memberFields(data: Data, names: { readonly name: string; readonly locat
   return out;
 }
 
-function reportMember(state: State, data: Data, names: { readonly name: string; readonly location: string }, time: string): Change[] {
+/**
+ * A member as Asterisk reported it, laid over the row (a new row from defaults). From QueueStatus (`snapshot`) the
+ * values are the truth, and InCall says whether a call is up (a call is counted when it ends, so the count now is
+ * the count at its start). From a member event, an InCall 0 during a call we saw start is a status read before it
+ * started (see calls_taken_at_connect) and is not taken.
+ */
+function reportMember(state: State, data: Data, names: { readonly name: string; readonly location: string }, time: string, snapshot = false): Change[] {
   const identity = memberIdentity(data, names);
   if (!identity) return [];
   const fields = memberFields(data, names);
@@ -328,8 +343,11 @@ function reportMember(state: State, data: Data, names: { readonly name: string; 
     login_time: 0,
     ring_inuse: null,
     wrapup_time: 0,
+    calls_taken_at_connect: null,
     tm_update: time,
   };
+  if (snapshot) fields.calls_taken_at_connect = fields.in_call === 1 ? (fields.calls_taken ?? base.calls_taken) : null;
+  else if (base.calls_taken_at_connect !== null && fields.in_call === 0) delete fields.in_call;
   return changed('queue_members', identity.id, existing, overlay(base, fields), time);
 }
 
@@ -455,7 +473,7 @@ function onAgentConnect(state: State, data: Data, time: string): Change[] {
     holdTime === undefined
       ? []
       : updateQueue(state, field(data, 'Queue'), (q) => overlay(q, { hold_time: q.completed + q.abandoned === 0 ? holdTime : average(q.hold_time, holdTime) }), time);
-  return [...queueChanges, ...updateMember(state, data, (m) => overlay(m, { in_call: 1 }), time)];
+  return [...queueChanges, ...updateMember(state, data, (m) => overlay(m, { in_call: 1, calls_taken_at_connect: m.calls_taken }), time)];
 }
 
 /**
@@ -476,7 +494,12 @@ function onAgentComplete(state: State, data: Data, time: string): Change[] {
       talk_time: completed === 1 ? talkTime : average(q.talk_time, talkTime),
     });
   }, time);
-  const memberChanges = updateMember(state, data, (m) => overlay(m, { calls_taken: m.calls_taken + 1, last_call: epochSeconds(time), in_call: 0 }), time);
+  const memberChanges = updateMember(state, data, (m) => {
+    // Already counted when a status read after Asterisk counted it arrived first (its LastCall came with it).
+    const counted = m.calls_taken_at_connect !== null && m.calls_taken > m.calls_taken_at_connect;
+    const call = counted ? {} : { calls_taken: m.calls_taken + 1, last_call: epochSeconds(time) };
+    return overlay(m, { ...call, in_call: 0, calls_taken_at_connect: null });
+  }, time);
   return [...queueChanges, ...memberChanges];
 }
 
@@ -509,7 +532,7 @@ function reconcileStatus(state: State, snapshot: Snapshot, time: string): Change
     const identity = memberIdentity(item, statusNames);
     if (!identity || members.has(identity.id)) continue;
     members.add(identity.id);
-    changes.push(...reportMember(state, item, statusNames, time));
+    changes.push(...reportMember(state, item, statusNames, time, true));
   }
   for (const row of state.all('queue_members')) {
     if (!members.has(row.id)) changes.push({ table: 'queue_members', op: 'delete', key: row.id, row });
@@ -529,9 +552,21 @@ function reconcileStatus(state: State, snapshot: Snapshot, time: string): Change
   return changes;
 }
 
+/**
+ * QueueStatus prints an absent caller id as `unknown` where every channel event (QueueCallerJoin included) prints
+ * `<unknown>`: read it as the events do, so a caller looks the same whether first seen in an event or a snapshot.
+ */
+function statusEntryFields(data: Data): Partial<Mutable<QueueEntryRow>> {
+  const fields = entryFields(data);
+  for (const name of ['caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num'] as const) {
+    if (fields[name] === 'unknown') fields[name] = '<unknown>';
+  }
+  return fields;
+}
+
 /** A `QueueEntry` (snapshot item or stray event): Asterisk's position; the join time kept, or derived from `Wait`. */
 function reportEntry(state: State, data: Data, uniqueId: string, queue: string, time: string): Change[] {
-  const fields = { ...entryFields(data), queue_name: queue };
+  const fields = { ...statusEntryFields(data), queue_name: queue };
   const existing = state.get('queue_entries', uniqueId);
   if (existing) return changed('queue_entries', uniqueId, existing, overlay(existing, fields), time);
   const row: QueueEntryRow = {
@@ -626,6 +661,11 @@ export function toQueueObject(row: QueueRow): QueueObject {
   return queue;
 }
 
+export function toMemberObject(row: QueueMemberRow): QueueMemberObject {
+  const { calls_taken_at_connect: _atConnect, ...member } = row;
+  return member;
+}
+
 export function toEntryObject(row: QueueEntryRow, now: string): QueueEntryObject {
   return { ...row, wait: durationSeconds(row.tm_join, now) };
 }
@@ -644,11 +684,13 @@ export async function getQueue(db: Kysely<Database>, name: string): Promise<Queu
 export async function listMembers(db: Kysely<Database>, queueName?: string): Promise<QueueMemberObject[]> {
   let query = db.selectFrom('queue_members').selectAll();
   if (queueName !== undefined) query = query.where('queue_name', '=', queueName);
-  return query.orderBy('queue_name').orderBy('name').execute();
+  const rows = await query.orderBy('queue_name').orderBy('name').execute();
+  return rows.map(toMemberObject);
 }
 
 export async function getMember(db: Kysely<Database>, queueName: string, name: string): Promise<QueueMemberObject | undefined> {
-  return db.selectFrom('queue_members').selectAll().where('queue_name', '=', queueName).where('name', '=', name).executeTakeFirst();
+  const row = await db.selectFrom('queue_members').selectAll().where('queue_name', '=', queueName).where('name', '=', name).executeTakeFirst();
+  return row && toMemberObject(row);
 }
 
 /** Ordered by queue, then position (the order callers will be served). */

@@ -1,5 +1,5 @@
 import { toChannelObject } from '../../projections/channels.js';
-import { toEntryObject, toQueueObject } from '../../projections/queues.js';
+import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/queues.js';
 import { toParkedCallObject } from '../../projections/parking.js';
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { publishTopic } from './topics.js';
@@ -80,7 +80,7 @@ export const realtimeTable: RealtimeTable = {
   modules: null,
   systems: null,
   queues: publish(catalogFamilies.queueQueue, toQueueObject),
-  queue_members: publish(catalogFamilies.queueMember),
+  queue_members: publish(catalogFamilies.queueMember, toMemberObject),
   // `wait` as of the change, like a channel's duration.
   queue_entries: publish(catalogFamilies.queueEntry, (row) => toEntryObject(row, row.tm_update)),
   // `parking_duration`/`parking_timeout` as of the change, like a channel's duration.

@@ -182,6 +182,7 @@ describe('queue REST routes and member commands (real HTTP, SQLite read models, 
       const member = await http.get('/v1/queue/members/agent-01', { query: { queue_name: 'sales_1' } });
       expect(member.status).to.equal(200);
       expect(resultOf(member.body)).to.deep.include({ id: 'agent-01@sales_1', name: 'agent-01', queue_name: 'sales_1', location: 'Local/agent-01@agents', membership: 'static', paused: 0, ring_inuse: null });
+      expect(resultOf(member.body), 'internal bookkeeping stays internal').to.not.have.property('calls_taken_at_connect');
       const noQueue = await http.get('/v1/admin/queue/members/agent-01');
       expect(noQueue.status).to.equal(400);
       expect(noQueue.body?.error?.message).to.match(/queue_name/);

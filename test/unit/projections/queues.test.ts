@@ -73,7 +73,7 @@ describe('queues projection', () => {
       expect(projection.row('queue_members', 'agent-01@sales_1')).to.deep.equal({
         id: 'agent-01@sales_1', name: 'agent-01', queue_name: 'sales_1', location: 'Local/agent-01@agents', state_interface: 'Local/agent-01@agents',
         membership: 'static', status: 1, paused: 1, paused_reason: 'lunch', penalty: 0, calls_taken: 3, in_call: 0, last_call: 1795817800,
-        last_pause: 1795817000, login_time: 1795817897, ring_inuse: null, wrapup_time: 0, tm_update: log.timeOf(1),
+        last_pause: 1795817000, login_time: 1795817897, ring_inuse: null, wrapup_time: 0, calls_taken_at_connect: null, tm_update: log.timeOf(1),
       } satisfies QueueMemberRow);
       const entry = projection.row('queue_entries', '1795817898.9')!;
       expect(entry).to.include({ queue_name: 'sales_1', position: 1, channel: 'Local/300@demo-00000001;2', caller_id_num: '5550100', connected_line_name: 'Jade Recorder' });
@@ -214,6 +214,32 @@ describe('queues projection', () => {
 
       expect(during).to.include({ in_call: 1, calls_taken: 0 });
       expect(after).to.include({ in_call: 0, calls_taken: 1, last_call: 1795817900 });
+    });
+
+    it('keeps the member in call when a status read before the call started arrives after AgentConnect', () => {
+      const log = sandboxStart();
+      log.add('AgentConnect', agent('1.1', 'sales_1', 'agent-01', { HoldTime: '2', RingTime: '0' }));
+      log.add('QueueMemberStatus', memberEvent('sales_1', 'agent-01', { Membership: 'static', Status: '2', InCall: '0' }));
+      const during = run(log.all()).projection.row('queue_members', 'agent-01@sales_1')!;
+      log.add('AgentComplete', agent('1.1', 'sales_1', 'agent-01', { HoldTime: '2', TalkTime: '2', Reason: 'caller' }));
+      expect(during).to.include({ in_call: 1, status: 2 });
+      expect(run(log.all()).projection.row('queue_members', 'agent-01@sales_1')).to.include({ in_call: 0, calls_taken: 1 });
+    });
+
+    it('counts a call once when the status with the new count arrives before AgentComplete (recorded on Asterisk 22)', () => {
+      const log = sandboxStart();
+      log.add('AgentConnect', agent('1.1', 'sales_1', 'agent-01', { HoldTime: '2', RingTime: '0' }));
+      log.add('QueueMemberStatus', memberEvent('sales_1', 'agent-01', { Membership: 'static', CallsTaken: '1', LastCall: '1795818547', InCall: '0' }));
+      log.add('AgentComplete', agent('1.1', 'sales_1', 'agent-01', { HoldTime: '2', TalkTime: '2', Reason: 'caller' }), { timestamp: '1795818548.2' });
+      const member = run(log.all()).projection.row('queue_members', 'agent-01@sales_1')!;
+      expect(member).to.include({ calls_taken: 1, last_call: 1795818547, in_call: 0, calls_taken_at_connect: null });
+    });
+
+    it('learns a call in progress from QueueStatus, and counts it when it completes', () => {
+      const log = new LogBuilder();
+      log.snapshot('QueueStatus', { items: [params('sales_1'), statusMember('sales_1', 'agent-01', { InCall: '1', CallsTaken: '4', Status: '2' })] });
+      log.add('AgentComplete', agent('1.1', 'sales_1', 'agent-01', { HoldTime: '2', TalkTime: '9', Reason: 'caller' }));
+      expect(run(log.all()).projection.row('queue_members', 'agent-01@sales_1')).to.include({ calls_taken: 5, in_call: 0 });
     });
 
     it('ignores agent events of queues and members it does not hold', () => {
