@@ -1,9 +1,12 @@
+import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
 import { streamPrefixes } from '../src/events/index.js';
 import { field, intField, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
-import { eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
+import type { Database } from '../src/readmodels/database.js';
+import { durationSeconds, eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
 import { WorkingSet } from '../src/history/working-set.js';
+import { pageAfter, type Page } from '../src/history/paging.js';
 
 /**
  * Call history (`/calls`): one row per call, that is per Asterisk linked id, kept forever.
@@ -456,3 +459,148 @@ export const callsProjection = defineProjection<Tables, 'calls'>({
     return work.changes();
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// Queries (REST, CLI). `now` is the read's time (or the `at=` time), for a live call's duration.
+
+/** One leg as the API shows it. */
+export interface CallLegObject {
+  readonly unique_id: string;
+  readonly channel: string;
+  readonly party: Party;
+  readonly caller_id_num: string;
+  readonly caller_id_name: string;
+  readonly context: string;
+  readonly exten: string;
+  readonly tm_create: string;
+  readonly tm_answer: string | null;
+  readonly tm_hangup: string | null;
+  readonly hangup_cause: number | null;
+  readonly hangup_cause_desc: string | null;
+}
+
+/** A call's summary (ARCHITECTURE.md "Calls"), plus who called whom and who hung up through the API. */
+export interface CallSummary {
+  readonly linked_id: string;
+  readonly status: 'live' | 'ended';
+  readonly caller: string;
+  readonly callee: string;
+  readonly legs: readonly CallLegObject[];
+  readonly tm_start: string;
+  readonly tm_answer: string | null;
+  readonly tm_end: string | null;
+  /** Whole seconds from start to end, or to `now` while the call is live. */
+  readonly duration: number | null;
+  readonly hangup_by: HangupBy | null;
+  readonly hangup_user: string | null;
+  readonly hangup_cause: number | null;
+  readonly hangup_cause_desc: string | null;
+  readonly queues: readonly string[];
+  readonly agents: readonly string[];
+  readonly parked: boolean;
+  readonly campaign_uuid: string | null;
+  readonly dialing_uuid: string | null;
+}
+
+export interface CallFilter {
+  /** Calls in progress at any time in [since, until] (inclusive API timestamps). */
+  readonly since?: string;
+  readonly until?: string;
+  readonly caller?: string;
+  readonly callee?: string;
+  readonly queue?: string;
+  readonly campaign?: string;
+  readonly hangupCause?: number;
+  readonly limit: number;
+  /** Cursor: the linked id of the first call to return (a previous page's `next_from`). */
+  readonly from?: string;
+}
+
+const parseList = (text: string): string[] => JSON.parse(text) as string[];
+
+function toLegObject(leg: CallLegsTable): CallLegObject {
+  return {
+    unique_id: leg.unique_id,
+    channel: leg.channel,
+    party: leg.party,
+    caller_id_num: leg.caller_id_num,
+    caller_id_name: leg.caller_id_name,
+    context: leg.context,
+    exten: leg.exten,
+    tm_create: leg.tm_create,
+    tm_answer: leg.tm_answer,
+    tm_hangup: leg.tm_hangup,
+    hangup_cause: leg.hangup_cause,
+    hangup_cause_desc: leg.hangup_cause_desc,
+  };
+}
+
+function toSummary(call: CallsTable, legs: readonly CallLegsTable[], now: string): CallSummary {
+  return {
+    linked_id: call.linked_id,
+    status: call.tm_end === null ? 'live' : 'ended',
+    caller: call.caller,
+    callee: call.callee,
+    legs: legs.map(toLegObject),
+    tm_start: call.tm_start,
+    tm_answer: call.tm_answer,
+    tm_end: call.tm_end,
+    duration: durationSeconds(call.tm_start, call.tm_end ?? now),
+    hangup_by: call.hangup_by,
+    hangup_user: call.hangup_user,
+    hangup_cause: call.hangup_cause,
+    hangup_cause_desc: call.hangup_cause_desc,
+    queues: parseList(call.queues),
+    agents: parseList(call.agents),
+    parked: call.parked === 1,
+    campaign_uuid: call.campaign_uuid,
+    dialing_uuid: call.dialing_uuid,
+  };
+}
+
+/** The legs of the given calls, each call's in creation order. */
+async function legsOf(db: Kysely<Database>, calls: readonly CallsTable[]): Promise<Map<string, CallLegsTable[]>> {
+  const byCall = new Map<string, CallLegsTable[]>(calls.map((call) => [call.linked_id, []]));
+  if (calls.length === 0) return byCall;
+  const legs = await db.selectFrom('call_legs').selectAll().where('linked_id', 'in', calls.map((call) => call.linked_id)).execute();
+  const byId = new Map(legs.map((leg) => [leg.unique_id, leg]));
+  for (const call of calls) byCall.set(call.linked_id, parseList(call.leg_ids).flatMap((id) => byId.get(id) ?? []));
+  return byCall;
+}
+
+/** Calls by start time (then linked id), one page. */
+export async function listCalls(db: Kysely<Database>, filter: CallFilter, now: string): Promise<Page<CallSummary>> {
+  let query = db.selectFrom('calls').selectAll();
+  if (filter.since !== undefined) {
+    const since = filter.since;
+    query = query.where((eb) => eb.or([eb('tm_end', 'is', null), eb('tm_end', '>=', since)]));
+  }
+  if (filter.until !== undefined) query = query.where('tm_start', '<=', filter.until);
+  if (filter.caller !== undefined) query = query.where('caller', '=', filter.caller);
+  if (filter.callee !== undefined) query = query.where('callee', '=', filter.callee);
+  if (filter.campaign !== undefined) query = query.where('campaign_uuid', '=', filter.campaign);
+  if (filter.hangupCause !== undefined) query = query.where('hangup_cause', '=', filter.hangupCause);
+  if (filter.queue !== undefined) query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(calls.queues) WHERE json_each.value = ${filter.queue})`);
+  if (filter.from !== undefined) {
+    const start = await db.selectFrom('calls').select('tm_start').where('linked_id', '=', filter.from).executeTakeFirst();
+    if (!start) return { list: [], next_from: null };
+    query = query.where(sql<boolean>`(tm_start, linked_id) >= (${start.tm_start}, ${filter.from})`);
+  }
+  const calls = await query.orderBy('tm_start').orderBy('linked_id').limit(filter.limit + 1).execute();
+  const legs = await legsOf(db, calls);
+  const summaries = calls.map((call) => toSummary(call, legs.get(call.linked_id) ?? [], now));
+  return pageAfter(summaries, filter.limit, (call) => call.linked_id);
+}
+
+export interface CallDetail {
+  readonly summary: CallSummary;
+  /** The commands that touched it, in log order. */
+  readonly commandIds: readonly string[];
+}
+
+export async function getCall(db: Kysely<Database>, linkedId: string, now: string): Promise<CallDetail | undefined> {
+  const call = await db.selectFrom('calls').selectAll().where('linked_id', '=', linkedId).executeTakeFirst();
+  if (!call) return undefined;
+  const legs = await legsOf(db, [call]);
+  return { summary: toSummary(call, legs.get(linkedId) ?? [], now), commandIds: parseList(call.command_ids) };
+}

@@ -13,8 +13,8 @@ import { pageAfter, type Page } from '../src/history/paging.js';
  * One row per command: who asked what, what Asterisk answered, and how it ended.
  */
 
-export type CommandOutcome = 'pending' | 'succeeded' | 'failed' | 'rejected';
-export const commandOutcomes: readonly CommandOutcome[] = ['pending', 'succeeded', 'failed', 'rejected'];
+export const commandOutcomes = ['pending', 'succeeded', 'failed', 'rejected'] as const;
+export type CommandOutcome = (typeof commandOutcomes)[number];
 
 export interface CommandError {
   readonly error: string;

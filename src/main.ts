@@ -28,6 +28,7 @@ import { legacyRoutes } from './http/routes/legacy.js';
 import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './commands/outbound.js';
 import { outboundRoutes } from './http/routes/outbound.js';
+import { startHistory } from './history/index.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -58,6 +59,8 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
 
   const auth = createAuth({ store, config, logger, scrypt: options.scrypt, print: options.print });
   await auth.start();
+  // Log API, call history, command audit, replay and point-in-time reads.
+  const history = startHistory({ config, store, readModels, runner, logger });
 
   // Read before AMI starts, so the PJSIP follow-ups see the first snapshot round.
   const logHead = await store.headPosition();
@@ -79,11 +82,12 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     coreRoutes({ db: readModels.db, commands, ami }),
     queueRoutes({ db: readModels.db, commands }),
     outboundRoutes({ db: readModels.db, commands: obResources }),
+    ...history.routers,
     parkRoutes({ db: readModels.db, commands }),
     pjsipRoutes({ db: readModels.db }),
     legacyRoutes({ db: readModels.db }),
   ];
-  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, routers });
+  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: history.withPointInTime(auth.authenticate), routers });
   const httpServer = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -102,6 +106,7 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      await history.stop();
       await pjsipRefresh.stop();
       await ami.stop();
       await runner.stop();

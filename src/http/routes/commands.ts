@@ -1,0 +1,43 @@
+import { Router } from '@koa/router';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../readmodels/database.js';
+import { commandOutcomes, getCommand, listCommands } from '../../../projections/commands.js';
+import { limitParam, textParam, timestampParam } from '../../history/query-params.js';
+import { reply } from '../envelope.js';
+import { notFound } from '../errors.js';
+import { validate } from '../body.js';
+import { readDb } from '../point-in-time.js';
+
+export interface CommandsRouteDeps {
+  readonly db: Kysely<Database>;
+}
+
+const commandsQuery = z.object({
+  user: textParam.optional(),
+  type: textParam.optional(),
+  outcome: z.enum(commandOutcomes).optional(),
+  since: timestampParam.optional(),
+  until: timestampParam.optional(),
+  limit: limitParam(100, 1000),
+  from: textParam.optional(),
+});
+
+/** The command audit (ARCHITECTURE.md "Commands"): who asked what, Asterisk's answer, the outcome. */
+export function commandsRoutes(deps: CommandsRouteDeps): Router {
+  const router = new Router();
+
+  router.get('/commands', async (ctx) => {
+    const query = validate(commandsQuery, ctx.query);
+    reply(ctx, await listCommands(readDb(ctx, deps.db), query));
+  });
+
+  router.get('/commands/:uuid', async (ctx) => {
+    const uuid = String(ctx.params.uuid ?? '');
+    const command = await getCommand(readDb(ctx, deps.db), uuid);
+    if (!command) throw notFound(`no command ${uuid}`);
+    reply(ctx, command);
+  });
+
+  return router;
+}

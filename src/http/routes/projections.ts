@@ -1,0 +1,58 @@
+import { Router } from '@koa/router';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { RebuildInProgressError, UnknownProjectionError, type RebuildProgress, type RebuildResult, type RunnerStatus } from '../../readmodels/index.js';
+import { reply } from '../envelope.js';
+import { badRequest, conflict } from '../errors.js';
+import { validBody } from '../body.js';
+
+export interface ProjectionsRouteDeps {
+  readonly runner: {
+    rebuild(names?: readonly string[], options?: { onProgress?: (progress: RebuildProgress) => void }): Promise<RebuildResult>;
+    status(): RunnerStatus;
+  };
+  /** Every projection's name, for the listing and for a 400 that says what exists. */
+  readonly names: readonly string[];
+  readonly logger: Logger;
+}
+
+const rebuildBody = z.object({ name: z.string().min(1, 'must not be empty').optional() });
+
+/** How often a running rebuild logs its progress. */
+const progressEveryMs = 2000;
+
+/**
+ * Replay on a running server (ARCHITECTURE.md "Rebuild"): `POST /admin/projections/rebuild {name?}`
+ * rebuilds one projection or all of them into shadow tables while reads and live events continue,
+ * swaps them in, and answers with what was replayed. Progress goes to the log as it runs.
+ */
+export function projectionsRoutes(deps: ProjectionsRouteDeps): Router {
+  const router = new Router();
+
+  router.get('/admin/projections', (ctx) => {
+    reply(ctx, { ...deps.runner.status(), projections: [...deps.names] });
+  });
+
+  router.post('/admin/projections/rebuild', async (ctx) => {
+    const { name } = validBody(ctx, rebuildBody);
+    if (name !== undefined && !deps.names.includes(name)) throw badRequest(`name: unknown projection ${name} (one of ${deps.names.join(', ')})`);
+    const started = Date.now();
+    let lastLog = started;
+    const onProgress = (progress: RebuildProgress): void => {
+      if (Date.now() - lastLog < progressEveryMs) return;
+      lastLog = Date.now();
+      deps.logger.info({ ...progress }, 'rebuild in progress');
+    };
+    let result: RebuildResult;
+    try {
+      result = await deps.runner.rebuild(name === undefined ? undefined : [name], { onProgress });
+    } catch (error) {
+      if (error instanceof RebuildInProgressError) throw conflict(error.message);
+      if (error instanceof UnknownProjectionError) throw badRequest(`name: ${error.message}`);
+      throw error;
+    }
+    reply(ctx, { ...result, duration_ms: Date.now() - started });
+  });
+
+  return router;
+}
