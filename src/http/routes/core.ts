@@ -10,10 +10,10 @@ import { getSystem, listSystems } from '../../../projections/systems.js';
 import { changeModule, hangupChannel, originate, sendAgiCommand, type CoreCommandDeps, type ModuleOperation, type ModuleSnapshots } from '../../commands/core.js';
 import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
-import { nowTimestamp } from '../../time.js';
 import { reply, replyRawResult } from '../envelope.js';
 import { notFound } from '../errors.js';
 import { amiSafeString, validBody } from '../body.js';
+import { readDb, readNow } from '../point-in-time.js';
 
 export interface CoreRouteDeps {
   readonly db: Kysely<Database>;
@@ -52,7 +52,7 @@ const list = (json: string): string => `{"list":${json}}`;
 
 /**
  * `/core/...` and the manual's older `/admin/core/...` copies: the same handlers on both prefixes.
- * Reads answer from the read models; writes go through the audited command path.
+ * Reads answer from the read models (as of `at=` when given: point-in-time.ts); writes go through the audited command path.
  */
 export function coreRoutes(deps: CoreRouteDeps): Router {
   const router = new Router();
@@ -60,14 +60,14 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
   const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
 
   for (const base of ['/core', '/admin/core']) {
-    router.get(`${base}/channels`, async (ctx) => replyRawResult(ctx, list(await listChannelsJson(deps.db, nowTimestamp()))));
+    router.get(`${base}/channels`, async (ctx) => replyRawResult(ctx, list(await listChannelsJson(readDb(ctx, deps.db), readNow(ctx)))));
     router.post(`${base}/channels`, async (ctx) => {
       const body = validBody(ctx, originateBody);
       const outcome = await originate(commands, currentUser(ctx), body);
       reply(ctx, outcome.result);
     });
     router.get(`${base}/channels/:id`, async (ctx) => {
-      const json = await getChannelJson(deps.db, param(ctx, 'id'), nowTimestamp());
+      const json = await getChannelJson(readDb(ctx, deps.db), param(ctx, 'id'), readNow(ctx));
       if (json === undefined) throw notFound(`no channel with unique_id ${param(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
@@ -77,9 +77,9 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       reply(ctx);
     });
 
-    router.get(`${base}/agis`, async (ctx) => replyRawResult(ctx, list(await listAgisJson(deps.db))));
+    router.get(`${base}/agis`, async (ctx) => replyRawResult(ctx, list(await listAgisJson(readDb(ctx, deps.db)))));
     router.get(`${base}/agis/:id`, async (ctx) => {
-      const json = await getAgiJson(deps.db, param(ctx, 'id'));
+      const json = await getAgiJson(readDb(ctx, deps.db), param(ctx, 'id'));
       if (json === undefined) throw notFound(`no AGI session with unique_id ${param(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
@@ -95,9 +95,9 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       reply(ctx);
     });
 
-    router.get(`${base}/modules`, async (ctx) => replyRawResult(ctx, list(await listModulesJson(deps.db))));
+    router.get(`${base}/modules`, async (ctx) => replyRawResult(ctx, list(await listModulesJson(readDb(ctx, deps.db)))));
     router.get(`${base}/modules/:name`, async (ctx) => {
-      const row = await getModule(deps.db, param(ctx, 'name'));
+      const row = await getModule(readDb(ctx, deps.db), param(ctx, 'name'));
       if (!row) throw notFound(`no module ${param(ctx, 'name')}`);
       reply(ctx, row);
     });
@@ -109,9 +109,9 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
     router.put(`${base}/modules/:name`, moduleOperation('reload'));
     router.delete(`${base}/modules/:name`, moduleOperation('unload'));
 
-    router.get(`${base}/systems`, async (ctx) => reply(ctx, { list: await listSystems(deps.db) }));
+    router.get(`${base}/systems`, async (ctx) => reply(ctx, { list: await listSystems(readDb(ctx, deps.db)) }));
     router.get(`${base}/systems/:id`, async (ctx) => {
-      const row = await getSystem(deps.db, param(ctx, 'id'));
+      const row = await getSystem(readDb(ctx, deps.db), param(ctx, 'id'));
       if (!row) throw notFound(`no system ${param(ctx, 'id')}`);
       reply(ctx, row);
     });
