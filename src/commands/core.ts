@@ -5,6 +5,7 @@ import { getChannel } from '../../projections/channels.js';
 import { getAgi } from '../../projections/agis.js';
 import { getModule } from '../../projections/modules.js';
 import { AmiActionError } from '../ami/port.js';
+import { snapshotActions } from '../ami/snapshots.js';
 import { nowTimestamp } from '../time.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 
@@ -133,8 +134,9 @@ export async function changeModule(deps: CoreCommandDeps, actor: Actor, name: st
       targets: { module: bare },
       act: async (commandId) => {
         const response = await deps.ami.action({ Action: 'ModuleLoad', ActionID: commandId, Module: `${bare}.so`, LoadType: operation });
-        // `module show` is the module list's source of truth; a reload also moves CoreStatus's reload time.
-        await deps.snapshots.resnapshot(operation === 'reload' ? ['Command: module show', 'CoreStatus'] : ['Command: module show']);
+        // Asterisk announces no list change for most of what a module owns (a reloaded app_queue's queues,
+        // a loaded res_parking's lots, CoreStatus's reload time): take every snapshot again.
+        await deps.snapshots.resnapshot(snapshotActions.map((spec) => spec.name));
         return { response, result: { name: bare } };
       },
       settled: async () => ((await getModule(deps.db, bare)) !== undefined) === expectLoaded,
