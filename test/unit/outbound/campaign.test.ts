@@ -110,7 +110,7 @@ describe('outbound campaign decider', () => {
 
   it('reports the same start problems to the dialer', () => {
     expect(campaignStartProblems(campaign(wired), refs)).to.deep.equal([]);
-    expect(campaignStartProblems({ plan: PLAN, dest: null, dlma: DLMA }, { plan, dlma: { ...dlma, in_use: 0 } })).to.deep.equal([
+    expect(campaignStartProblems({ plan: PLAN, dest: null, dlma: DLMA, next_campaign: null }, { plan, dlma: { ...dlma, in_use: 0 } })).to.deep.equal([
       'dest is not set',
       `dlma ${DLMA} does not exist`,
     ]);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { countDls, getDl, listDialableDls, listDialingDls, listDls } from '../../../projections/ob-dls.js';
-import { obStreams } from '../../../src/events/index.js';
+import { obStreams, type DlFields } from '../../../src/events/index.js';
 import { MemoryEventStore } from '../../../src/eventstore/index.js';
 import {
   compareDialOrder,
@@ -12,7 +12,6 @@ import {
   isDlDialable,
   isDlFinished,
   planDefaults,
-  type DlFields,
   type DlObject,
   type ObEvent,
   type RetryPolicy,
