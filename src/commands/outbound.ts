@@ -94,7 +94,8 @@ const MAX_ATTEMPTS = 5;
 /** Parallel cascade steps (a dlma delete with `delete_dls` deletes each entry in its own stream). */
 const CASCADE_CONCURRENCY = 32;
 
-interface Executed<S> {
+/** What one decision did: the object's state after it, and where its events landed in the log. */
+export interface Executed<S> {
   readonly state: S | undefined;
   /** Global position of the last appended event; undefined when the decision recorded nothing. */
   readonly position: number | undefined;
