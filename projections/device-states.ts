@@ -10,7 +10,14 @@ import { defineProjection, type ProjectionState, type RowChange } from '../src/r
  * `PJSIP/pjagent-01`, `Local/100@demo`, `Agent:1001`, `Queue:sales_1_avail`, ...
  * The `DeviceStateList` snapshot (which answers with DeviceStateChange items) is the whole truth after a
  * (re)connect; unsolicited `DeviceStateChange` events keep it current.
+ *
+ * The table mirrors Asterisk's device-state cache, which is what DeviceStateList reports. `Local/` channels
+ * publish their state uncached (checked on Asterisk 22: announced, never listed), so they are not kept:
+ * otherwise such a row would linger until the next reconnect dropped it.
  */
+
+/** Devices whose state Asterisk announces but does not hold. */
+const uncached = /^Local\//i;
 
 /** Asterisk's `ast_devstate_str` names, which are the manual's (plus INUSE, which the manual forgot: catalog B15). */
 export type DeviceStateName =
@@ -52,7 +59,7 @@ function set(state: State, device: string, value: DeviceStateName, time: string)
 function onChange(state: State, event: RecordedEvent, time: string): Change[] {
   const device = field(event.data, 'Device');
   const value = field(event.data, 'State');
-  if (device === undefined || device === '' || value === undefined) return [];
+  if (device === undefined || device === '' || value === undefined || uncached.test(device)) return [];
   return set(state, device, stateName(value), time);
 }
 
@@ -75,7 +82,8 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
 
 export const deviceStatesProjection = defineProjection<Tables, 'device_states'>({
   name: 'device_states',
-  version: 1,
+  // 2: Local/ devices are no longer kept.
+  version: 2,
   tables: { device_states: { key: 'device' } },
   project(state, event) {
     switch (event.type) {
