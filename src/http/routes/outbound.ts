@@ -14,12 +14,14 @@ import { ObRefusal, type RefusalKind } from '../../outbound/resources/index.js';
 import type { Database } from '../../readmodels/database.js';
 import { formatTimestamp, parseTimestamp } from '../../time.js';
 import { amiSafeString, validate, validBody } from '../body.js';
+import { readDb } from '../point-in-time.js';
 import { reply } from '../envelope.js';
 import { HttpError, notFound } from '../errors.js';
 
 /**
- * `/ob/...`: the outbound dialer's resources (catalog 50-outbound §7). Reads answer from the read models;
- * writes go through the resources' decider path (src/commands/outbound.ts).
+ * `/ob/...`: the outbound dialer's resources (catalog 50-outbound §7). Reads answer from the read models
+ * (as of `at=` when given: ARCHITECTURE.md "Point in time"); writes go through the resources' decider path
+ * (src/commands/outbound.ts).
  *
  * Every value that reaches Asterisk later (numbers, variables, tech and trunk names, caller id,
  * context/exten/priority, application and data, codecs) is checked now: a CR, LF or NUL in it would
@@ -244,9 +246,9 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
 
   for (const base of ['/ob', '']) {
     // Plans (§7.1-7.2)
-    router.get(`${base}/plans`, handle(async (ctx) => reply(ctx, { list: await listPlans(db) })));
+    router.get(`${base}/plans`, handle(async (ctx) => reply(ctx, { list: await listPlans(readDb(ctx, db)) })));
     router.post(`${base}/plans`, handle(async (ctx) => reply(ctx, await commands.createPlan(context(ctx), validBody(ctx, planBody)))));
-    router.get(`${base}/plans/:uuid`, handle(async (ctx) => reply(ctx, found(await getPlan(db, param(ctx)), 'plan', param(ctx)))));
+    router.get(`${base}/plans/:uuid`, handle(async (ctx) => reply(ctx, found(await getPlan(readDb(ctx, db), param(ctx)), 'plan', param(ctx)))));
     router.put(`${base}/plans/:uuid`, handle(async (ctx) => reply(ctx, await commands.updatePlan(context(ctx), param(ctx), validBody(ctx, planBody)))));
     router.delete(
       `${base}/plans/:uuid`,
@@ -257,9 +259,9 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
     );
 
     // Destinations (§7.3-7.4)
-    router.get(`${base}/destinations`, handle(async (ctx) => reply(ctx, { list: await listDestinations(db) })));
+    router.get(`${base}/destinations`, handle(async (ctx) => reply(ctx, { list: await listDestinations(readDb(ctx, db)) })));
     router.post(`${base}/destinations`, handle(async (ctx) => reply(ctx, await commands.createDestination(context(ctx), validBody(ctx, destinationBody)))));
-    router.get(`${base}/destinations/:uuid`, handle(async (ctx) => reply(ctx, found(await getDestination(db, param(ctx)), 'destination', param(ctx)))));
+    router.get(`${base}/destinations/:uuid`, handle(async (ctx) => reply(ctx, found(await getDestination(readDb(ctx, db), param(ctx)), 'destination', param(ctx)))));
     router.put(
       `${base}/destinations/:uuid`,
       handle(async (ctx) => reply(ctx, await commands.updateDestination(context(ctx), param(ctx), validBody(ctx, destinationBody)))),
@@ -273,9 +275,9 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
     );
 
     // Dial list masters (§7.5-7.6)
-    router.get(`${base}/dlmas`, handle(async (ctx) => reply(ctx, { list: await listDlmas(db) })));
+    router.get(`${base}/dlmas`, handle(async (ctx) => reply(ctx, { list: await listDlmas(readDb(ctx, db)) })));
     router.post(`${base}/dlmas`, handle(async (ctx) => reply(ctx, await commands.createDlma(context(ctx), validBody(ctx, dlmaBody)))));
-    router.get(`${base}/dlmas/:uuid`, handle(async (ctx) => reply(ctx, found(await getDlma(db, param(ctx)), 'dlma', param(ctx)))));
+    router.get(`${base}/dlmas/:uuid`, handle(async (ctx) => reply(ctx, found(await getDlma(readDb(ctx, db), param(ctx)), 'dlma', param(ctx)))));
     router.put(`${base}/dlmas/:uuid`, handle(async (ctx) => reply(ctx, await commands.updateDlma(context(ctx), param(ctx), validBody(ctx, dlmaBody)))));
     router.delete(
       `${base}/dlmas/:uuid`,
@@ -290,12 +292,13 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
       `${base}/dls`,
       handle(async (ctx) => {
         const query = validate(dlListQuery, ctx.query);
-        found(await getDlma(db, query.dlma_uuid), 'dlma', query.dlma_uuid);
-        reply(ctx, { list: await listDls(db, query.dlma_uuid, query.count ?? defaultDlListCount) });
+        const read = readDb(ctx, db);
+        found(await getDlma(read, query.dlma_uuid), 'dlma', query.dlma_uuid);
+        reply(ctx, { list: await listDls(read, query.dlma_uuid, query.count ?? defaultDlListCount) });
       }),
     );
     router.post(`${base}/dls`, handle(async (ctx) => reply(ctx, await commands.createDl(context(ctx), validBody(ctx, dlCreateBody)))));
-    router.get(`${base}/dls/:uuid`, handle(async (ctx) => reply(ctx, found(await getDl(db, param(ctx)), 'dl', param(ctx)))));
+    router.get(`${base}/dls/:uuid`, handle(async (ctx) => reply(ctx, found(await getDl(readDb(ctx, db), param(ctx)), 'dl', param(ctx)))));
     router.put(`${base}/dls/:uuid`, handle(async (ctx) => reply(ctx, await commands.updateDl(context(ctx), param(ctx), validBody(ctx, dlUpdateBody)))));
     router.delete(
       `${base}/dls/:uuid`,
@@ -306,7 +309,7 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
     );
 
     // Campaigns (§7.11-7.12)
-    router.get(`${base}/campaigns`, handle(async (ctx) => reply(ctx, { list: await listCampaigns(db) })));
+    router.get(`${base}/campaigns`, handle(async (ctx) => reply(ctx, { list: await listCampaigns(readDb(ctx, db)) })));
     router.post(
       `${base}/campaigns`,
       handle(async (ctx) => {
@@ -315,7 +318,7 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
       }),
     );
     for (const path of [`${base}/campaigns/:uuid`, ...(base === '/ob' ? ['/ob/campaign/:uuid'] : [])]) {
-      router.get(path, handle(async (ctx) => reply(ctx, found(await getCampaign(db, param(ctx)), 'campaign', param(ctx)))));
+      router.get(path, handle(async (ctx) => reply(ctx, found(await getCampaign(readDb(ctx, db), param(ctx)), 'campaign', param(ctx)))));
       router.put(
         path,
         handle(async (ctx) => {
@@ -327,8 +330,8 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
     }
 
     // Dialings (§7.9-7.10): created and finished by the dialer; read-only here.
-    router.get(`${base}/dialings`, handle(async (ctx) => reply(ctx, { list: await listDialings(db) })));
-    router.get(`${base}/dialings/:uuid`, handle(async (ctx) => reply(ctx, found(await getDialing(db, param(ctx)), 'dialing', param(ctx)))));
+    router.get(`${base}/dialings`, handle(async (ctx) => reply(ctx, { list: await listDialings(readDb(ctx, db)) })));
+    router.get(`${base}/dialings/:uuid`, handle(async (ctx) => reply(ctx, found(await getDialing(readDb(ctx, db), param(ctx)), 'dialing', param(ctx)))));
   }
   return router;
 }

@@ -461,6 +461,16 @@ describe('outbound resources over HTTP', function () {
     });
   });
 
+  describe('point in time', () => {
+    it('reads a resource as it was at a log position (at=)', async () => {
+      const plan = await create('/ob/plans', { name: 'before' });
+      const position = await jade.jade.store.headPosition();
+      ok(await jade.put(`/ob/plans/${String(plan.uuid)}`, { name: 'after' }));
+      expect(ok(await jade.get(`/ob/plans/${String(plan.uuid)}`, { query: { at: String(position) } })).name).to.equal('before');
+      expect(ok(await jade.get(`/ob/plans/${String(plan.uuid)}`)).name).to.equal('after');
+    });
+  });
+
   // Mocha runs a suite's own tests before its nested suites: in a suite of its own, this runs last, over everything above.
   describe('replay', () => {
     it('derives the same read models again from the log (rebuild changes nothing)', async () => {
