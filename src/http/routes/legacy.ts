@@ -16,6 +16,7 @@ import {
 } from '../../../projections/pjsip.js';
 import { reply } from '../envelope.js';
 import { badRequest, notFound, payloadTooLarge } from '../errors.js';
+import { readDb } from '../point-in-time.js';
 
 export interface LegacyRouteDeps {
   readonly db: Kysely<Database>;
@@ -193,33 +194,35 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
   const router = new Router();
   // The router matches `/x` and `/x/` alike; the trailing slash is what tells a detail call from the list.
   const detail = (ctx: Context): boolean => ctx.path.endsWith('/');
+  // As of `at=` when given (point-in-time.ts).
+  const db = (ctx: Context): Kysely<Database> => readDb(ctx, deps.db);
 
   router.get('/agents', async (ctx) => {
-    if (!detail(ctx)) return reply(ctx, { list: (await listAgents(deps.db)).map((agent) => ({ id: agent.id })) });
+    if (!detail(ctx)) return reply(ctx, { list: (await listAgents(db(ctx))).map((agent) => ({ id: agent.id })) });
     const id = await legacyKey(ctx, 'id');
-    const agent = await getAgent(deps.db, id);
+    const agent = await getAgent(db(ctx), id);
     if (!agent) throw notFound(`no agent ${id}`);
     reply(ctx, agent);
   });
 
   router.get('/device_states', async (ctx) => {
-    if (!detail(ctx)) return reply(ctx, { list: (await listDeviceStates(deps.db)).map((row) => ({ device: row.device })) });
+    if (!detail(ctx)) return reply(ctx, { list: (await listDeviceStates(db(ctx))).map((row) => ({ device: row.device })) });
     const device = await legacyKey(ctx, 'device');
-    const row = await getDeviceState(deps.db, device);
+    const row = await getDeviceState(db(ctx), device);
     if (!row) throw notFound(`no device ${device}`);
     reply(ctx, row);
   });
 
   router.get('/peers', async (ctx) => {
-    if (!detail(ctx)) return reply(ctx, { list: (await listEndpoints(deps.db)).map((endpoint) => ({ peer: `PJSIP/${endpoint.object_name}` })) });
+    if (!detail(ctx)) return reply(ctx, { list: (await listEndpoints(db(ctx))).map((endpoint) => ({ peer: `PJSIP/${endpoint.object_name}` })) });
     const peer = await legacyKey(ctx, 'peer');
-    const endpoint = await getEndpoint(deps.db, endpointName(peer));
+    const endpoint = await getEndpoint(db(ctx), endpointName(peer));
     if (!endpoint) throw notFound(`no peer ${peer}`);
-    reply(ctx, await peerDetail(deps.db, endpoint));
+    reply(ctx, await peerDetail(db(ctx), endpoint));
   });
 
   router.get('/registries', async (ctx) => {
-    const rows = await listRegistrations(deps.db);
+    const rows = await listRegistrations(db(ctx));
     if (!detail(ctx)) return reply(ctx, { list: rows.map((row) => ({ account: registryDetail(row).account })) });
     const account = await legacyKey(ctx, 'account');
     const found = rows.map((row) => ({ row, detail: registryDetail(row) })).find(({ row, detail: d }) => matchesAccount(row, d, account));

@@ -7,10 +7,10 @@ import { getParkedCall, getParkingLot, listParkedCalls, listParkingLots } from '
 import { hangupParkedCall, parkChannel, parkedCallOf, type ParkCommandDeps } from '../../commands/park.js';
 import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
-import { nowTimestamp } from '../../time.js';
 import { reply } from '../envelope.js';
 import { badRequest, notFound } from '../errors.js';
 import { amiSafeString, validBody } from '../body.js';
+import { readDb, readNow } from '../point-in-time.js';
 
 export interface ParkRouteDeps {
   readonly db: Kysely<Database>;
@@ -29,7 +29,8 @@ const parkBody = z.object({
 
 /**
  * `/park/...` and the manual's `/admin/park/...` copies (catalog 70 §1, 20-admin "Park"): runtime parking
- * lots and parked calls from the read model; hanging up and parking through the audited command path.
+ * lots and parked calls from the read model (as of `at=` when given: point-in-time.ts); hanging up and
+ * parking through the audited command path.
  * The config-file side (POST/PUT/DELETE of lots, `setting(s)`, `cfg_parkinglots`) is not served here.
  */
 export function parkRoutes(deps: ParkRouteDeps): Router {
@@ -38,14 +39,14 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
   const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
 
   for (const base of ['/park', '/admin/park']) {
-    router.get(`${base}/parkinglots`, async (ctx) => reply(ctx, { list: await listParkingLots(deps.db) }));
+    router.get(`${base}/parkinglots`, async (ctx) => reply(ctx, { list: await listParkingLots(readDb(ctx, deps.db)) }));
     router.get(`${base}/parkinglots/:name`, async (ctx) => {
-      const lot = await getParkingLot(deps.db, param(ctx, 'name'));
+      const lot = await getParkingLot(readDb(ctx, deps.db), param(ctx, 'name'));
       if (!lot) throw notFound(`no parking lot ${param(ctx, 'name')}`);
       reply(ctx, lot);
     });
 
-    router.get(`${base}/parkedcalls`, async (ctx) => reply(ctx, { list: await listParkedCalls(deps.db, nowTimestamp()) }));
+    router.get(`${base}/parkedcalls`, async (ctx) => reply(ctx, { list: await listParkedCalls(readDb(ctx, deps.db), readNow(ctx)) }));
     router.post(`${base}/parkedcalls`, async (ctx) => {
       const body = validBody(ctx, parkBody);
       if ((body.unique_id === undefined) === (body.channel === undefined)) throw badRequest('give exactly one of unique_id and channel', { fields: ['unique_id', 'channel'] });
@@ -57,7 +58,7 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
       reply(ctx, parked ? { command_id: outcome.commandId, ...parked } : outcome.result);
     });
     router.get(`${base}/parkedcalls/:id`, async (ctx) => {
-      const parked = await getParkedCall(deps.db, param(ctx, 'id'), nowTimestamp());
+      const parked = await getParkedCall(readDb(ctx, deps.db), param(ctx, 'id'), readNow(ctx));
       if (!parked) throw notFound(`no parked call with parkee unique_id ${param(ctx, 'id')}`);
       reply(ctx, parked);
     });

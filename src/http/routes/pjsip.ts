@@ -22,6 +22,7 @@ import {
 } from '../../../projections/pjsip.js';
 import { reply } from '../envelope.js';
 import { notFound } from '../errors.js';
+import { readDb } from '../point-in-time.js';
 
 export interface PjsipRouteDeps {
   readonly db: Kysely<Database>;
@@ -62,7 +63,7 @@ const resources: readonly Resource[] = [
 
 /**
  * `/pjsip/...` and the manual's `/admin/pjsip/...` copies (catalog 70 §2, 20-admin "PJSIP"): read-only
- * live state from the pjsip read model. `<detail>` is percent-decoded by the router, so a contact id is
+ * live state from the pjsip read model (as of `at=` when given). `<detail>` is percent-decoded by the router, so a contact id is
  * sent as `pjagent-01%3B%40<hash>`.
  */
 export function pjsipRoutes(deps: PjsipRouteDeps): Router {
@@ -71,9 +72,9 @@ export function pjsipRoutes(deps: PjsipRouteDeps): Router {
   for (const base of ['/pjsip', '/admin/pjsip']) {
     for (const item of resources) {
       for (const path of item.paths) {
-        router.get(`${base}/${path}`, async (ctx) => reply(ctx, { list: await item.list(deps.db) }));
+        router.get(`${base}/${path}`, async (ctx) => reply(ctx, { list: await item.list(readDb(ctx, deps.db)) }));
         router.get(`${base}/${path}/:key`, async (ctx) => {
-          const found = await item.get(deps.db, param(ctx));
+          const found = await item.get(readDb(ctx, deps.db), param(ctx));
           if (!found) throw notFound(`no ${item.noun} ${param(ctx)}`);
           reply(ctx, found);
         });
