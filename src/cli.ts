@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -7,8 +6,11 @@ const usage = `usage: jade <command> [options]
 commands:
   serve                      run the server (REST, realtime, AMI ingest, projections)
   rebuild [projection]       rebuild one or all read models from the log
-                             (refuses while a server holds the data dir: use
-                             POST /v1/admin/projections/rebuild on that server)
+                             (refuses while a server holds the data dir; --server
+                             asks that server: POST /v1/admin/projections/rebuild)
+  events tail|export         follow the log live / export it as JSON Lines
+  calls show <linked_id>     a call's summary and timeline, for a terminal
+  <command> --help           the command's own options
 `;
 
 type CommandRunner = (args: readonly string[]) => Promise<number>;
@@ -33,16 +35,35 @@ async function serve(): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-async function rebuild(args: readonly string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
-  const config = loadConfig();
-  const logger = createLogger(config.log.level);
-  const { rebuildOffline } = await import('./main.js');
-  return rebuildOffline(config, logger, { projection: positionals[0] });
+/** A sub-command in its own module (src/cli/), loaded only when run; `--help` prints its usage. */
+function lazy(load: () => Promise<{ readonly run: CommandRunner; readonly usage: string }>): CommandRunner {
+  return async (args) => {
+    const { run, usage } = await load();
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    const { withUsage } = await import('./cli/usage.js');
+    return withUsage(run, usage)(args);
+  };
 }
 
 /** One table from sub-command to runner. */
-const commands: Readonly<Record<string, CommandRunner>> = { serve, rebuild };
+const commands: Readonly<Record<string, CommandRunner>> = {
+  serve,
+  rebuild: lazy(async () => {
+    const m = await import('./cli/rebuild.js');
+    return { run: m.rebuildCommand, usage: m.rebuildUsage };
+  }),
+  events: lazy(async () => {
+    const m = await import('./cli/events.js');
+    return { run: m.eventsCommand, usage: m.eventsUsage };
+  }),
+  calls: lazy(async () => {
+    const m = await import('./cli/calls.js');
+    return { run: m.callsCommand, usage: m.callsUsage };
+  }),
+};
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
