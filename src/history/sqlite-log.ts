@@ -90,7 +90,7 @@ export class SqliteLogSource implements LogSource {
     let at = start;
     while (at <= end && events.length < limit) {
       if (at - start >= budget) return { events, resumeAt: at };
-      const windowEnd = Math.min(end, at + windowSize - 1);
+      const windowEnd = Math.min(end, at + Math.min(windowSize, budget - (at - start)) - 1);
       for (const row of statement.all(at, windowEnd, ...params, limit - events.length)) events.push(toRecorded(row));
       at = windowEnd + 1;
     }
