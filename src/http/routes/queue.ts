@@ -8,7 +8,7 @@ import { addMember, isLookupFailure as isFailure, pauseMember, removeMember, set
 import type { CommandDeps } from '../../commands/command.js';
 import { AmiActionError } from '../../ami/port.js';
 import { currentUser } from '../../auth/index.js';
-import { nowTimestamp } from '../../time.js';
+import { readDb, readNow } from '../point-in-time.js';
 import { reply } from '../envelope.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { amiSafeString, validBody } from '../body.js';
@@ -80,14 +80,14 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
   };
 
   for (const base of ['/queue', '/admin/queue']) {
-    router.get(`${base}/queues`, async (ctx) => reply(ctx, { list: await listQueues(deps.db) }));
+    router.get(`${base}/queues`, async (ctx) => reply(ctx, { list: await listQueues(readDb(ctx, deps.db)) }));
     router.get(`${base}/queues/:name`, async (ctx) => {
-      const queue = await getQueue(deps.db, param(ctx, 'name'));
+      const queue = await getQueue(readDb(ctx, deps.db), param(ctx, 'name'));
       if (!queue) throw notFound(`no queue ${param(ctx, 'name')}`);
       reply(ctx, queue);
     });
 
-    router.get(`${base}/members`, async (ctx) => reply(ctx, { list: await listMembers(deps.db) }));
+    router.get(`${base}/members`, async (ctx) => reply(ctx, { list: await listMembers(readDb(ctx, deps.db)) }));
     router.post(`${base}/members`, async (ctx) => {
       const body = validBody(ctx, addMemberBody);
       const outcome = await translated(addMember(commands, currentUser(ctx), body));
@@ -95,7 +95,7 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     });
     router.get(`${base}/members/:name`, async (ctx) => {
       const queue = queueName(ctx);
-      const member = await getMember(deps.db, queue, param(ctx, 'name'));
+      const member = await getMember(readDb(ctx, deps.db), queue, param(ctx, 'name'));
       if (!member) throw notFound(`no member ${param(ctx, 'name')} in queue ${queue}`);
       reply(ctx, member);
     });
@@ -122,16 +122,16 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
       reply(ctx);
     });
 
-    router.get(`${base}/entries`, async (ctx) => reply(ctx, { list: await listEntries(deps.db, nowTimestamp()) }));
+    router.get(`${base}/entries`, async (ctx) => reply(ctx, { list: await listEntries(readDb(ctx, deps.db), readNow(ctx)) }));
     router.get(`${base}/entries/:id`, async (ctx) => {
-      const entry = await getEntry(deps.db, param(ctx, 'id'), nowTimestamp());
+      const entry = await getEntry(readDb(ctx, deps.db), param(ctx, 'id'), readNow(ctx));
       if (!entry) throw notFound(`no queue entry with unique_id ${param(ctx, 'id')}`);
       reply(ctx, entry);
     });
 
-    router.get(`${base}/statuses`, async (ctx) => reply(ctx, { list: await listStatuses(deps.db, nowTimestamp()) }));
+    router.get(`${base}/statuses`, async (ctx) => reply(ctx, { list: await listStatuses(readDb(ctx, deps.db), readNow(ctx)) }));
     router.get(`${base}/statuses/:name`, async (ctx) => {
-      const status = await getStatus(deps.db, param(ctx, 'name'), nowTimestamp());
+      const status = await getStatus(readDb(ctx, deps.db), param(ctx, 'name'), readNow(ctx));
       if (!status) throw notFound(`no queue ${param(ctx, 'name')}`);
       reply(ctx, status);
     });
