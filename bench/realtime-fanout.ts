@@ -2,7 +2,7 @@
  * Realtime fan-out benchmark (issue 4, item 4). Not a test:
  *
  *   npx tsx bench/realtime-fanout.ts [--clients 1000] [--rates 100,500,2000] [--seconds 5]
- *                                    [--ingest-clients 200] [--changes 200000] [--frames 100000]
+ *                                    [--ingest-clients 200] [--changes 200000] [--frames 100000] [--ami-rates 0,2000]
  *                                    [--client raw|socketio] [--store memory|sqlite] [--baseline-rates 100,500]
  *                                    [--only fanout|baseline|feed|ami]
  *
@@ -19,7 +19,9 @@
  *    the server takes them (commits of 100). Prints the rate until every client had every event.
  * 3. ami: the full path: recorded Asterisk 22 traffic (test/fixtures/ami-capture-asterisk22.txt) replayed
  *    over TCP by the fake AMI (another child process) -> src/ami ingest -> event store -> projection runner
- *    -> realtime, `--ingest-clients` clients on `/`. Prints AMI events/s until every client had every event.
+ *    -> realtime, `--ingest-clients` clients on `/`, once as fast as it goes (`--frames`) and once paced at each
+ *    non-zero `--ami-rates` for ~10 s. Prints the ingest rate (AMI events appended, projected and published),
+ *    when every client had every event, drops, CPU, and latency commit -> receipt for one client.
  *
  * `--client raw` (default) is a minimal engine.io/socket.io client over `ws` that counts events and reads
  * `sent_at` by scanning the frame bytes; `socketio` is socket.io-client itself, which JSON-decodes every
@@ -114,6 +116,8 @@ type FromChild =
       readonly histogram: [number, number][];
       /** CPU the client process used since the last reset, in µs. */
       readonly cpuMicros: number;
+      /** The first client's receipts: position, wall-clock ms, position, ms, ... */
+      readonly samples: number[];
     };
 
 const SENT_AT = Buffer.from('"sent_at":');
@@ -122,7 +126,11 @@ const SENT_AT = Buffer.from('"sent_at":');
 interface Tally {
   received: number;
   open: boolean;
+  /** Set on one client: when each position arrived (for latency against the server's commit times). */
+  samples?: number[];
 }
+
+const positionPattern = /\{"position":(\d+)/g;
 
 /** A minimal socket.io client (engine.io v4 over WebSocket): connect with the token, subscribe, count events. */
 function rawClient(url: string, topic: string, tally: Tally, histogram: Histogram): Promise<void> {
@@ -155,6 +163,7 @@ function rawClient(url: string, topic: string, tally: Tally, histogram: Histogra
           }
           if (events === 0) for (let at = data.indexOf('{"position":'); at !== -1; at = data.indexOf('{"position":', at + 12)) events++;
           tally.received += events;
+          if (tally.samples) for (const match of data.toString('latin1').matchAll(positionPattern)) tally.samples.push(Number(match[1]), now);
         }
       }
     });
@@ -169,6 +178,7 @@ async function socketIoClientOf(url: string, topic: string, tally: Tally, histog
     for (const event of events) {
       const sentAt = (event.data as { sent_at?: number }).sent_at;
       if (sentAt !== undefined) histogram.add(now - sentAt);
+      tally.samples?.push(event.position, now);
     }
     tally.received += events.length;
   });
@@ -193,7 +203,7 @@ function clientsChild(): void {
         // In waves, so the handshakes do not all time out together.
         for (let i = 0; i < message.count; i += 50) {
           const wave = Array.from({ length: Math.min(50, message.count - i) }, () => {
-            const tally: Tally = { received: 0, open: false };
+            const tally: Tally = tallies.length === 0 ? { received: 0, open: false, samples: [] } : { received: 0, open: false };
             tallies.push(tally);
             return connect(message.url, message.topic, tally, histogram).catch(() => void failed++);
           });
@@ -202,7 +212,10 @@ function clientsChild(): void {
         send({ op: 'connected', count: tallies.length - failed, failed });
       })();
     } else if (message.op === 'reset') {
-      for (const tally of tallies) tally.received = 0;
+      for (const tally of tallies) {
+        tally.received = 0;
+        if (tally.samples) tally.samples.length = 0;
+      }
       // In place: the clients hold this object.
       histogram.counts.fill(0);
       cpu = process.cpuUsage();
@@ -216,6 +229,7 @@ function clientsChild(): void {
         disconnected: tallies.length - open.length,
         histogram: histogram.sparse(),
         cpuMicros: ((used) => used.user + used.system)(process.cpuUsage(cpu)),
+        samples: tallies[0]?.samples ?? [],
       });
     }
   });
@@ -473,12 +487,39 @@ async function feedRun(clientCount: number, total: number, mode: ClientMode): Pr
 const capture = readFileSync(new URL('../test/fixtures/ami-capture-asterisk22.txt', import.meta.url));
 const captureText = capture.toString('utf8');
 const framesPerCapture = new AmiFrameParser().push(capture).length;
+/** The capture cut at frame boundaries into pieces of ~20 frames, for paced replay. */
+const capturePieces = ((): { text: string; frames: number }[] => {
+  const frames = captureText.split('\r\n\r\n').filter((frame) => frame !== '');
+  const pieces: { text: string; frames: number }[] = [];
+  for (let i = 0; i < frames.length; i += 20) {
+    const group = frames.slice(i, i + 20);
+    pieces.push({ text: group.map((frame) => `${frame}\r\n\r\n`).join(''), frames: group.length });
+  }
+  return pieces;
+})();
 
 async function fakeAmiChild(): Promise<void> {
   const fake = await FakeAmi.start();
   process.send?.({ port: fake.port });
-  process.on('message', (message: { stream: number }) => {
-    void fake.stream(captureText, message.stream).then(() => process.send?.({ streamed: true }));
+  process.on('message', (message: { stream: number; rate: number }) => {
+    void (async () => {
+      if (message.rate <= 0) await fake.stream(captureText, message.stream);
+      else {
+        // Paced: pieces of whole frames every few ms, each due at its share of the rate (a whole capture at
+        // once would measure the burst, not the pipeline).
+        const started = nowMs();
+        let sent = 0;
+        for (let loop = 0; loop < message.stream; loop++) {
+          for (const piece of capturePieces) {
+            await fake.stream(piece.text, 1);
+            sent += piece.frames;
+            const due = started + (sent * 1000) / message.rate;
+            if (due > nowMs() + 1) await sleep(due - nowMs());
+          }
+        }
+      }
+      process.send?.({ streamed: true });
+    })();
   });
   process.on('disconnect', () => void fake.close().then(() => process.exit(0)));
 }
@@ -492,7 +533,7 @@ async function openStore(kind: string, dir: string): Promise<EventStore> {
   return new MemoryEventStore();
 }
 
-async function amiRun(clientCount: number, frames: number, storeKind: string, mode: ClientMode): Promise<void> {
+async function amiRun(clientCount: number, frames: number, rate: number, storeKind: string, mode: ClientMode): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jade-realtime-bench-'));
   const store = await openStore(storeKind, dir);
   const readModels = await openReadModelDb(storeKind === 'sqlite' ? join(dir, 'readmodels.sqlite') : ':memory:');
@@ -500,6 +541,12 @@ async function amiRun(clientCount: number, frames: number, storeKind: string, mo
   await runner.start();
   const served = await serve(runner.changes, runner.position());
   const clients = await Clients.start(served.url, clientCount, '/', mode);
+  // When each position's changes were committed (the feed fires right after the commit): latency's start.
+  const committedAt = new Map<number, number>();
+  runner.changes.on('batch', (batch) => {
+    const now = nowMs();
+    for (const change of batch.changes) if (!committedAt.has(change.position)) committedAt.set(change.position, now);
+  });
 
   const amiChild = fork(fileURLToPath(import.meta.url), ['--ami-child'], { stdio: 'inherit' });
   const [hello] = (await once(amiChild, 'message')) as [{ port: number }];
@@ -522,7 +569,7 @@ async function amiRun(clientCount: number, frames: number, storeKind: string, mo
   const publishedBefore = served.realtime.stats().published;
   const cpu = process.cpuUsage();
   const started = nowMs();
-  amiChild.send({ stream: loops });
+  amiChild.send({ stream: loops, rate });
   while (ami.stats().appended < target) await sleep(2);
   const appendedMs = nowMs() - started;
   await runner.waitForPosition(await store.headPosition(), 60_000);
@@ -536,7 +583,15 @@ async function amiRun(clientCount: number, frames: number, storeKind: string, mo
   const stats = served.realtime.stats();
   const events = loops * framesPerCapture;
   const cores = (micros: number, over: number) => (micros / 1000 / over).toFixed(2);
-  console.log(`\n3. full path: ${fmt(events)} recorded AMI events over TCP -> ingest -> ${storeKind} store -> runner -> realtime, ${clientCount} ${mode} clients on / (separate process)`);
+  const latency = new Histogram();
+  for (let i = 0; i < report.samples.length; i += 2) {
+    const committed = committedAt.get(report.samples[i]!);
+    if (committed !== undefined) latency.add(report.samples[i + 1]! - committed);
+  }
+  const pace = rate > 0 ? `paced at ${fmt(rate)}/s` : 'as fast as it goes';
+  console.log(
+    `\n3. full path, ${pace}: ${fmt(events)} recorded AMI events over TCP -> ingest -> ${storeKind} store -> runner -> realtime, ${clientCount} ${mode} clients on / (separate process)`,
+  );
   console.log(
     `  ingest rate: ${fmt((events / projectedMs) * 1000)} AMI events/s (all appended in ${appendedMs.toFixed(0)} ms, projected and published in ${projectedMs.toFixed(0)} ms; ` +
       `server ${cores(pipelineCpu.user + pipelineCpu.system, projectedMs)} cores, ${((pipelineCpu.user + pipelineCpu.system) / events).toFixed(1)} µs CPU per AMI event)`,
@@ -546,6 +601,9 @@ async function amiRun(clientCount: number, frames: number, storeKind: string, mo
       `(${fmt((report.received / ms) * 1000)} deliveries/s); complete ${report.minReceived >= published}, dropped ${stats.dropped}; ` +
       `server ${cores(used.user + used.system, ms)} cores, client process ${cores(report.cpuMicros, ms)} cores`,
   );
+  if (latency.total() > 0) {
+    console.log(`  latency commit -> receipt (first client): p50 ${latency.percentile(0.5).toFixed(1)} ms, p99 ${latency.percentile(0.99).toFixed(1)} ms, max ${latency.max().toFixed(1)} ms`);
+  }
 
   await ami.stop();
   amiChild.disconnect();
@@ -566,6 +624,7 @@ async function main(): Promise<void> {
       'ingest-clients': { type: 'string', default: '200' },
       changes: { type: 'string', default: '200000' },
       frames: { type: 'string', default: '100000' },
+      'ami-rates': { type: 'string', default: '0,2000' },
       client: { type: 'string', default: 'raw' },
       'baseline-rates': { type: 'string', default: '100,500' },
       store: { type: 'string', default: 'memory' },
@@ -578,7 +637,13 @@ async function main(): Promise<void> {
   if (!only || only === 'fanout') await fanoutRun('jade', Number(values.clients), rates(values.rates), Number(values.seconds), mode);
   if (!only || only === 'baseline') await fanoutRun('baseline', Number(values.clients), rates(values['baseline-rates']), Number(values.seconds), mode);
   if (!only || only === 'feed') await feedRun(Number(values['ingest-clients']), Number(values.changes), mode);
-  if (!only || only === 'ami') await amiRun(Number(values['ingest-clients']), Number(values.frames), values.store ?? 'memory', mode);
+  if (!only || only === 'ami') {
+    for (const rate of rates(values['ami-rates'])) {
+      // A paced run lasts about 10 s whatever the rate.
+      const frames = rate > 0 ? rate * 10 : Number(values.frames);
+      await amiRun(Number(values['ingest-clients']), frames, rate, values.store ?? 'memory', mode);
+    }
+  }
 }
 
 if (process.argv.includes('--clients-child')) clientsChild();
