@@ -18,7 +18,10 @@ import { pageAfter, type Page } from '../src/history/paging.js';
  * The first hangup request (HangupRequest, SoftHangupRequest or Hangup) decides, counting a callee leg
  * only once it (or its Local other half) has been bridged: losing queue members and ringing legs are
  * hung up by Asterisk, not by anyone in the call. A hangup command of the API (`*Hangup` command types,
- * whose `Requested` event is in the log before Asterisk acts) makes it `api`.
+ * whose `Requested` event is in the log before Asterisk acts) makes it `api`. For an originated call the
+ * "caller" is the channel Asterisk dialed first (the originate's `Channel`): for a dialer call, the customer.
+ * Known limit: a pending API hangup whose command then failed is not cleared (the channel it named was
+ * usually gone already); an originate whose channel is never created leaves its `call_pending` row.
  *
  * Commands join a call by their `targets` (linked_id, or unique_id through the legs). An originate names
  * its channel's unique id before the channel exists (ChannelId), so what arrives for a channel not yet
