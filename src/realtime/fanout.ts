@@ -123,7 +123,7 @@ export class Fanout<C extends { readonly position: number }> {
   private queue: C[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private counters = { published: 0, events: 0, messages: 0, replayed: 0, resyncs: 0, dropped: 0 };
+  private readonly counters = { published: 0, events: 0, messages: 0, replayed: 0, resyncs: 0, dropped: 0 };
 
   constructor(private readonly options: FanoutOptions<C>) {
     this.window = new ResumeWindow(options.resumeWindow, options.startPosition);
@@ -188,7 +188,8 @@ export class Fanout<C extends { readonly position: number }> {
    * Adds a subscription. With `position` (the last one the client saw), first sends, in order, the
    * retained events after it on this topic, then the client is live from the next tick; the replay
    * only holds published (flushed) events and live delivery only later ones, so none is sent twice.
-   * Throws TopicError for a topic that cannot be one.
+   * Events another of the client's subscriptions already brings are not replayed; re-subscribing a topic
+   * with a position replays it from there (the client asked). Throws TopicError for a topic that cannot be one.
    */
   subscribe(client: Client, rawTopic: unknown, position?: number): SubscribeResult {
     const topic = canonicalTopic(rawTopic);

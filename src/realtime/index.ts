@@ -56,6 +56,12 @@ function checkConfig(config: Config['realtime']): void {
   if (problems.length > 0) throw new Error(`invalid realtime config: ${problems.join('; ')}`);
 }
 
+/**
+ * Wiring (main.ts), after the runner is created and before or after the server listens:
+ *   attachRealtime({ httpServer, changes: runner.changes, verifyToken: auth.verifyToken, config: config.realtime,
+ *                    logger, startPosition: runner.position() })
+ * and `await realtime.close()` before closing the HTTP server.
+ */
 export function attachRealtime(options: RealtimeOptions): Realtime {
   checkConfig(options.config);
   const logger = options.logger.child({ module: 'realtime' });
