@@ -1,17 +1,39 @@
 import type { Kysely } from 'kysely';
+import { obEventTypes } from '../src/events/outbound.js';
+import { evolveDialing } from '../src/outbound/dialer/dialing.js';
 import { dialingJsonColumns, type DialingObject } from '../src/outbound/resources/dialing.js';
 import type { Database } from '../src/readmodels/database.js';
-import { parseJsonColumns, type Stored } from './ob-common.js';
+import { defineProjection } from '../src/readmodels/projection.js';
+import { eventUuid, parseJsonColumns, type Stored } from './ob-common.js';
 
 /**
  * `/ob/dialings` (catalog 50-outbound §6.5, §7.9-7.10): the live dialings, table `ob_dialings`
- * (migration 0004). The dialer (issue 6, items 2-4) owns the events and adds the projection that fills
- * it, with `tables: { ob_dialings: { key: 'uuid', json: dialingJsonColumns } }`: a dialing is created
- * when it starts and deleted (its last state on the change feed) once finalised.
- * This file holds the row types and the queries the API and the dialer read.
+ * (migration 0004), from the dialer's `dialing-<uuid>` streams. A dialing is created when the dialer
+ * decides it, updated as Asterisk reports on it, and deleted once finalised: the delete carries its last
+ * state (final status and results, `tm_delete` set), so a dashboard sees how it ended.
  */
 
 export type ObDialingsTable = Stored<DialingObject, (typeof dialingJsonColumns)[number]>;
+
+type Tables = { ob_dialings: DialingObject };
+
+const dialingEvents: ReadonlySet<string> = new Set([obEventTypes.dialingCreated, obEventTypes.dialingUpdated, obEventTypes.dialingEnded]);
+
+export const obDialingsProjection = defineProjection<Tables, 'ob_dialings'>({
+  name: 'ob_dialings',
+  version: 1,
+  tables: { ob_dialings: { key: 'uuid', json: dialingJsonColumns } },
+  project(state, event) {
+    if (!dialingEvents.has(event.type)) return [];
+    const uuid = eventUuid(event);
+    if (uuid === undefined) return [];
+    const before = state.get('ob_dialings', uuid);
+    const after = evolveDialing(before, event);
+    if (after === undefined || after === before) return [];
+    if (event.type === obEventTypes.dialingEnded) return before === undefined ? [] : [{ table: 'ob_dialings', op: 'delete', key: uuid, row: after }];
+    return [{ table: 'ob_dialings', op: before === undefined ? 'create' : 'update', key: uuid, row: after }];
+  },
+});
 
 const fromTable = (stored: ObDialingsTable): DialingObject => parseJsonColumns(stored, dialingJsonColumns);
 

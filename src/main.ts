@@ -29,6 +29,8 @@ import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './commands/outbound.js';
 import { outboundRoutes } from './http/routes/outbound.js';
 import { startHistory } from './history/index.js';
+import { resultFilePath } from './config.js';
+import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -76,12 +78,29 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
 
   // Outbound resources (plans, campaigns, dial lists, ...): event-sourced objects, decided without Asterisk.
   const obResources = new ObResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
+  // The dialer: a process manager over the log (after the projection runner, which it reads; stopped before it).
+  const resultFile = new ResultFile(resultFilePath(config));
+  const outbound = config.outbound as Config['outbound'] & { readonly tickMs?: number; readonly maxDialsPerTick?: number };
+  const dialer = new Dialer({
+    store,
+    db: readModels.db,
+    readModels: runner,
+    ami: ami.gateway,
+    resources: obResources,
+    commands: { ...commands, logger: logger.child({ module: 'dialer' }) },
+    resultFile,
+    timezone: outbound.timezone,
+    logger: logger.child({ module: 'dialer' }),
+    ...(outbound.tickMs === undefined ? {} : { tickMs: outbound.tickMs }),
+    ...(outbound.maxDialsPerTick === undefined ? {} : { maxDialsPerTick: outbound.maxDialsPerTick }),
+  });
+  await dialer.start();
   const routers: Router[] = [
     healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position() }),
     ...auth.routers,
     coreRoutes({ db: readModels.db, commands, ami }),
     queueRoutes({ db: readModels.db, commands }),
-    outboundRoutes({ db: readModels.db, commands: obResources }),
+    outboundRoutes({ db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) }),
     ...history.routers,
     parkRoutes({ db: readModels.db, commands }),
     pjsipRoutes({ db: readModels.db }),
@@ -107,6 +126,8 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
         httpServer.closeAllConnections();
       });
       await history.stop();
+      await dialer.stop();
+      await resultFile.close();
       await pjsipRefresh.stop();
       await ami.stop();
       await runner.stop();

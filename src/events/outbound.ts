@@ -34,6 +34,15 @@ export const obEventTypes = {
   /** A referenced plan/destination/dlma/next campaign was deleted, so the campaign no longer points at it. */
   campaignReferenceCleared: 'CampaignReferenceCleared',
   campaignDeleted: 'CampaignDeleted',
+
+  // The dialer's dialings (stream `dialing-<uuid>`, issue 6 items 2-4). Status changes of campaigns made by the
+  // dialer (10, 11, 12 and back) are `CampaignStatusChanged` with the dialer's reason.
+  /** A dialing was decided: every catalog field (§6.5), status 1, resources copied into `info_*`. */
+  dialingCreated: 'DialingCreated',
+  /** What Asterisk reported so far changed the dialing: status, channel, res_dial, res_hangup (§2.9-2.11). */
+  dialingUpdated: 'DialingUpdated',
+  /** The dialing is finished (§4 step 8): its final results; it leaves the live dialings. */
+  dialingEnded: 'DialingEnded',
 } as const;
 
 export type ObEventType = (typeof obEventTypes)[keyof typeof obEventTypes];
@@ -45,6 +54,7 @@ export const obStreamKinds = {
   dlma: 'dlma',
   dl: 'dl',
   campaign: 'campaign',
+  dialing: 'dialing',
 } as const;
 
 export type ObKind = keyof typeof obStreamKinds;
@@ -55,6 +65,7 @@ export const obStreams = {
   dlma: (uuid: string): string => streams.object(obStreamKinds.dlma, uuid),
   dl: (uuid: string): string => streams.object(obStreamKinds.dl, uuid),
   campaign: (uuid: string): string => streams.object(obStreamKinds.campaign, uuid),
+  dialing: (uuid: string): string => streams.object(obStreamKinds.dialing, uuid),
 } as const;
 
 /** `{name: value}`: every resource's variables (catalog §4: merged into the dialing's Originate). */
@@ -273,4 +284,45 @@ export interface CampaignDeletedData {
   readonly tm_delete: string;
   /** Campaigns whose `next_campaign` pointed at this one and was cleared. */
   readonly campaigns: readonly string[];
+}
+
+// --- the dialer's dialings ------------------------------------------------------------------------
+
+/** The fields of a dialing Asterisk's events change (catalog §6.5). */
+export interface DialingProgress {
+  /** Dialing status (§2.9). */
+  readonly status: number;
+  readonly channel: string | null;
+  readonly res_dial: number;
+  readonly res_dial_detail: string | null;
+  readonly res_hangup: number;
+  readonly res_hangup_detail: string | null;
+}
+
+/**
+ * The whole dialing object as decided (catalog §6.5). Typed loosely here (`events/` imports nothing):
+ * `src/outbound/resources/dialing.ts` has the object's type, `src/outbound/dialer/dialing.ts` builds it.
+ */
+export type DialingCreatedData = Readonly<Record<string, unknown>> & {
+  readonly uuid: string;
+  readonly action_id: string;
+  readonly uuid_camp: string;
+  readonly uuid_dl_list: string;
+  readonly tm_create: string;
+};
+
+export interface DialingUpdatedData {
+  readonly uuid: string;
+  readonly changes: Partial<DialingProgress>;
+  /** The log position of the last Asterisk event (or command outcome) this update reflects. */
+  readonly source_position: number;
+  readonly tm_update: string;
+}
+
+export interface DialingEndedData extends DialingProgress {
+  readonly uuid: string;
+  /** Why it ended: `hangup`, `originate_failed`, `originate_rejected`, `timeout`, `channel_gone`, `never_sent`, ... */
+  readonly reason: string;
+  readonly tm_update: string;
+  readonly tm_delete: string;
 }

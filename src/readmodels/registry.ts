@@ -7,6 +7,7 @@ import { deviceStatesProjection } from '../../projections/device-states.js';
 import { modulesProjection } from '../../projections/modules.js';
 import { obCampaignsProjection } from '../../projections/ob-campaigns.js';
 import { obDestinationsProjection } from '../../projections/ob-destinations.js';
+import { obDialingsProjection } from '../../projections/ob-dialings.js';
 import { obDlmasProjection } from '../../projections/ob-dlmas.js';
 import { obDlsProjection } from '../../projections/ob-dls.js';
 import { obPlansProjection } from '../../projections/ob-plans.js';
@@ -19,7 +20,7 @@ import type { ChangeOf } from './projection.js';
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
   parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection,
-  obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection] as const;
+  obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

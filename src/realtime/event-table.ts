@@ -105,6 +105,7 @@ export const realtimeTable: RealtimeTable = {
   ob_dlmas: publish(catalogFamilies.obDlma),
   ob_dls: publish(catalogFamilies.obDl),
   ob_campaigns: publish(catalogFamilies.obCampaign),
+  ob_dialings: publish(catalogFamilies.obDialing),
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */

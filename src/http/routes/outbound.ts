@@ -9,6 +9,7 @@ import { getDlma, listDlmas } from '../../../projections/ob-dlmas.js';
 import { defaultDlListCount, getDl, listDls } from '../../../projections/ob-dls.js';
 import { getPlan, listPlans } from '../../../projections/ob-plans.js';
 import { currentUser } from '../../auth/index.js';
+import type { Actor } from '../../commands/command.js';
 import type { ObResourceCommands } from '../../commands/outbound.js';
 import { ObRefusal, type RefusalKind } from '../../outbound/resources/index.js';
 import type { Database } from '../../readmodels/database.js';
@@ -32,6 +33,8 @@ import { HttpError, notFound } from '../errors.js';
 export interface OutboundRouteDeps {
   readonly db: Kysely<Database>;
   readonly commands: ObResourceCommands;
+  /** `DELETE /ob/dialings/<uuid>` (the dialer's audited hangup); false when there is no such live dialing. */
+  readonly hangupDialing?: (actor: Actor, uuid: string) => Promise<boolean>;
 }
 
 // --- field schemas ------------------------------------------------------------------------------
@@ -332,6 +335,15 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
     // Dialings (§7.9-7.10): created and finished by the dialer; read-only here.
     router.get(`${base}/dialings`, handle(async (ctx) => reply(ctx, { list: await listDialings(readDb(ctx, db)) })));
     router.get(`${base}/dialings/:uuid`, handle(async (ctx) => reply(ctx, found(await getDialing(readDb(ctx, db), param(ctx)), 'dialing', param(ctx)))));
+    // §7.10: hang the dialing's call up; the dialer finalises it when the Hangup arrives. The answer has no result.
+    router.delete(
+      `${base}/dialings/:uuid`,
+      handle(async (ctx) => {
+        const hangup = deps.hangupDialing;
+        if (!hangup || !(await hangup(currentUser(ctx), param(ctx)))) throw notFound(`no dialing ${param(ctx)}`);
+        reply(ctx);
+      }),
+    );
   }
   return router;
 }
