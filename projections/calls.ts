@@ -373,15 +373,29 @@ function onCommandRequested(work: Work, event: RecordedEvent, time: string): voi
   const linkedId = field(targets, 'linked_id');
   const uniqueId = field(targets, 'unique_id');
   if (commandId === undefined || (linkedId === undefined && uniqueId === undefined)) return;
+  // The dialer's originate and hangup name the campaign and dialing they act for.
+  const campaign = field(targets, 'campaign_uuid') ?? null;
+  const dialing = field(targets, 'dialing_uuid') ?? null;
   const call = callOf(work, { linkedId, uniqueId });
   if (call === undefined) {
     // Not seen yet: an originate names the channel it is about to create (ChannelId = unique id = linked id).
     const key = uniqueId ?? linkedId!;
     const pending = pendingFor(work, key, time);
-    work.put('call_pending', key, { ...pending, command_ids: withItem(pending.command_ids, commandId), tm_update: time });
+    work.put('call_pending', key, {
+      ...pending,
+      command_ids: withItem(pending.command_ids, commandId),
+      campaign_uuid: pending.campaign_uuid ?? campaign,
+      dialing_uuid: pending.dialing_uuid ?? dialing,
+      tm_update: time,
+    });
     return;
   }
-  updateCall(work, call, (row) => ({ command_ids: withItem(row.command_ids, commandId) }), time);
+  updateCall(
+    work,
+    call,
+    (row) => ({ command_ids: withItem(row.command_ids, commandId), campaign_uuid: row.campaign_uuid ?? campaign, dialing_uuid: row.dialing_uuid ?? dialing }),
+    time,
+  );
   const commandType = field(data, 'command_type') ?? event.type.replace(/Requested$/, '');
   const live = work.get('calls_live', call);
   if (live && uniqueId !== undefined && commandType.endsWith('Hangup')) {
@@ -437,7 +451,7 @@ function reconcile(work: Work, state: ProjectionState<Tables>, snapshot: Snapsho
 
 export const callsProjection = defineProjection<Tables, 'calls'>({
   name: 'calls',
-  version: 1,
+  version: 2,
   tables: {
     calls: { key: 'linked_id', json: ['queues', 'agents', 'leg_ids', 'command_ids'] },
     call_legs: { key: 'unique_id' },

@@ -124,6 +124,13 @@ describe('calls projection', () => {
     expect(call('v1')).to.include({ campaign_uuid: 'camp-2', dialing_uuid: null });
   });
 
+  it('tags a call with the campaign and dialing its dialer originate command names', () => {
+    const log = new StreamLog();
+    log.command('cmd-d', 'OriginateRequested', { command_type: 'Originate', request: {}, targets: { unique_id: 'd9', dialing_uuid: 'd9', campaign_uuid: 'camp-9' }, user_uuid: 'dialer', username: 'dialer' });
+    localPair(log, 'd9', '1001');
+    expect(run(log.all()).call('d9')).to.deep.include({ campaign_uuid: 'camp-9', dialing_uuid: 'd9', command_ids: ['cmd-d'] });
+  });
+
   it('marks a parked call', () => {
     const log = new StreamLog();
     localPair(log, 'p1', '200');
