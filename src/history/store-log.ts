@@ -38,6 +38,11 @@ export class StoreLogSource implements LogSource {
   }
 
   async scan(from: number, to: number, filter: LogFilter, limit: number, budget: number): Promise<ScanResult> {
+    if (filter.stream !== undefined) {
+      // One stream (a call's): the store reads it directly, whatever the size of the global log.
+      const inStream = (await this.store.readStream(filter.stream)).filter((event) => event.position >= from && event.position <= to && matches(event, filter));
+      return { events: inStream.slice(0, limit), resumeAt: null };
+    }
     const events: RecordedEvent[] = [];
     let examined = 0;
     for await (const page of this.pages(from, to)) {
