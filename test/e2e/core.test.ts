@@ -168,7 +168,7 @@ describe('Live calls, modules and systems against a real Asterisk 22', function 
       const r = await jade.post('/v1/core/channels', { channel: 'Local/100@demo', application: 'Wait', data: '60' });
       expect(r.status, r.text).to.equal(200);
     }
-    expect(listOf((await jade.get('/v1/core/channels')).body).length).to.be.at.least(4);
+    await eventually(async () => (listOf((await jade.get('/v1/core/channels')).body).length >= 4 ? true : undefined), 10_000, 'both calls, two legs each');
     probe.close();
     await sandbox.restart();
     probe = await connectProbe();

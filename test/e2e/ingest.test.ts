@@ -97,7 +97,7 @@ describe('AMI ingest against a real Asterisk 22', function () {
       const complete = ofRound.some((e) => e.data.action === 'CoreShowChannels') && ofRound.some((e) => e.data.action === 'Command: module show');
       return connected && complete ? ofRound : undefined;
     }, 20_000, 'the reconnect round of snapshot events');
-    expect(snapshots.map((e) => e.data.action)).to.include.members(['CoreShowChannels', 'QueueStatus', 'CoreStatus', 'CoreSettings']);
+    expect(snapshots.map((e) => e.data.action)).to.include.members(['CoreShowChannels', 'Command: module show']);
     probe = await SandboxAmi.connect({ host: sandbox.host, port: sandbox.amiPort, username: sandbox.amiUsername, secret: sandbox.amiSecret });
   });
 });
