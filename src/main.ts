@@ -31,6 +31,7 @@ import { outboundRoutes } from './http/routes/outbound.js';
 import { startHistory } from './history/index.js';
 import { resultFilePath } from './config.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
+import { attachRealtime, type Realtime } from './realtime/index.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -40,6 +41,7 @@ export interface Jade {
   readonly runner: ProjectionRunner<ReadModelChange>;
   readonly ami: AmiRuntime;
   readonly auth: Auth;
+  readonly realtime: Realtime;
   stop(): Promise<void>;
 }
 
@@ -115,12 +117,22 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
       resolve();
     });
   });
+  // Every read-model change goes out as the manual's topic event; no read model publishes by another path.
+  const realtime = attachRealtime({
+    httpServer,
+    changes: runner.changes,
+    verifyToken: auth.verifyToken,
+    config: config.realtime,
+    logger: logger.child({ module: 'realtime' }),
+    startPosition: runner.position(),
+  });
   const port = (httpServer.address() as AddressInfo).port;
   logger.info({ port, dataDir: config.dataDir, eventstore: config.eventstore.type }, 'jade is serving');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await realtime.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
@@ -137,7 +149,7 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     })();
     return stopping;
   };
-  return { httpServer, port, store, readModels, runner, ami, auth, stop };
+  return { httpServer, port, store, readModels, runner, ami, auth, realtime, stop };
 }
 
 export interface OfflineRebuildOptions {

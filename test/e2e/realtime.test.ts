@@ -6,8 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { io as socketIoClient, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import { silentLogger } from '../../src/logger.js';
-import { attachRealtime, publishTopic, type ClientToServerEvents, type Realtime, type ServerToClientEvents, type WireEvent } from '../../src/realtime/index.js';
+import { publishTopic, type ClientToServerEvents, type ServerToClientEvents, type WireEvent } from '../../src/realtime/index.js';
 import { eventually, startTestJade, testAdminPassword, waitForAmi, type RunningJade } from '../support/jade.js';
 import { getSandbox } from './hooks.js';
 
@@ -56,27 +55,13 @@ describe('Realtime against a real Asterisk 22', function () {
   this.timeout(120_000);
   let jade: RunningJade;
   /** Set when this test had to attach realtime itself (see before()). */
-  let ownRealtime: Realtime | undefined;
 
   before(async function () {
     jade = await startTestJade(getSandbox());
     await waitForAmi(jade);
-    // main.ts wires realtime onto its HTTP server; until it does, attach it here exactly as main.ts will,
-    // so this test runs either way (drop this branch once Jade exposes `realtime`).
-    if (!('realtime' in jade.jade)) {
-      ownRealtime = attachRealtime({
-        httpServer: jade.jade.httpServer,
-        changes: jade.jade.runner.changes,
-        verifyToken: (token) => jade.jade.auth.verifyToken(token),
-        config: jade.config.realtime,
-        logger: silentLogger(),
-        startPosition: jade.jade.runner.position(),
-      });
-    }
   });
 
   after(async function () {
-    await ownRealtime?.close();
     await jade?.stop();
   });
 
