@@ -16,9 +16,10 @@ describe('parking, device states and legacy paths as of at= (the whole app, no A
   this.timeout(20_000);
   let running: RunningJade;
   let parkedAt: number;
-  const tenSecondsAgo = Date.now() - 10_000;
 
   before(async () => {
+    // Taken here, not at file load: a long run must not age the parked call before it is appended.
+    const tenSecondsAgo = Date.now() - 10_000;
     running = await startTestJade(undefined);
     const at = (ms: number) => ({ node: 'test', receivedAt: formatTimestamp(BigInt(ms) * 1_000_000n) });
     const store = running.jade.store;
