@@ -108,7 +108,7 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     pjsipRoutes({ db: readModels.db }),
     legacyRoutes({ db: readModels.db }),
   ];
-  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: history.withPointInTime(auth.authenticate), routers });
+  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, beforeRoutes: [history.pointInTime], routers });
   const httpServer = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -34,8 +34,8 @@ export interface HistoryDeps {
 export interface History {
   /** `/events`, `/calls`, `/commands`, `/admin/projections`. */
   readonly routers: readonly Router[];
-  /** The app's gate followed by point-in-time resolution: `at=` is looked at only for an authenticated caller. */
-  withPointInTime(authenticate: Middleware): Middleware;
+  /** Resolves `at=` for the routes after it; runs behind authentication, so only a known caller can make us replay. */
+  readonly pointInTime: Middleware;
   stop(): Promise<void>;
 }
 
@@ -57,7 +57,7 @@ export function startHistory(deps: HistoryDeps): History {
       commandsRoutes({ db }),
       projectionsRoutes({ runner: deps.runner, names: defaultProjections.map((p) => p.name), logger: deps.logger.child({ module: 'rebuild' }) }),
     ],
-    withPointInTime: (authenticate) => (ctx, next) => authenticate(ctx, () => atMiddleware(ctx, next)),
+    pointInTime: atMiddleware,
     async stop() {
       await scratch.close();
       log.close();

@@ -11,6 +11,8 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes: number;
   /** Runs before every route; decides itself which routes are public. */
   readonly authenticate: Middleware;
+  /** Run after authentication and before the routes (point-in-time resolution). */
+  readonly beforeRoutes?: readonly Middleware[];
   /** One router per URL area, with unversioned paths (`/core/channels`). */
   readonly routers: readonly Router[];
 }
@@ -33,6 +35,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   // Authenticate first: an anonymous client must not make us read a body.
   app.use(options.authenticate);
   app.use(jsonBody(options.bodyLimitBytes));
+  for (const middleware of options.beforeRoutes ?? []) app.use(middleware);
   for (const router of options.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
