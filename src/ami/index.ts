@@ -25,6 +25,8 @@ export interface StartAmiOptions {
   readonly snapshots?: readonly SnapshotSpec[];
   /** Called after each resync round (tests, metrics). */
   readonly onResync?: (report: ResyncReport) => void;
+  /** How long to wait for Asterisk's FullyBooted after a login before taking snapshots anyway. Default 10 s. */
+  readonly bootWaitMs?: number;
   /** Passed to the ingest (tests, benchmarks). */
   readonly maxInFlight?: number;
 }
@@ -62,18 +64,41 @@ export function startAmi(options: StartAmiOptions): AmiRuntime {
     onBackpressure: (paused) => (paused ? connection.pauseReading() : connection.resumeReading()),
   });
 
+  // Asterisk accepts AMI logins before its modules have loaded; a QueueStatus asked then fails and the round
+  // would miss queues. It sends FullyBooted at login when booted, and again once booting ends: resync after it.
+  let awaitingBoot: { readonly round: string; readonly timer: NodeJS.Timeout } | undefined;
+  const resync = (round: string): void => {
+    if (awaitingBoot?.round === round) {
+      clearTimeout(awaitingBoot.timer);
+      awaitingBoot = undefined;
+    }
+    void runResync(connection, ingest, specs, { round, timeoutMs: options.snapshotTimeoutMs ?? 30_000, logger }).then(
+      (report) => options.onResync?.(report),
+      (error: unknown) => logger.error({ err: error, round }, 'AMI resync crashed'),
+    );
+  };
+
   connection.listen({
     connected: (info) => {
       const round = randomUUID();
       ingest.connected(info, round);
-      void runResync(connection, ingest, specs, { round, timeoutMs: options.snapshotTimeoutMs ?? 30_000, logger }).then(
-        (report) => options.onResync?.(report),
-        (error: unknown) => logger.error({ err: error, round }, 'AMI resync crashed'),
-      );
+      if (awaitingBoot) clearTimeout(awaitingBoot.timer);
+      const timer = setTimeout(() => {
+        logger.warn({ round }, 'no FullyBooted from Asterisk: taking snapshots anyway');
+        resync(round);
+      }, options.bootWaitMs ?? 10_000);
+      awaitingBoot = { round, timer };
     },
-    event: (fields, receivedAt) => ingest.event(fields, receivedAt),
+    event: (fields, receivedAt) => {
+      ingest.event(fields, receivedAt);
+      if (fields.Event === 'FullyBooted' && awaitingBoot) resync(awaitingBoot.round);
+    },
     raw: (text, reason, receivedAt) => ingest.raw(text, reason, receivedAt),
-    disconnected: (reason, at) => ingest.disconnected(reason, at),
+    disconnected: (reason, at) => {
+      if (awaitingBoot) clearTimeout(awaitingBoot.timer);
+      awaitingBoot = undefined;
+      ingest.disconnected(reason, at);
+    },
   });
   logger.info({ host: config.host, port: config.port, username: config.username }, 'connecting to Asterisk AMI');
   connection.start();
@@ -88,6 +113,8 @@ export function startAmi(options: StartAmiOptions): AmiRuntime {
       return runResync(connection, ingest, chosen, { round: randomUUID(), timeoutMs: options.snapshotTimeoutMs ?? 30_000, logger });
     },
     async stop(stopOptions = {}) {
+      if (awaitingBoot) clearTimeout(awaitingBoot.timer);
+      awaitingBoot = undefined;
       await connection.stop();
       const flushed = await ingest.flush(stopOptions.flushTimeoutMs ?? 10_000);
       if (!flushed) logger.error({ ...ingest.stats() }, 'stopped before every AMI event reached the event store');

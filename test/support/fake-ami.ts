@@ -32,6 +32,9 @@ export interface FakeAmiOptions {
   readonly lineEnding?: '\r\n' | '\n';
 }
 
+/** What Asterisk sends a new session once it has booted; jade takes its snapshots after it. */
+const fullyBooted: FakeFrame = { Event: 'FullyBooted', Privilege: 'system,all', Status: 'Fully Booted' };
+
 /** A list action's empty answer, as Asterisk 22 gives it: listack + `<Complete>` with ListItems 0. */
 const defaultLists: Readonly<Record<string, string>> = {
   coreshowchannels: 'CoreShowChannelsComplete',
@@ -220,7 +223,7 @@ export class FakeAmi {
       if (action.username === this.username && action.secret === this.secret) {
         session.authenticated = true;
         this.logins++;
-        return [{ Response: 'Success', Message: 'Authentication accepted' }, ...(this.options.afterLogin ?? []).map((f) => ({ raw: this.encode(f) }))];
+        return [{ Response: 'Success', Message: 'Authentication accepted' }, ...(this.options.afterLogin ?? [fullyBooted]).map((f) => ({ raw: this.encode(f) }))];
       }
       // Asterisk ends the session after a failed login.
       setTimeout(() => session.socket.end(), 10);
