@@ -27,6 +27,7 @@ import {
   type DestinationObject,
   type DialingObject,
   type DlmaObject,
+  type DlObject,
   type PlanObject,
 } from '../resources/index.js';
 import { campaignStep, stepReasons, type CampaignView, type ScheduleView } from './campaign-step.js';
@@ -93,6 +94,25 @@ export const dialerActor: Actor = { uuid: 'outbound-dialer', username: 'outbound
 /** Campaign statuses the dialer works on every tick (a stopped or paused one only when it has a schedule). */
 const activeStatuses = [campaignStatus.start, campaignStatus.stopping, campaignStatus.starting, campaignStatus.pausing, campaignStatus.stoppingForcedly];
 
+/** Unread log events above which a tick starts no new dialing. */
+const MAX_UNREAD_EVENTS = 5000;
+
+/** Campaigns stepped at once in a tick. */
+const CAMPAIGN_CONCURRENCY = 16;
+
+/** `fn` over `items`, at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next]!;
+      next += 1;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** A forced stop resends its Hangup to a channel still up after this long. */
 const HANGUP_RETRY_MS = 3000;
 
@@ -118,6 +138,8 @@ export class Dialer {
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private wakeScheduled = false;
+  /** The subscription is far behind the log: no new dialings this tick. */
+  private lagging = false;
   private stopped = false;
   /** Highest log position the subscription has handled. */
   private handled = 0;
@@ -131,20 +153,25 @@ export class Dialer {
     this.maxDialsPerTick = options.maxDialsPerTick ?? 10;
     this.hangupGraceMs = options.hangupGraceMs ?? 3000;
     this.originateGraceMs = options.originateGraceMs ?? 30_000;
-    this.snapshotGraceMs = options.snapshotGraceMs ?? 5000;
+    this.snapshotGraceMs = options.snapshotGraceMs ?? 2000;
     this.settleTimeoutMs = options.settleTimeoutMs ?? 5000;
   }
 
   // --- lifecycle -----------------------------------------------------------------------------------
 
-  /** Recovers from the log and the read models, then follows the log and ticks. Call after the projection runner started. */
-  async start(): Promise<void> {
+  /**
+   * Recovers from the log and the read models, then follows the log and ticks. Call after the projection
+   * runner started. `afterPosition`: where to follow the log from, when earlier than the head (main passes
+   * the head from before AMI started, so the first channel snapshot of this run is seen and judged).
+   */
+  async start(afterPosition?: number): Promise<void> {
     const head = await this.options.store.headPosition();
     await this.options.readModels.waitForPosition(head, 60_000);
-    this.handled = head;
+    const from = Math.min(head, afterPosition ?? head);
+    this.handled = from;
     await this.lock.run(() => this.recover());
     this.subscription = this.options.store.subscribeToAll({
-      afterPosition: head,
+      afterPosition: from,
       batchSize: 1000,
       onEvents: (events) => this.lock.run(() => this.absorb(events)),
       onError: (error) => this.options.logger.error({ err: error }, 'dialer subscription stopped'),
@@ -388,18 +415,20 @@ export class Dialer {
     if (this.stopped) return;
     this.stats.ticks += 1;
     await this.expireDialings();
+    // Backpressure: while the log holds much the dialer has not read (Asterisk's answers, its own records),
+    // it finishes what it started before starting more.
+    this.lagging = (await this.options.store.headPosition()) - this.handled > MAX_UNREAD_EVENTS;
     const positions: number[] = [];
-    const seen = new Set<string>();
-    const campaigns = [...(await listCampaignsByStatus(this.options.db, activeStatuses)), ...(await listScheduledCampaigns(this.options.db))];
-    for (const campaign of campaigns) {
-      if (seen.has(campaign.uuid)) continue;
-      seen.add(campaign.uuid);
+    const byUuid = new Map<string, CampaignObject>();
+    for (const campaign of [...(await listCampaignsByStatus(this.options.db, activeStatuses)), ...(await listScheduledCampaigns(this.options.db))]) byUuid.set(campaign.uuid, campaign);
+    // Campaigns step concurrently (a few at a time): independent decisions, appends grouped into fewer commits.
+    await forEachLimited([...byUuid.values()], CAMPAIGN_CONCURRENCY, async (campaign) => {
       try {
         positions.push(...(await this.stepCampaign(campaign)));
       } catch (error) {
         this.options.logger.error({ err: error, campaign: campaign.uuid }, 'dialer step failed');
       }
-    }
+    });
     // The next tick must see this one's decisions (entries taken, statuses changed) in the read models.
     if (positions.length > 0) await this.options.readModels.waitForPosition(Math.max(...positions), this.settleTimeoutMs).catch(() => undefined);
   }
@@ -515,7 +544,7 @@ export class Dialer {
 
   /** Catalog §3-4: as many new dialings as the formula allows, least-tried entries first. */
   private async dial(campaign: CampaignObject, plan: PlanObject, dest: DestinationObject, dlma: DlmaObject): Promise<number[]> {
-    if (!this.options.ami.state().connected) return [];
+    if (this.lagging || !this.options.ami.state().connected) return [];
     const count = dialsAllowed({
       capacity: await this.capacity(dest),
       current: this.live.countFor(campaign.uuid),
@@ -524,49 +553,45 @@ export class Dialer {
     });
     if (count === 0) return [];
     const now = this.nowTs();
-    const positions: number[] = [];
-    for (const dl of await listDialableDls(this.options.db, dlma.uuid, plan, now, count)) {
-      const number = pickDialNumber(dl, plan);
-      if (!number) continue;
-      const uuid = this.newUuid();
-      const ctx = this.context(uuid);
-      let taken;
-      try {
-        taken = await this.options.resources.startDlDialing(ctx, {
-          uuid: dl.uuid,
-          dialing_uuid: uuid,
-          campaign_uuid: campaign.uuid,
-          plan_uuid: plan.uuid,
-          dial_index: number.dial_index,
-          now,
-        });
-      } catch (error) {
-        // Taken meanwhile (another campaign on the same list) or changed: not ours to dial.
-        if (error instanceof ObRefusal) continue;
-        throw error;
-      }
-      if (!taken.state) continue;
-      if (taken.position !== undefined) positions.push(taken.position);
-      const dialing = buildDialing({
-        uuid,
-        actionId: this.newUuid(),
-        otherChannelId: this.newUuid(),
-        campaign,
-        plan,
-        dest,
-        dlma,
-        dl: taken.state,
-        number: { ...number, dial_trycnt: taken.state[trycntKey(number.dial_index)] },
-        now,
-      });
-      const created = { type: obEventTypes.dialingCreated, data: { ...dialing } as Record<string, unknown>, metadata: this.metadata(uuid, ctx) };
-      const appended = await this.options.store.append(obStreams.dialing(uuid), [created], 'no_stream');
-      positions.push(appended.lastPosition);
-      const live = this.live.add(dialing, appended.nextExpectedRevision, this.clock());
-      this.stats.dialed += 1;
-      this.track(this.originate(live, plan));
+    const candidates = await listDialableDls(this.options.db, dlma.uuid, plan, now, count);
+    // Concurrently: the store groups the appends of one tick into few commits.
+    const taken = await Promise.all(candidates.map((dl) => this.dialEntry(campaign, plan, dest, dlma, dl, now)));
+    return taken.flat();
+  }
+
+  /** Takes one entry (single winner on its stream), records its dialing, and sends the Originate; returns the positions appended. */
+  private async dialEntry(campaign: CampaignObject, plan: PlanObject, dest: DestinationObject, dlma: DlmaObject, dl: DlObject, now: string): Promise<number[]> {
+    const number = pickDialNumber(dl, plan);
+    if (!number) return [];
+    const uuid = this.newUuid();
+    const ctx = this.context(uuid);
+    let taken;
+    try {
+      taken = await this.options.resources.startDlDialing(ctx, { uuid: dl.uuid, dialing_uuid: uuid, campaign_uuid: campaign.uuid, plan_uuid: plan.uuid, dial_index: number.dial_index, now });
+    } catch (error) {
+      // Taken meanwhile (another campaign on the same list) or changed: not ours to dial.
+      if (error instanceof ObRefusal) return [];
+      throw error;
     }
-    return positions;
+    if (!taken.state) return [];
+    const dialing = buildDialing({
+      uuid,
+      actionId: this.newUuid(),
+      otherChannelId: this.newUuid(),
+      campaign,
+      plan,
+      dest,
+      dlma,
+      dl: taken.state,
+      number: { ...number, dial_trycnt: taken.state[trycntKey(number.dial_index)] },
+      now,
+    });
+    const created = { type: obEventTypes.dialingCreated, data: { ...dialing } as Record<string, unknown>, metadata: this.metadata(uuid, ctx) };
+    const appended = await this.options.store.append(obStreams.dialing(uuid), [created], 'no_stream');
+    const live = this.live.add(dialing, appended.nextExpectedRevision, this.clock());
+    this.stats.dialed += 1;
+    this.track(this.originate(live, plan));
+    return taken.position === undefined ? [appended.lastPosition] : [taken.position, appended.lastPosition];
   }
 
   /** The destination's max available count (catalog §2.4): a queue's idle, unpaused members; otherwise no limit. */

@@ -50,22 +50,41 @@ export function resultRecord(dialing: DialingObject): Record<string, unknown> {
 /** Bytes of the file's end searched for a record already written (recovery after a crash). */
 const TAIL_BYTES = 4 * 1024 * 1024;
 
+interface Waiting {
+  readonly line: string;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export class ResultFile {
   private handle: FileHandle | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Lines waiting for the write in progress to finish: they go out together, with one fsync (group commit). */
+  private waiting: Waiting[] = [];
 
   constructor(readonly path: string) {}
 
-  /** Appends one record as one line and fsyncs it. Appends are serialised: lines never interleave. */
+  /** Appends one record as one line; resolves once it is fsync'd. Lines never interleave. */
   append(record: Readonly<Record<string, unknown>>): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
-    const run = this.chain.then(async () => {
-      const handle = await this.file();
-      await handle.appendFile(line, 'utf8');
-      await handle.sync();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ line, resolve, reject });
+      if (this.waiting.length === 1) this.chain = this.chain.then(() => this.flush());
     });
-    this.chain = run.catch(() => undefined);
-    return run;
+  }
+
+  /** Writes every waiting line in one append and one fsync. */
+  private async flush(): Promise<void> {
+    const group = this.waiting;
+    this.waiting = [];
+    try {
+      const handle = await this.file();
+      await handle.appendFile(group.map((entry) => entry.line).join(''), 'utf8');
+      await handle.sync();
+      for (const entry of group) entry.resolve();
+    } catch (error) {
+      for (const entry of group) entry.reject(error);
+    }
   }
 
   /**

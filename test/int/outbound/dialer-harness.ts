@@ -47,6 +47,8 @@ export class SimulatedAsterisk implements AmiGateway {
   connected = true;
   /** When false, calls are not played on Originate: the test plays them (`play`). */
   autoplay = true;
+  /** When false, an answered call plays to its recorded end (parked, timed out, hung up) instead of waiting. */
+  holdAnswered = true;
   /** Originates answered with `Response: Error` while set. */
   refuseOriginate = false;
   private seq = 0;
@@ -99,7 +101,7 @@ export class SimulatedAsterisk implements AmiGateway {
     const number = /\/(\w+)/.exec(channel)?.[1] ?? '0';
     this.seq += 1;
     const events = materialise(scenario, { uuid, other: String(action.OtherChannelId ?? randomUUID()), action: String(action.ActionID), number, seq: this.seq });
-    if (scenario === 'answer_park') {
+    if (scenario === 'answer_park' && this.holdAnswered) {
       // Up to the park: the customer is on the line until someone hangs up.
       const parked = events.findIndex((e) => e.fields.Event === 'ParkedCall');
       await this.emit(events.slice(0, parked + 1));
