@@ -81,3 +81,13 @@ export function expectedOutcome(number: string): { res_dial: number; res_hangup:
 }
 
 export const ms = (timestamp: unknown): number => Date.parse(String(timestamp));
+
+/** A dialing's call as jade logged it (`call-<dialing uuid>`), one line per event: for failure messages. */
+export async function callTrace(client: ObClient, dialingUuid: string): Promise<string> {
+  const page = (await client.get(`/v1/events?stream=call-${dialingUuid}&limit=500`)).body?.result as { list?: Json[] } | undefined;
+  const lines = (page?.list ?? []).map((event) => {
+    const data = (event.data ?? {}) as Json;
+    return [event.position, event.type, data.Channel, data.Uniqueid, data.Cause, data.Reason, data.Response].filter((part) => part !== undefined).join(' ');
+  });
+  return lines.join('\n');
+}

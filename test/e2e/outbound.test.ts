@@ -18,6 +18,7 @@ import {
   ok,
   resultLines,
   resultRecordFields,
+  callTrace,
   type Json,
 } from './outbound-support.js';
 
@@ -106,8 +107,11 @@ describe('outbound dialer against Asterisk', function () {
       const want = expectedOutcome(number);
       const entry = await dl(run.dls[index]!);
       const tries = want.tries === 'one' ? 1 : 2;
-      expect(entry, number).to.include({ res_dial: want.res_dial, res_hangup: want.res_hangup, trycnt_1: tries, status: 0, dialing_uuid: null });
       const records = lines.filter((line) => line.uuid_dl_list === run.dls[index]).sort((a, b) => Number(a.dial_trycnt) - Number(b.dial_trycnt));
+      // On a mismatch, show the calls as jade logged them.
+      const wrong = [entry, ...records].some((r) => r.res_dial !== want.res_dial || r.res_hangup !== want.res_hangup);
+      if (wrong) expect.fail(`${number}: ${JSON.stringify(entry)}\n${(await Promise.all(records.map((r) => callTrace(jade, String(r.uuid))))).join('\n--\n')}`);
+      expect(entry, number).to.include({ res_dial: want.res_dial, res_hangup: want.res_hangup, trycnt_1: tries, status: 0, dialing_uuid: null });
       expect(records.map((r) => r.dial_trycnt), number).to.deep.equal(tries === 1 ? [1] : [1, 2]);
       for (const record of records) expect(record, number).to.include({ res_dial: want.res_dial, res_hangup: want.res_hangup, status: 7 });
       // Retry no sooner than retry_delay (2 s) after the last hangup.

@@ -34,7 +34,7 @@ import { campaignStep, stepReasons, type CampaignView, type ScheduleView } from 
 import { resDialDetail, resHangupText } from './codes.js';
 import { buildDialing, evolveDialing, originateAction, progressChanges, progressOf } from './dialing.js';
 import { LiveDialings, type LiveDialing } from './live.js';
-import { isComplete, observe, outcome, progress } from './observe.js';
+import { isComplete, isSettling, observe, outcome, progress } from './observe.js';
 import { hangupDialingChannel } from './hangup.js';
 import { capacitySource, dialsAllowed, MEMBER_NOT_IN_USE, type Capacity } from './pacing.js';
 import { resultRecord, type ResultFile } from './result-file.js';
@@ -78,7 +78,7 @@ export interface DialerOptions {
   readonly tickMs?: number;
   /** At most this many new dialings per campaign per tick. */
   readonly maxDialsPerTick?: number;
-  /** After the dialed channel's Hangup, how long the rest (OriginateResponse, a `;2` side's Hangup) may take. */
+  /** After the dialed channel's Hangup or a failed OriginateResponse, how long the rest (the other of the two, a `;2` side's Hangup) may take. */
   readonly hangupGraceMs?: number;
   /** A dialing without OriginateResponse this long after `dial_timeout` is finalised as an error (catalog §4 step 8). */
   readonly originateGraceMs?: number;
@@ -297,7 +297,7 @@ export class Dialer {
       await this.finalise(live, outcome(live.obs), live.obs.sent === 'rejected' || live.obs.sent === 'failed' ? 'originate_failed' : 'hangup');
       return;
     }
-    if (live.obs.mainHangup && live.hangupSeenAtMs === undefined) live.hangupSeenAtMs = this.clock();
+    if (isSettling(live.obs) && live.settlingSinceMs === undefined) live.settlingSinceMs = this.clock();
     const current = progressOf(live.dialing);
     const changes = progressChanges(current, progress(live.obs, current));
     if (Object.keys(changes).length === 0) return;
@@ -433,12 +433,12 @@ export class Dialer {
     if (positions.length > 0) await this.options.readModels.waitForPosition(Math.max(...positions), this.settleTimeoutMs).catch(() => undefined);
   }
 
-  /** Timeouts (catalog §4 step 8): no OriginateResponse long after `dial_timeout`; a Hangup whose companions never came. */
+  /** Timeouts (catalog §4 step 8): no OriginateResponse long after `dial_timeout`; an end whose remaining events never came. */
   private async expireDialings(): Promise<void> {
     const now = this.clock();
     for (const live of this.live.all()) {
       if (live.ending) continue;
-      if (live.hangupSeenAtMs !== undefined && now - live.hangupSeenAtMs > this.hangupGraceMs) {
+      if (live.settlingSinceMs !== undefined && now - live.settlingSinceMs > this.hangupGraceMs) {
         await this.finalise(live, outcome(live.obs), 'hangup');
       } else if (live.obs.originate === null && now - live.createdAtMs > live.dialing.dial_timeout + this.originateGraceMs) {
         if (live.obs.channel !== null && live.obs.mainHangup === null) this.sendHangup(live, 'timeout');

@@ -16,8 +16,8 @@ export interface LiveDialing {
   obs: Observation;
   /** Wall clock (ms) the dialing was created: its timeout counts from here. */
   readonly createdAtMs: number;
-  /** Wall clock when the dialed channel's Hangup was folded in: the rest must arrive within the grace. */
-  hangupSeenAtMs: number | undefined;
+  /** Wall clock when the end began (the dialed channel's Hangup, or a failed OriginateResponse): the rest must arrive within the grace. */
+  settlingSinceMs: number | undefined;
   /** Wall clock of the last Hangup the dialer sent for it (forced stop, deleted entry, timeout). */
   hangupSentAtMs: number | undefined;
   /** Finalisation started: no more updates. */
@@ -38,7 +38,7 @@ export class LiveDialings {
       local: isLocalChannel(dialing.dial_channel),
       obs: emptyObservation,
       createdAtMs,
-      hangupSeenAtMs: undefined,
+      settlingSinceMs: undefined,
       hangupSentAtMs: undefined,
       ending: false,
     };

@@ -136,15 +136,23 @@ export const isLocalChannel = (dialChannel: string): boolean => /^local\//i.test
 
 /**
  * Everything that decides the outcome has arrived: the Originate failed on jade's side; or Asterisk answered
- * the Originate and the dialed channel is gone (or never existed), and for a `Local/` channel whose `;1`
- * side hung up with cause 0, its `;2` side's Hangup (the real cause) is in too.
+ * the Originate and the dialed channel hung up, and for a `Local/` channel whose `;1` side hung up with
+ * cause 0, its `;2` side's Hangup (the real cause) is in too.
+ *
+ * An OriginateResponse without any channel event is not complete: Asterisk sends OriginateResponse from the
+ * originating thread but channel events through stasis, so under load a failed Originate's response is
+ * logged before its channel's Newchannel and Hangup (seen on the sandbox with 20 calls at once). The engine
+ * waits a grace period for them (`isSettling`) and finalises with what it has.
  */
 export function isComplete(obs: Observation, local: boolean): boolean {
   if (obs.sent === 'failed' || obs.sent === 'rejected') return true;
-  if (obs.originate === null) return false;
-  if (obs.channel === null && obs.mainHangup === null) return !obs.originate.success;
-  if (obs.mainHangup === null) return false;
+  if (obs.originate === null || obs.mainHangup === null) return false;
   return !local || obs.mainHangup.cause !== 0 || obs.otherHangup !== null || obs.otherChannel === null;
+}
+
+/** The end has begun (the dialed channel hung up, or the Originate failed) but is not complete: the rest gets a grace period. */
+export function isSettling(obs: Observation): boolean {
+  return obs.mainHangup !== null || (obs.originate !== null && !obs.originate.success);
 }
 
 /** The hangup that is `res_hangup`: the dialed channel's, or for `Local/` with cause 0, its `;2` side's (ARCHITECTURE.md "Outbound"). */

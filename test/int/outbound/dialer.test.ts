@@ -222,6 +222,16 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
     expect(await dl(h, s.dls[0]!)).to.include({ trycnt_1: 1, status: 0 });
   });
 
+  it('finalises a dialing whose channel could not be created (failed OriginateResponse, no channel events) after the grace, status 13', async () => {
+    const s = await setup(h, [{ number_1: '1000' }], { plan: { tech_name: 'Nope', max_retry_cnt_1: 1 } });
+    await h.step();
+    expect(h.dialer.liveCount(s.campaign), 'waiting for channel events that may lag').to.equal(1);
+    h.advance(3001);
+    await h.step();
+    expect(h.resultLines()[0]).to.include({ status: 13, res_dial: 0, res_hangup: 0, dial_channel: 'Nope/1000@customers' });
+    expect(await dl(h, s.dls[0]!)).to.include({ status: 0, trycnt_1: 1 });
+  });
+
   it('times out a dialing that never got an OriginateResponse (dial_timeout + grace) as an error', async () => {
     const s = await setup(h, [{ number_1: '3000' }], { plan: { dial_timeout: 5000, max_retry_cnt_1: 1 } });
     h.asterisk.autoplay = false;

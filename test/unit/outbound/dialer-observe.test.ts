@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { emptyObservation, isComplete, observe, outcome, progress, type DialingIds, type Observation } from '../../../src/outbound/dialer/observe.js';
+import { emptyObservation, isComplete, isSettling, observe, outcome, progress, type DialingIds, type Observation } from '../../../src/outbound/dialer/observe.js';
 import { materialise, type RecordedScenario } from './dialer-traffic.js';
 
 const ids: DialingIds = { uuid: 'd1a1d1a1-0000-4000-8000-000000000001', actionId: 'ac710000-0000-4000-8000-000000000001', otherId: '07e70000-0000-4000-8000-000000000001' };
@@ -50,9 +50,26 @@ describe('dialer observation of recorded Asterisk traffic (res_dial = OriginateR
     expect(completeAt, 'complete only at the very end').to.equal(events.length - 1);
   });
 
-  it('a channel that cannot be created: complete on the failed OriginateResponse alone, status 13', () => {
+  it('a channel that cannot be created: only a failed OriginateResponse, settling (its channel events could still come), status 13', () => {
     expect(final('no_channel', '123')).to.deep.equal({ status: 13, res_dial: 0, res_dial_detail: 'No dail result event received yet.', res_hangup: 0, res_hangup_detail: 'No hangup event received yet.' });
-    expect(replay('no_channel', '123').completeAt).to.equal(0);
+    const { obs, completeAt } = replay('no_channel', '123');
+    expect(completeAt).to.equal(-1);
+    expect(isSettling(obs)).to.equal(true);
+  });
+
+  it('waits for the channel’s events when the OriginateResponse is logged before them (stasis lags under load, seen with 20 calls)', () => {
+    const events = materialise('congestion', { uuid: ids.uuid, other: ids.otherId!, action: ids.actionId, number: '4103', seq: 1 });
+    const response = events.find((e) => e.fields.Event === 'OriginateResponse')!;
+    const reordered = [response, ...events.filter((e) => e !== response)];
+    let obs = emptyObservation;
+    const complete: boolean[] = [];
+    for (const event of reordered) {
+      const { Event: type, ...data } = event.fields;
+      obs = observe(obs, { type: type!, data }, ids);
+      complete.push(isComplete(obs, true));
+    }
+    expect(complete.indexOf(true)).to.equal(reordered.length - 1);
+    expect(outcome(obs)).to.include({ status: 7, res_dial: 8, res_hangup: 34 });
   });
 
   it('reports progress while the call runs: channel, the latest step, res_dial once answered', () => {
