@@ -96,7 +96,7 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     ...(outbound.tickMs === undefined ? {} : { tickMs: outbound.tickMs }),
     ...(outbound.maxDialsPerTick === undefined ? {} : { maxDialsPerTick: outbound.maxDialsPerTick }),
   });
-  await dialer.start();
+  await dialer.start(logHead);
   const routers: Router[] = [
     healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position() }),
     ...auth.routers,
