@@ -23,7 +23,15 @@ export interface Config {
   readonly log: { readonly level: string };
   readonly commands: { readonly readYourWritesTimeoutMs: number };
   readonly realtime: { readonly wsPath: string; readonly tickMs: number; readonly resumeWindow: number; readonly clientBufferLimit: number };
-  readonly outbound: { readonly resultFile: string; readonly timezone: string };
+  readonly outbound: {
+    readonly resultFile: string;
+    /** IANA zone schedules are evaluated in, unless a campaign carries its own. */
+    readonly timezone: string;
+    /** How often the dialer re-evaluates running campaigns. */
+    readonly tickMs: number;
+    /** New dialings per campaign per tick, at most. */
+    readonly maxDialsPerTick: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +100,15 @@ function setPath(target: Json, path: readonly string[], value: unknown): void {
   node[leaf] = typeof node[leaf] === 'number' ? Number(value) : value;
 }
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function check(condition: boolean, message: string): void {
   if (!condition) throw new ConfigError(message);
 }
@@ -107,6 +124,8 @@ function validate(raw: Json): Config {
     check(Number.isFinite(config.ami[key]) && config.ami[key] > 0, `ami.${key} must be a positive number`);
   }
   check(config.auth.tokenIdleSeconds > 0, 'auth.tokenIdleSeconds must be positive');
+  check(config.outbound.tickMs > 0 && config.outbound.maxDialsPerTick > 0, 'outbound.tickMs and outbound.maxDialsPerTick must be positive');
+  check(isTimeZone(config.outbound.timezone), `outbound.timezone must be an IANA time zone, got ${config.outbound.timezone}`);
   check(typeof config.dataDir === 'string' && config.dataDir !== '', 'dataDir must be set');
   return config;
 }

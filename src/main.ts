@@ -82,7 +82,6 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
   const obResources = new ObResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
   // The dialer: a process manager over the log (after the projection runner, which it reads; stopped before it).
   const resultFile = new ResultFile(resultFilePath(config));
-  const outbound = config.outbound as Config['outbound'] & { readonly tickMs?: number; readonly maxDialsPerTick?: number };
   const dialer = new Dialer({
     store,
     db: readModels.db,
@@ -91,10 +90,10 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     resources: obResources,
     commands: { ...commands, logger: logger.child({ module: 'dialer' }) },
     resultFile,
-    timezone: outbound.timezone,
+    timezone: config.outbound.timezone,
     logger: logger.child({ module: 'dialer' }),
-    ...(outbound.tickMs === undefined ? {} : { tickMs: outbound.tickMs }),
-    ...(outbound.maxDialsPerTick === undefined ? {} : { maxDialsPerTick: outbound.maxDialsPerTick }),
+    tickMs: config.outbound.tickMs,
+    maxDialsPerTick: config.outbound.maxDialsPerTick,
   });
   await dialer.start(logHead);
   const routers: Router[] = [
