@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { channelBlock, field, intField, overlay, readSnapshot, snapshotAction, type ChannelSnapshot, type Snapshot } from '../src/readmodels/ami-fields.js';
+import { channelBlock, field, intField, readSnapshot, snapshotAction, type ChannelSnapshot, type Snapshot } from '../src/readmodels/ami-fields.js';
 import type { Database } from '../src/readmodels/database.js';
 import { eventTime } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';

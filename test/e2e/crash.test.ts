@@ -3,51 +3,21 @@
  * start it again on the same data dir: the store opens, positions are gap-free, and every command
  * jade acknowledged with a 200 is in the log with its outcome.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { SqliteEventStore } from '../../src/eventstore/index.js';
 import { httpClient } from '../support/http.js';
 import { eventually } from '../support/jade.js';
+import { exited, freePort, serveJade } from '../support/jade-process.js';
 import { getSandbox } from './hooks.js';
 
-// The source through tsx, not bin/jade.js: a stale dist/ must not stand in for the code under test.
-const jadeCli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 const password = 'crash-test-secret';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function serve(dataDir: string, port: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', jadeCli, 'serve'], {
-    env: {
-      ...process.env,
-      ...getSandbox().jadeEnv(),
-      NODE_ENV: 'production',
-      JADE_DATA_DIR: dataDir,
-      JADE_HTTP_HOST: '127.0.0.1',
-      JADE_HTTP_PORT: String(port),
-      JADE_ADMIN_PASSWORD: password,
-      JADE_LOG_LEVEL: 'silent',
-    },
-    stdio: 'ignore',
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return serveJade({ dataDir, port, adminPassword: password, env: getSandbox().jadeEnv() });
 }
 
 describe('jade killed with SIGKILL mid-burst', function () {

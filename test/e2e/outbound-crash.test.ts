@@ -4,52 +4,22 @@
  * the ones lost while jade was down are finalised, no entry is dialed twice at once, the try counts match the
  * dialings made, every entry ends with its number's result, and the result file holds one line per dialing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { SqliteEventStore } from '../../src/eventstore/index.js';
 import { httpClient, type HttpClient } from '../support/http.js';
 import { eventually } from '../support/jade.js';
+import { exited, freePort, serveJade } from '../support/jade-process.js';
 import { getSandbox } from './hooks.js';
 import { createCampaign, dialingsOf, expectedOutcome, ok, resultLines, type Json, type ObClient } from './outbound-support.js';
 
-const jadeCli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
 const password = 'ob-crash-secret';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function serve(dataDir: string, port: number, resultFile: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', jadeCli, 'serve'], {
-    env: {
-      ...process.env,
-      ...getSandbox().jadeEnv(),
-      NODE_ENV: 'production',
-      JADE_DATA_DIR: dataDir,
-      JADE_HTTP_HOST: '127.0.0.1',
-      JADE_HTTP_PORT: String(port),
-      JADE_ADMIN_PASSWORD: password,
-      JADE_LOG_LEVEL: 'silent',
-      JADE_OB_RESULT_FILE: resultFile,
-    },
-    stdio: 'ignore',
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return serveJade({ dataDir, port, adminPassword: password, env: { ...getSandbox().jadeEnv(), JADE_OB_RESULT_FILE: resultFile } });
 }
 
 /** Waits for the server and Asterisk, logs in, and returns an authenticated client. */
