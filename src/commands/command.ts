@@ -89,13 +89,14 @@ export async function executeCommand<TResult>(deps: CommandDeps, spec: CommandSp
   }
 
   const appended = await record('Succeeded', { response: acted.response, result: acted.result as unknown }, 0);
-  await deps.readModels.waitForPosition(appended.lastPosition, deps.settleTimeoutMs);
   const settled = spec.settled;
-  if (settled) {
-    await deps.readModels.waitUntil(() => settled(acted.result), deps.settleTimeoutMs).catch((error: unknown) => {
-      // Asterisk accepted the command; a slow event is not the caller's failure. Answer, and say so in the log.
-      deps.logger.warn({ commandId, err: error }, 'read models did not show the command effect in time');
-    });
+  try {
+    await deps.readModels.waitForPosition(appended.lastPosition, deps.settleTimeoutMs);
+    if (settled) await deps.readModels.waitUntil(() => settled(acted.result), deps.settleTimeoutMs);
+  } catch (error) {
+    // Asterisk accepted the command and its success is in the log: slow (or stopped) read models are not the
+    // caller's failure, and an error answer would invite a retry that acts twice (a second Originate). Answer, and say so in the log.
+    deps.logger.warn({ commandId, err: error }, 'read models did not show the command effect in time');
   }
   return { commandId, result: acted.result };
 }
