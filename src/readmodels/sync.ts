@@ -9,6 +9,9 @@ export function createReadModelSync<C>(runner: ProjectionRunner<C>): ReadModelSy
       return new Promise<void>((resolve, reject) => {
         let done = false;
         let checking = false;
+        // A batch that commits while a check runs may be what the condition waits for, and that check may
+        // have read the state before it: check once more when it ends, or the wait would miss it.
+        let recheck = false;
         const finish = (error?: Error): void => {
           if (done) return;
           done = true;
@@ -18,12 +21,18 @@ export function createReadModelSync<C>(runner: ProjectionRunner<C>): ReadModelSy
           else resolve();
         };
         const check = (): void => {
-          if (done || checking) return;
+          if (done) return;
+          if (checking) {
+            recheck = true;
+            return;
+          }
           checking = true;
+          recheck = false;
           Promise.resolve(condition()).then(
             (ok) => {
               checking = false;
               if (ok) finish();
+              else if (recheck) check();
             },
             (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
           );
