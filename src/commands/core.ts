@@ -4,7 +4,7 @@ import type { Database } from '../readmodels/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { getAgi } from '../../projections/agis.js';
 import { getModule } from '../../projections/modules.js';
-import { AmiActionError } from '../ami/port.js';
+import { AmiActionError, AmiUnsafeValueError, isAmiSafe } from '../ami/port.js';
 import { snapshotActions } from '../ami/snapshots.js';
 import { nowTimestamp } from '../time.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
@@ -124,6 +124,8 @@ export class ModuleNotFoundError extends Error {
 
 export async function changeModule(deps: CoreCommandDeps, actor: Actor, name: string, operation: ModuleOperation): Promise<CommandOutcome<{ name: string }>> {
   const bare = name.replace(/\.so$/, '');
+  // The name comes from the URL and is sent to Asterisk: refuse it (400) before it is recorded as a command.
+  if (!isAmiSafe(bare)) throw new AmiUnsafeValueError('name');
   if (operation !== 'load' && !(await getModule(deps.db, bare))) throw new ModuleNotFoundError(`module ${bare} is not loaded`);
   const expectLoaded = operation !== 'unload';
   try {

@@ -2,9 +2,11 @@ import { expect } from 'chai';
 import { MemoryEventStore } from '../../../src/eventstore/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { streams, type AmiFields } from '../../../src/events/index.js';
-import type { AmiAction, AmiGateway } from '../../../src/ami/port.js';
+import { AmiUnsafeValueError, type AmiAction, type AmiGateway } from '../../../src/ami/port.js';
 import { executeCommand, type CommandDeps, type ReadModelSync } from '../../../src/commands/command.js';
 import { ReadModelTimeoutError } from '../../../src/readmodels/errors.js';
+import { changeModule, type CoreCommandDeps } from '../../../src/commands/core.js';
+import { mapError } from '../../../src/http/error-middleware.js';
 
 const actor = { uuid: '00000000-0000-4000-8000-000000000001', username: 'admin' };
 
@@ -36,5 +38,27 @@ describe('executeCommand', () => {
     expect(outcome.result).to.deep.equal({ unique_id: 'u1' });
     const recorded = await store.readStream(streams.command(outcome.commandId));
     expect(recorded.map((event) => event.type)).to.deep.equal(['HangupRequested', 'HangupSucceeded']);
+  });
+});
+
+describe('changeModule', () => {
+  it('refuses a module name with CR, LF or NUL before recording a command or reaching Asterisk', async () => {
+    const store = new MemoryEventStore();
+    const sent: AmiAction[] = [];
+    const recordingAmi = { ...ami, action: async (action: AmiAction) => (sent.push(action), ami.action(action)) } as AmiGateway;
+    const deps: CoreCommandDeps = {
+      store,
+      ami: recordingAmi,
+      readModels: laggingReadModels,
+      logger: silentLogger(),
+      settleTimeoutMs: 10,
+      db: undefined as unknown as CoreCommandDeps['db'],
+      snapshots: { resnapshot: async () => undefined },
+    };
+    const refused = await changeModule(deps, actor, 'app_queue\r\nAction: Originate', 'load').catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(AmiUnsafeValueError);
+    expect(mapError(refused)?.status).to.equal(400);
+    expect(sent).to.have.length(0);
+    expect(await store.headPosition()).to.equal(0);
   });
 });
