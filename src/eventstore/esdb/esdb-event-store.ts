@@ -35,6 +35,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../port.js';
+import { SubscriptionSet } from '../pull-subscription.js';
 
 /*
  * Positions on EventStoreDB.
@@ -138,7 +139,7 @@ export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   /** The previous append's completion; each append starts after it so commits follow call order. */
   private appendTail: Promise<unknown> = Promise.resolve();
-  private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptions = new SubscriptionSet();
 
   constructor(options: EsdbEventStoreOptions) {
     this.client = EventStoreDBClient.connectionString(options.connectionString);
@@ -256,21 +257,18 @@ export class EsdbEventStore implements EventStore {
       if (options.onError) options.onError(failure);
       else process.emitWarning(failure);
     });
-    const subscription: Subscription = {
+    return this.subscriptions.add({
       close: async () => {
-        this.subscriptions.delete(subscription);
         if (closed) return done;
         closed = true;
         await serverSubscription.unsubscribe().catch(() => undefined);
         await done;
       },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    });
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.subscriptions.closeAll();
     await this.appendTail;
     await this.client.dispose();
   }
