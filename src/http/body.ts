@@ -59,3 +59,11 @@ const amiSafeMessage = 'must not contain CR, LF or NUL';
 
 /** A string that will reach AMI: CR/LF would inject actions, NUL truncates. */
 export const amiSafeString = z.string().refine(isAmiSafe, { message: amiSafeMessage });
+
+/** A required value that will reach AMI. */
+export const nonEmptyAmiString = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
+
+/** A path parameter of the matched route ('' when the route has none of that name). */
+export function pathParam(ctx: Context, name: string): string {
+  return String(ctx.params[name] ?? '');
+}

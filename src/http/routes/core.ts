@@ -12,7 +12,7 @@ import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { reply, replyRawResult } from '../envelope.js';
 import { notFound } from '../errors.js';
-import { amiSafeString, validBody } from '../body.js';
+import { amiSafeString, nonEmptyAmiString, pathParam, validBody } from '../body.js';
 import { readDb, readNow } from '../point-in-time.js';
 
 export interface CoreRouteDeps {
@@ -21,16 +21,15 @@ export interface CoreRouteDeps {
   readonly ami: ModuleSnapshots;
 }
 
-const nonEmpty = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
 const variableName = z.string().regex(/^[A-Za-z0-9_.()-]+$/, 'variable names are letters, digits and _ . ( ) -');
 
 const originateBody = z
   .object({
-    channel: nonEmpty,
-    context: nonEmpty.optional(),
-    exten: nonEmpty.optional(),
-    priority: z.union([z.number().int().positive(), nonEmpty]).transform(String).optional(),
-    application: nonEmpty.optional(),
+    channel: nonEmptyAmiString,
+    context: nonEmptyAmiString.optional(),
+    exten: nonEmptyAmiString.optional(),
+    priority: z.union([z.number().int().positive(), nonEmptyAmiString]).transform(String).optional(),
+    application: nonEmptyAmiString.optional(),
     data: amiSafeString.optional(),
     caller_id: amiSafeString.optional(),
     timeout: z.number().int().positive().max(86_400_000).optional(),
@@ -46,7 +45,7 @@ const originateBody = z
     }
   });
 
-const agiCommandBody = z.object({ command: nonEmpty });
+const agiCommandBody = z.object({ command: nonEmptyAmiString });
 
 const list = (json: string): string => `{"list":${json}}`;
 
@@ -57,7 +56,6 @@ const list = (json: string): string => `{"list":${json}}`;
 export function coreRoutes(deps: CoreRouteDeps): Router {
   const router = new Router();
   const commands: CoreCommandDeps = { ...deps.commands, db: deps.db, snapshots: deps.ami };
-  const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
 
   for (const base of ['/core', '/admin/core']) {
     router.get(`${base}/channels`, async (ctx) => replyRawResult(ctx, list(await listChannelsJson(readDb(ctx, deps.db), readNow(ctx)))));
@@ -67,42 +65,42 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       reply(ctx, outcome.result);
     });
     router.get(`${base}/channels/:id`, async (ctx) => {
-      const json = await getChannelJson(readDb(ctx, deps.db), param(ctx, 'id'), readNow(ctx));
-      if (json === undefined) throw notFound(`no channel with unique_id ${param(ctx, 'id')}`);
+      const json = await getChannelJson(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
+      if (json === undefined) throw notFound(`no channel with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
     router.delete(`${base}/channels/:id`, async (ctx) => {
-      const outcome = await hangupChannel(commands, currentUser(ctx), param(ctx, 'id'));
-      if (!outcome) throw notFound(`no channel with unique_id ${param(ctx, 'id')}`);
+      const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'));
+      if (!outcome) throw notFound(`no channel with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
 
     router.get(`${base}/agis`, async (ctx) => replyRawResult(ctx, list(await listAgisJson(readDb(ctx, deps.db)))));
     router.get(`${base}/agis/:id`, async (ctx) => {
-      const json = await getAgiJson(readDb(ctx, deps.db), param(ctx, 'id'));
-      if (json === undefined) throw notFound(`no AGI session with unique_id ${param(ctx, 'id')}`);
+      const json = await getAgiJson(readDb(ctx, deps.db), pathParam(ctx, 'id'));
+      if (json === undefined) throw notFound(`no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
     router.post(`${base}/agis/:id`, async (ctx) => {
       const body = validBody(ctx, agiCommandBody);
-      const outcome = await sendAgiCommand(commands, currentUser(ctx), param(ctx, 'id'), body.command);
-      if (!outcome) throw notFound(`no AGI session with unique_id ${param(ctx, 'id')}`);
+      const outcome = await sendAgiCommand(commands, currentUser(ctx), pathParam(ctx, 'id'), body.command);
+      if (!outcome) throw notFound(`no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, outcome.result);
     });
     router.delete(`${base}/agis/:id`, async (ctx) => {
-      const outcome = await hangupChannel(commands, currentUser(ctx), param(ctx, 'id'), 'AgiHangup');
-      if (!outcome) throw notFound(`no AGI session with unique_id ${param(ctx, 'id')}`);
+      const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'), 'AgiHangup');
+      if (!outcome) throw notFound(`no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
 
     router.get(`${base}/modules`, async (ctx) => replyRawResult(ctx, list(await listModulesJson(readDb(ctx, deps.db)))));
     router.get(`${base}/modules/:name`, async (ctx) => {
-      const row = await getModule(readDb(ctx, deps.db), param(ctx, 'name'));
-      if (!row) throw notFound(`no module ${param(ctx, 'name')}`);
+      const row = await getModule(readDb(ctx, deps.db), pathParam(ctx, 'name'));
+      if (!row) throw notFound(`no module ${pathParam(ctx, 'name')}`);
       reply(ctx, row);
     });
     const moduleOperation = (operation: ModuleOperation) => async (ctx: Context) => {
-      await changeModule(commands, currentUser(ctx), param(ctx, 'name'), operation);
+      await changeModule(commands, currentUser(ctx), pathParam(ctx, 'name'), operation);
       reply(ctx);
     };
     router.post(`${base}/modules/:name`, moduleOperation('load'));
@@ -111,8 +109,8 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
 
     router.get(`${base}/systems`, async (ctx) => reply(ctx, { list: await listSystems(readDb(ctx, deps.db)) }));
     router.get(`${base}/systems/:id`, async (ctx) => {
-      const row = await getSystem(readDb(ctx, deps.db), param(ctx, 'id'));
-      if (!row) throw notFound(`no system ${param(ctx, 'id')}`);
+      const row = await getSystem(readDb(ctx, deps.db), pathParam(ctx, 'id'));
+      if (!row) throw notFound(`no system ${pathParam(ctx, 'id')}`);
       reply(ctx, row);
     });
   }

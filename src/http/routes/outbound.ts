@@ -14,7 +14,7 @@ import type { ObResourceCommands } from '../../commands/outbound.js';
 import { ObRefusal, type RefusalKind } from '../../outbound/resources/index.js';
 import type { Database } from '../../readmodels/database.js';
 import { formatTimestamp, parseTimestamp } from '../../time.js';
-import { amiSafeString, validate, validBody } from '../body.js';
+import { amiSafeString, nonEmptyAmiString, pathParam, validate, validBody } from '../body.js';
 import { readDb } from '../point-in-time.js';
 import { reply } from '../envelope.js';
 import { HttpError, notFound } from '../errors.js';
@@ -43,7 +43,6 @@ export interface OutboundRouteDeps {
 const text = z.string().nullable();
 /** Sent to Asterisk by the dialer. */
 const amiText = amiSafeString.nullable();
-const nonEmptyAmi = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
 
 const code = (values: readonly number[]) =>
   z.number().int().refine((value) => values.includes(value), { message: `must be one of ${values.join(', ')}` });
@@ -64,7 +63,7 @@ const variables = z
 const techName = amiSafeString.pipe(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a channel technology name (letters, digits, _ or -)'));
 
 /** A dial list number: dialed as `<tech>/<number>[@<trunk>]`; null clears it. */
-const dialNumber = nonEmptyAmi.nullable();
+const dialNumber = nonEmptyAmiString.nullable();
 
 /** The catalog types `early_media` as a string ("true" forces the bridge on early media); a JSON boolean is taken as that string. */
 const earlyMedia = z.union([z.boolean().transform(String), amiSafeString]).nullable();
@@ -240,7 +239,7 @@ function splitStatus<T extends { status?: number }>(body: T): [Omit<T, 'status'>
 export function outboundRoutes(deps: OutboundRouteDeps): Router {
   const router = new Router();
   const { db, commands } = deps;
-  const param = (ctx: Context): string => String(ctx.params.uuid ?? '');
+  const param = (ctx: Context): string => pathParam(ctx, 'uuid');
   const context = (ctx: Context) => commands.context(currentUser(ctx));
   const found = <T>(object: T | undefined, what: string, uuid: string): T => {
     if (object === undefined) throw notFound(`no ${what} ${uuid}`);

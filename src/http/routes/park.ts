@@ -1,5 +1,4 @@
 import { Router } from '@koa/router';
-import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
@@ -9,7 +8,7 @@ import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { reply } from '../envelope.js';
 import { badRequest, notFound } from '../errors.js';
-import { amiSafeString, validBody } from '../body.js';
+import { nonEmptyAmiString, pathParam, validBody } from '../body.js';
 import { readDb, readNow } from '../point-in-time.js';
 
 export interface ParkRouteDeps {
@@ -17,13 +16,11 @@ export interface ParkRouteDeps {
   readonly commands: CommandDeps;
 }
 
-const nonEmpty = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
-
 /** Beyond the manual: park a live channel. `timeout` in seconds, like `parking_timeout` and a lot's `timeout`. */
 const parkBody = z.object({
-  unique_id: nonEmpty.optional(),
-  channel: nonEmpty.optional(),
-  parkinglot: nonEmpty.optional(),
+  unique_id: nonEmptyAmiString.optional(),
+  channel: nonEmptyAmiString.optional(),
+  parkinglot: nonEmptyAmiString.optional(),
   timeout: z.number().int().positive().max(86_400).optional(),
 });
 
@@ -36,13 +33,12 @@ const parkBody = z.object({
 export function parkRoutes(deps: ParkRouteDeps): Router {
   const router = new Router();
   const commands: ParkCommandDeps = { ...deps.commands, db: deps.db };
-  const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
 
   for (const base of ['/park', '/admin/park']) {
     router.get(`${base}/parkinglots`, async (ctx) => reply(ctx, { list: await listParkingLots(readDb(ctx, deps.db)) }));
     router.get(`${base}/parkinglots/:name`, async (ctx) => {
-      const lot = await getParkingLot(readDb(ctx, deps.db), param(ctx, 'name'));
-      if (!lot) throw notFound(`no parking lot ${param(ctx, 'name')}`);
+      const lot = await getParkingLot(readDb(ctx, deps.db), pathParam(ctx, 'name'));
+      if (!lot) throw notFound(`no parking lot ${pathParam(ctx, 'name')}`);
       reply(ctx, lot);
     });
 
@@ -58,13 +54,13 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
       reply(ctx, parked ? { command_id: outcome.commandId, ...parked } : outcome.result);
     });
     router.get(`${base}/parkedcalls/:id`, async (ctx) => {
-      const parked = await getParkedCall(readDb(ctx, deps.db), param(ctx, 'id'), readNow(ctx));
-      if (!parked) throw notFound(`no parked call with parkee unique_id ${param(ctx, 'id')}`);
+      const parked = await getParkedCall(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
+      if (!parked) throw notFound(`no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, parked);
     });
     router.delete(`${base}/parkedcalls/:id`, async (ctx) => {
-      const outcome = await hangupParkedCall(commands, currentUser(ctx), param(ctx, 'id'));
-      if (!outcome) throw notFound(`no parked call with parkee unique_id ${param(ctx, 'id')}`);
+      const outcome = await hangupParkedCall(commands, currentUser(ctx), pathParam(ctx, 'id'));
+      if (!outcome) throw notFound(`no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
   }

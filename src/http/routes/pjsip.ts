@@ -23,6 +23,7 @@ import {
 import { reply } from '../envelope.js';
 import { notFound } from '../errors.js';
 import { readDb } from '../point-in-time.js';
+import { pathParam } from '../body.js';
 
 export interface PjsipRouteDeps {
   readonly db: Kysely<Database>;
@@ -68,7 +69,7 @@ const resources: readonly Resource[] = [
  */
 export function pjsipRoutes(deps: PjsipRouteDeps): Router {
   const router = new Router();
-  const param = (ctx: Context): string => String(ctx.params.key ?? '');
+  const param = (ctx: Context): string => pathParam(ctx, 'key');
   for (const base of ['/pjsip', '/admin/pjsip']) {
     for (const item of resources) {
       for (const path of item.paths) {

@@ -11,27 +11,26 @@ import { currentUser } from '../../auth/index.js';
 import { readDb, readNow } from '../point-in-time.js';
 import { reply } from '../envelope.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
-import { amiSafeString, validBody } from '../body.js';
+import { amiSafeString, nonEmptyAmiString, pathParam, validBody } from '../body.js';
 
 export interface QueueRouteDeps {
   readonly db: Kysely<Database>;
   readonly commands: CommandDeps;
 }
 
-const nonEmpty = amiSafeString.pipe(z.string().min(1, 'must not be empty'));
 /** The manual writes flags as 0/1; JSON booleans are accepted too. */
 const flag = z.union([z.boolean(), z.literal(0), z.literal(1)]).transform((value) => value === true || value === 1);
 /** Asterisk refuses a negative penalty; its field is a C int. */
 const penalty = z.number().int().min(0).max(2_147_483_647);
 
 const addMemberBody = z.object({
-  queue_name: nonEmpty,
-  location: nonEmpty,
-  name: nonEmpty.optional(),
+  queue_name: nonEmptyAmiString,
+  location: nonEmptyAmiString,
+  name: nonEmptyAmiString.optional(),
   penalty: penalty.optional(),
   paused: flag.optional(),
   paused_reason: amiSafeString.optional(),
-  state_interface: nonEmpty.optional(),
+  state_interface: nonEmptyAmiString.optional(),
 });
 
 const updateMemberBody = z
@@ -72,7 +71,6 @@ async function translated<T>(work: Promise<T>): Promise<T> {
 export function queueRoutes(deps: QueueRouteDeps): Router {
   const router = new Router();
   const commands: QueueCommandDeps = { ...deps.commands, db: deps.db };
-  const param = (ctx: Context, name: string): string => String(ctx.params[name] ?? '');
   const queueName = (ctx: Context): string => {
     const value = ctx.query.queue_name;
     if (typeof value !== 'string' || value === '') throw badRequest('queue_name is required', { fields: ['queue_name'] });
@@ -82,8 +80,8 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
   for (const base of ['/queue', '/admin/queue']) {
     router.get(`${base}/queues`, async (ctx) => reply(ctx, { list: await listQueues(readDb(ctx, deps.db)) }));
     router.get(`${base}/queues/:name`, async (ctx) => {
-      const queue = await getQueue(readDb(ctx, deps.db), param(ctx, 'name'));
-      if (!queue) throw notFound(`no queue ${param(ctx, 'name')}`);
+      const queue = await getQueue(readDb(ctx, deps.db), pathParam(ctx, 'name'));
+      if (!queue) throw notFound(`no queue ${pathParam(ctx, 'name')}`);
       reply(ctx, queue);
     });
 
@@ -95,15 +93,15 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     });
     router.get(`${base}/members/:name`, async (ctx) => {
       const queue = queueName(ctx);
-      const member = await getMember(readDb(ctx, deps.db), queue, param(ctx, 'name'));
-      if (!member) throw notFound(`no member ${param(ctx, 'name')} in queue ${queue}`);
+      const member = await getMember(readDb(ctx, deps.db), queue, pathParam(ctx, 'name'));
+      if (!member) throw notFound(`no member ${pathParam(ctx, 'name')} in queue ${queue}`);
       reply(ctx, member);
     });
     router.put(`${base}/members/:name`, async (ctx) => {
       const queue = queueName(ctx);
       const body = validBody(ctx, updateMemberBody);
       const user = currentUser(ctx);
-      const name = param(ctx, 'name');
+      const name = pathParam(ctx, 'name');
       // Two Asterisk actions, two audited commands: each is its own fact in the log.
       if (body.paused !== undefined) {
         const paused = await translated(pauseMember(commands, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason }));
@@ -117,22 +115,22 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     });
     router.delete(`${base}/members/:name`, async (ctx) => {
       const queue = queueName(ctx);
-      const removed = await translated(removeMember(commands, currentUser(ctx), queue, param(ctx, 'name')));
+      const removed = await translated(removeMember(commands, currentUser(ctx), queue, pathParam(ctx, 'name')));
       if (isFailure(removed)) throw notFound(removed.message);
       reply(ctx);
     });
 
     router.get(`${base}/entries`, async (ctx) => reply(ctx, { list: await listEntries(readDb(ctx, deps.db), readNow(ctx)) }));
     router.get(`${base}/entries/:id`, async (ctx) => {
-      const entry = await getEntry(readDb(ctx, deps.db), param(ctx, 'id'), readNow(ctx));
-      if (!entry) throw notFound(`no queue entry with unique_id ${param(ctx, 'id')}`);
+      const entry = await getEntry(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
+      if (!entry) throw notFound(`no queue entry with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, entry);
     });
 
     router.get(`${base}/statuses`, async (ctx) => reply(ctx, { list: await listStatuses(readDb(ctx, deps.db), readNow(ctx)) }));
     router.get(`${base}/statuses/:name`, async (ctx) => {
-      const status = await getStatus(readDb(ctx, deps.db), param(ctx, 'name'), readNow(ctx));
-      if (!status) throw notFound(`no queue ${param(ctx, 'name')}`);
+      const status = await getStatus(readDb(ctx, deps.db), pathParam(ctx, 'name'), readNow(ctx));
+      if (!status) throw notFound(`no queue ${pathParam(ctx, 'name')}`);
       reply(ctx, status);
     });
   }
