@@ -6,30 +6,34 @@ import { isAmiSafe } from '../ami/port.js';
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Reads a JSON request body into `ctx.state.body` (undefined when there is none).
+ * The request's JSON body, at most `limitBytes` (413 above, 400 when not JSON); undefined when empty.
  * Hand-written rather than a body-parser package: it is a dozen lines and we need the
  * exact 400/413 envelope behaviour.
  */
+export async function readJson(ctx: Context, limitBytes: number): Promise<unknown> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > limitBytes) throw payloadTooLarge(limitBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw payloadTooLarge(limitBytes);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('request body is not valid JSON');
+  }
+}
+
+/** Reads the JSON body of a write into `ctx.state.body` (undefined when there is none). */
 export function jsonBody(limitBytes: number) {
-  return async function readJson(ctx: Context, next: Next): Promise<void> {
+  return async function readJsonBody(ctx: Context, next: Next): Promise<void> {
     if (!bodyMethods.has(ctx.method)) return next();
-    const declared = Number(ctx.get('content-length') || 0);
-    if (declared > limitBytes) throw payloadTooLarge(limitBytes);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limitBytes) throw payloadTooLarge(limitBytes);
-      chunks.push(chunk);
-    }
-    const text = Buffer.concat(chunks).toString('utf8').trim();
-    if (text !== '') {
-      try {
-        ctx.state.body = JSON.parse(text) as unknown;
-      } catch {
-        throw badRequest('request body is not valid JSON');
-      }
-    }
+    ctx.state.body = await readJson(ctx, limitBytes);
     return next();
   };
 }

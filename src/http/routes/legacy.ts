@@ -15,7 +15,8 @@ import {
   type PjsipRegistrationRow,
 } from '../../../projections/pjsip.js';
 import { reply } from '../envelope.js';
-import { badRequest, notFound, payloadTooLarge } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
+import { readJson } from '../body.js';
 import { readDb } from '../point-in-time.js';
 
 export interface LegacyRouteDeps {
@@ -31,23 +32,8 @@ const getBodyLimitBytes = 64 * 1024;
  */
 async function getBody(ctx: Context): Promise<unknown> {
   if (ctx.state.body !== undefined) return ctx.state.body as unknown;
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared === 0 && ctx.get('transfer-encoding') === '') return undefined;
-  if (declared > getBodyLimitBytes) throw payloadTooLarge(getBodyLimitBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > getBodyLimitBytes) throw payloadTooLarge(getBodyLimitBytes);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw badRequest('request body is not valid JSON');
-  }
+  if (Number(ctx.get('content-length') || 0) === 0 && ctx.get('transfer-encoding') === '') return undefined;
+  return readJson(ctx, getBodyLimitBytes);
 }
 
 /** The detail key, from the query (proposed by the catalog) or the JSON body (the manual's examples). */
