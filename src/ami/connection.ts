@@ -89,6 +89,8 @@ interface Session {
   loginTimer: NodeJS.Timeout | undefined;
   keepaliveTimer: NodeJS.Timeout | undefined;
   pingOutstanding: boolean;
+  /** Bytes arrived since the last keepalive tick: a link that delivers is alive, whatever its Pong's place in the backlog. */
+  receivedSinceTick: boolean;
 }
 
 /** A `Command` answer: Asterisk 22 sends each output line as its own `Output:` header. */
@@ -262,6 +264,7 @@ export class AmiConnection implements AmiGateway {
       loginTimer: undefined,
       keepaliveTimer: undefined,
       pingOutstanding: false,
+      receivedSinceTick: false,
     };
     this.session = session;
     if (this.readingPaused) socket.pause();
@@ -283,6 +286,7 @@ export class AmiConnection implements AmiGateway {
   }
 
   private onData(session: Session, chunk: Buffer): void {
+    session.receivedSinceTick = true;
     if (session.phase === 'closed') return;
     // One clock read per chunk: every frame of a chunk was received at the same moment.
     const receivedAt = nowTimestamp();
@@ -372,6 +376,10 @@ export class AmiConnection implements AmiGateway {
   private keepalive(session: Session): void {
     // While we hold reads back on purpose, Asterisk's Pong sits unread in the socket: not a dead link.
     if (this.readingPaused || session.phase !== 'up') return;
+    // After a backpressure pause the Pong may still sit behind events we are now reading: data is proof enough.
+    const delivered = session.receivedSinceTick;
+    session.receivedSinceTick = false;
+    if (session.pingOutstanding && delivered) return;
     if (session.pingOutstanding) {
       this.fail(session, `no answer to Ping within ${this.options.keepaliveMs} ms`);
       return;

@@ -154,6 +154,21 @@ describe('AmiConnection against a fake AMI server', () => {
     await waitFor(() => fake.logins >= 2 && link.state().connected, 2000, 'reconnect');
   });
 
+  it('keeps a link that still delivers data while its Pong is late (a backlog after a pause), and drops it once silent', async () => {
+    const link = await connected({ keepaliveMs: 100 });
+    fake.answerPing = false;
+    const pusher = setInterval(() => fake.push([{ Event: 'Newexten', Privilege: 'dialplan,all', Channel: 'Local/1@x-1;1' }]), 30);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(link.state().connected, 'data is proof of life').to.equal(true);
+      expect(fake.logins, 'the link was never dropped and re-made').to.equal(1);
+    } finally {
+      clearInterval(pusher);
+    }
+    await waitFor(() => !link.state().connected, 1000, 'the silent link detected');
+    fake.answerPing = true;
+  });
+
   it('gives up a connection that never greets (not AMI) and tries again', async () => {
     await fake.close();
     fake = await FakeAmi.start({ greeting: null });
