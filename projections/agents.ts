@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
 import { channelBlock, field, intField, readSnapshot, snapshotAction, type ChannelSnapshot, type Snapshot } from '../src/readmodels/ami-fields.js';
 import type { Database } from '../src/readmodels/database.js';
-import { eventTime } from '../src/readmodels/event-time.js';
+import { epochSeconds, eventTime } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { parseTimestamp } from '../src/time.js';
 
 /**
  * app_agent_pool agents (legacy `/agents`, catalog 10-legacy; statuses 00-basics §8.1).
@@ -97,11 +96,6 @@ function channelFields(data: Readonly<Record<string, unknown>>): Partial<AgentCh
     if (value !== undefined) out[to] = value;
   }
   return out as Partial<AgentChannelFields>;
-}
-
-function epochSeconds(time: string): number | null {
-  const ns = parseTimestamp(time);
-  return ns === undefined ? null : Number(ns / 1_000_000_000n);
 }
 
 function newAgent(id: string, time: string): AgentRow {

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../src/events/index.js';
 import { streamPrefixes } from '../src/events/index.js';
 import { field, intField, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
 import type { Database } from '../src/readmodels/database.js';
-import { durationSeconds, eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
+import { durationSeconds, eventTime, parseDuration, shiftTimestamp } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
 import { WorkingSet } from '../src/history/working-set.js';
 import { pageAfter, type Page } from '../src/history/paging.js';
@@ -416,13 +416,6 @@ function onDialingEvent(work: Work, event: RecordedEvent, time: string): void {
   const pending = pendingFor(work, dialingUuid, time);
   if (pending.campaign_uuid === campaign && pending.dialing_uuid === dialingUuid) return;
   work.put('call_pending', dialingUuid, { ...pending, campaign_uuid: campaign, dialing_uuid: dialingUuid, tm_update: time });
-}
-
-/** `HH:MM:SS` in seconds (CoreShowChannel's Duration). */
-function parseDuration(text: string | undefined): number {
-  const parts = (text ?? '').split(':').map((part) => Number.parseInt(part, 10));
-  if (parts.length !== 3 || parts.some(Number.isNaN)) return 0;
-  return parts[0]! * 3600 + parts[1]! * 60 + parts[2]!;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type Snapshot,
 } from '../src/readmodels/ami-fields.js';
 import type { Database } from '../src/readmodels/database.js';
-import { durationSeconds, durationSql, eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
+import { durationSeconds, durationSql, eventTime, parseDuration, shiftTimestamp } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
 
 /**
@@ -133,13 +133,6 @@ function onChannelEvent(state: State, event: RecordedEvent, time: string): Chang
     changes.push(...update(existing, next, time));
   }
   return changes;
-}
-
-/** `HH:MM:SS` (CoreShowChannel's Duration) in seconds. */
-function parseDuration(text: string | undefined): number {
-  const parts = (text ?? '').split(':').map((part) => Number.parseInt(part, 10));
-  if (parts.length !== 3 || parts.some(Number.isNaN)) return 0;
-  return parts[0]! * 3600 + parts[1]! * 60 + parts[2]!;
 }
 
 /**

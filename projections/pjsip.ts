@@ -3,10 +3,9 @@ import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
 import { field, floatField, intField, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
 import type { Database } from '../src/readmodels/database.js';
-import { eventTime } from '../src/readmodels/event-time.js';
+import { epochSeconds, eventTime } from '../src/readmodels/event-time.js';
 import { jsonEqual } from '../src/readmodels/rows.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { parseTimestamp } from '../src/time.js';
 
 /**
  * PJSIP live state (catalog 70 §2, 20-admin "PJSIP"; legacy `/peers` and `/registries` answer from it):
@@ -509,11 +508,6 @@ function withEntry(list: string | null, entry: string, present: boolean): string
 /** Asterisk's contact id: `<aor>;@<md5 hex of the contact URI>` (res_pjsip location.c). */
 export function contactId(aor: string, uri: string): string {
   return `${aor};@${createHash('md5').update(uri).digest('hex')}`;
-}
-
-function epochSeconds(time: string): number | null {
-  const ns = parseTimestamp(time);
-  return ns === undefined ? null : Number(ns / 1_000_000_000n);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
 import { field, floatField, intField, overlay, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
 import type { Database } from '../src/readmodels/database.js';
-import { durationSeconds, eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
+import { durationSeconds, epochSeconds, eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { parseTimestamp } from '../src/time.js';
 
 /**
  * `/queue/queues`, `/queue/members`, `/queue/entries` (catalog 70 §3, 20-admin): app_queue's live state.
@@ -157,11 +156,8 @@ function withServiceLevels(queue: QueueRow): QueueRow {
   });
 }
 
-/** Epoch seconds of an API timestamp (what app_queue's `time(NULL)` would have said then). */
-function epochSeconds(timestamp: string): number {
-  const ns = parseTimestamp(timestamp);
-  return ns === undefined ? 0 : Number(ns / 1_000_000_000n);
-}
+/** Epoch seconds of an API timestamp, 0 when it is not one (app_queue prints 0 for never). */
+const epochSecondsOrZero = (timestamp: string): number => epochSeconds(timestamp) ?? 0;
 
 /** `0`/`1` as Asterisk prints flags; older builds and realtime print words. */
 function flagField(data: Data, name: string): number | undefined {
@@ -497,7 +493,7 @@ function onAgentComplete(state: State, data: Data, time: string): Change[] {
   const memberChanges = updateMember(state, data, (m) => {
     // Already counted when a status read after Asterisk counted it arrived first (its LastCall came with it).
     const counted = m.calls_taken_at_connect !== null && m.calls_taken > m.calls_taken_at_connect;
-    const call = counted ? {} : { calls_taken: m.calls_taken + 1, last_call: epochSeconds(time) };
+    const call = counted ? {} : { calls_taken: m.calls_taken + 1, last_call: epochSecondsOrZero(time) };
     return overlay(m, { ...call, in_call: 0, calls_taken_at_connect: null });
   }, time);
   return [...queueChanges, ...memberChanges];

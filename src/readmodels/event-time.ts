@@ -76,3 +76,16 @@ export function durationSql(column: string, now: string): RawBuilder<number | nu
   const col = sql.ref(column);
   return sql<number | null>`(CASE WHEN ${col} IS NULL OR unixepoch(${now}) IS NULL THEN NULL ELSE max(0, (${ms(sql`${now}`)} - ${ms(sql`${col}`)}) / 1000) END)`;
 }
+
+/** Epoch seconds of an API timestamp (what Asterisk's `time(NULL)` would have said then); null when it is not one. */
+export function epochSeconds(timestamp: string): number | null {
+  const ns = parseTimestamp(timestamp);
+  return ns === undefined ? null : Number(ns / 1_000_000_000n);
+}
+
+/** `HH:MM:SS` (CoreShowChannel's Duration) in seconds; 0 when it is not that. */
+export function parseDuration(text: string | undefined): number {
+  const parts = (text ?? '').split(':').map((part) => Number.parseInt(part, 10));
+  if (parts.length !== 3 || parts.some(Number.isNaN)) return 0;
+  return parts[0]! * 3600 + parts[1]! * 60 + parts[2]!;
+}
