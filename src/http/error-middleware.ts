@@ -5,6 +5,7 @@ import { errorEnvelope } from './envelope.js';
 import { AmiActionError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../ami/port.js';
 import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port.js';
 import { ModuleNotFoundError } from '../commands/core.js';
+import { ReadModelTimeoutError } from '../readmodels/errors.js';
 
 interface Mapped {
   readonly status: number;
@@ -25,6 +26,8 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [AmiTimeoutError, (e: AmiTimeoutError) => ({ status: 504, message: e.message })],
   [AmiActionError, (e: AmiActionError) => ({ status: amiStatus(e.message), message: e.message, details: { action: e.action } })],
   [ConcurrencyError, (e: ConcurrencyError) => ({ status: 409, message: 'the object was changed concurrently; retry', details: { stream: e.stream } })],
+  // The write is in the log; only the read-your-writes wait ran out. Say so rather than 500, so a client does not redo it.
+  [ReadModelTimeoutError, (e: ReadModelTimeoutError) => ({ status: 504, message: `recorded, but the read models did not show it within ${e.timeoutMs} ms`, details: { position: e.position } })],
   [EventStoreUnavailableError, (e: EventStoreUnavailableError) => ({ status: 503, message: `event store unavailable: ${e.message}` })],
 ];
 

@@ -1,0 +1,32 @@
+import { expect } from 'chai';
+import { amiStatus, mapError } from '../../../src/http/error-middleware.js';
+import { ReadModelTimeoutError } from '../../../src/readmodels/errors.js';
+import { AmiActionError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../../../src/ami/port.js';
+import { ConcurrencyError } from '../../../src/eventstore/port.js';
+import { badRequest } from '../../../src/http/errors.js';
+
+describe('error table', () => {
+  it('answers 504, not 500, when a recorded write outruns the read-your-writes wait', () => {
+    const mapped = mapError(new ReadModelTimeoutError(42, 40, 5000));
+    expect(mapped?.status).to.equal(504);
+    expect(mapped?.message).to.match(/recorded/);
+  });
+
+  it('maps the AMI failures as the contract says: unsafe 400, not connected 503, no answer 504', () => {
+    expect(mapError(new AmiUnsafeValueError('caller_id'))?.status).to.equal(400);
+    expect(mapError(new AmiNotConnectedError())?.status).to.equal(503);
+    expect(mapError(new AmiTimeoutError('Originate', 100))?.status).to.equal(504);
+  });
+
+  it("passes Asterisk's refusals on as 404 for what does not exist, 400 for a bad request, 502 otherwise", () => {
+    expect(mapError(new AmiActionError('Hangup', { Response: 'Error', Message: 'No such channel' }))).to.include({ status: 404, message: 'No such channel' });
+    expect(amiStatus('Missing action in request')).to.equal(400);
+    expect(amiStatus('Failed to connect')).to.equal(502);
+  });
+
+  it('answers a concurrent change 409 and a typed HTTP error with its own status', () => {
+    expect(mapError(new ConcurrencyError('plan-1', 3, 4))?.status).to.equal(409);
+    expect(mapError(badRequest('x is required'))).to.include({ status: 400, message: 'x is required' });
+    expect(mapError(new Error('boom'))).to.equal(undefined);
+  });
+});
