@@ -97,7 +97,13 @@ function setPath(target: Json, path: readonly string[], value: unknown): void {
   }
   const leaf = path[path.length - 1]!;
   // Env values are strings; keep the type of the default so numbers stay numbers.
-  node[leaf] = typeof node[leaf] === 'number' ? Number(value) : value;
+  if (typeof node[leaf] === 'number') {
+    const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+    if (!Number.isFinite(number)) throw new ConfigError(`${path.join('.')} must be a number, got ${JSON.stringify(value)}`);
+    node[leaf] = number;
+  } else {
+    node[leaf] = value;
+  }
 }
 
 function isTimeZone(zone: string): boolean {
@@ -124,6 +130,8 @@ function validate(raw: Json): Config {
     check(Number.isFinite(config.ami[key]) && config.ami[key] > 0, `ami.${key} must be a positive number`);
   }
   check(config.auth.tokenIdleSeconds > 0, 'auth.tokenIdleSeconds must be positive');
+  check(Number.isInteger(config.http.bodyLimitBytes) && config.http.bodyLimitBytes > 0, 'http.bodyLimitBytes must be a positive integer');
+  check(config.commands.readYourWritesTimeoutMs > 0, 'commands.readYourWritesTimeoutMs must be positive');
   check(config.outbound.tickMs > 0 && config.outbound.maxDialsPerTick > 0, 'outbound.tickMs and outbound.maxDialsPerTick must be positive');
   check(isTimeZone(config.outbound.timezone), `outbound.timezone must be an IANA time zone, got ${config.outbound.timezone}`);
   check(typeof config.dataDir === 'string' && config.dataDir !== '', 'dataDir must be set');

@@ -1,0 +1,28 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig, resultFilePath } from '../../src/config.js';
+
+describe('config', () => {
+  it('takes every default from config/default.json and JADE_* variables over them, numbers as numbers', () => {
+    const config = loadConfig({ env: { JADE_HTTP_PORT: '9090', JADE_AMI_HOST: '10.0.0.5', JADE_EVENTSTORE: 'memory' } });
+    expect(config.http.port).to.equal(9090);
+    expect(config.ami.host).to.equal('10.0.0.5');
+    expect(config.ami.port).to.equal(5038);
+    expect(config.eventstore.type).to.equal('memory');
+  });
+
+  it('refuses a number variable that is blank or not a number, naming the key', () => {
+    expect(() => loadConfig({ env: { JADE_HTTP_PORT: ' ' } })).to.throw(ConfigError, /http\.port/);
+    expect(() => loadConfig({ env: { JADE_AMI_PORT: 'five' } })).to.throw(ConfigError, /ami\.port/);
+  });
+
+  it('refuses an unknown event store, esdb without a URL, and a time zone that is not IANA', () => {
+    expect(() => loadConfig({ env: { JADE_EVENTSTORE: 'postgres' } })).to.throw(ConfigError, /eventstore\.type/);
+    expect(() => loadConfig({ env: { JADE_EVENTSTORE: 'esdb' } })).to.throw(ConfigError, /JADE_ESDB_URL/);
+    expect(() => loadConfig({ env: { JADE_OB_TIMEZONE: 'Mars/Olympus' } })).to.throw(ConfigError, /timezone/);
+  });
+
+  it('puts the outbound result file in the data dir unless told otherwise', () => {
+    expect(resultFilePath(loadConfig({ env: { JADE_DATA_DIR: '/srv/jade' } }))).to.equal('/srv/jade/outbound_result.json');
+    expect(resultFilePath(loadConfig({ env: { JADE_OB_RESULT_FILE: '/tmp/r.json' } }))).to.equal('/tmp/r.json');
+  });
+});
