@@ -52,24 +52,57 @@ export interface StartOptions {
   readonly print?: (line: string) => void;
 }
 
+/**
+ * Stops what has started, last started first. Filled as each part starts, so a start that fails half-way
+ * undoes exactly what it did (no AMI link reconnecting behind a failed listen, no data-dir lock left held).
+ */
+class Shutdown {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+
+  add(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) await step();
+  }
+}
+
 /** The composition root: the only place that picks adapters and wires the parts together. */
 export async function startJade(config: Config, logger: Logger, options: StartOptions = {}): Promise<Jade> {
+  const shutdown = new Shutdown();
+  try {
+    return await compose(config, logger, options, shutdown);
+  } catch (error) {
+    await shutdown.run().catch((cleanupError: unknown) => logger.error({ err: cleanupError }, 'cleanup after a failed start failed'));
+    throw error;
+  }
+}
+
+async function compose(config: Config, logger: Logger, options: StartOptions, shutdown: Shutdown): Promise<Jade> {
   const inMemory = config.eventstore.type === 'memory';
   if (!inMemory) mkdirSync(config.dataDir, { recursive: true });
   const store = await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir });
+  shutdown.add(() => store.close());
   const readModels = await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir));
+  shutdown.add(() => readModels.close());
   const runner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
+  shutdown.add(() => runner.stop());
   await runner.start();
 
   const auth = createAuth({ store, config, logger, scrypt: options.scrypt, print: options.print });
+  shutdown.add(() => auth.stop());
   await auth.start();
   // Log API, call history, command audit, replay and point-in-time reads.
   const history = startHistory({ config, store, readModels, runner, logger });
+  shutdown.add(() => history.stop());
 
   // Read before AMI starts, so the PJSIP follow-ups see the first snapshot round.
   const logHead = await store.headPosition();
   const ami = startAmi({ config: config.ami, store, logger: logger.child({ module: 'ami' }) });
+  shutdown.add(() => ami.stop());
   const pjsipRefresh = await startPjsipRefresh({ store, ami, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
+  shutdown.add(() => pjsipRefresh.stop());
   const commands: CommandDeps = {
     store,
     ami: ami.gateway,
@@ -82,6 +115,7 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
   const obResources = new ObResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
   // The dialer: a process manager over the log (after the projection runner, which it reads; stopped before it).
   const resultFile = new ResultFile(resultFilePath(config));
+  shutdown.add(() => resultFile.close());
   const dialer = new Dialer({
     store,
     db: readModels.db,
@@ -95,7 +129,9 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     tickMs: config.outbound.tickMs,
     maxDialsPerTick: config.outbound.maxDialsPerTick,
   });
+  shutdown.add(() => dialer.stop());
   await dialer.start(logHead);
+
   const routers: Router[] = [
     healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position() }),
     ...auth.routers,
@@ -116,6 +152,13 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
       resolve();
     });
   });
+  shutdown.add(
+    () =>
+      new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      }),
+  );
   // Every read-model change goes out as the manual's topic event; no read model publishes by another path.
   const realtime = attachRealtime({
     httpServer,
@@ -125,29 +168,12 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
     logger: logger.child({ module: 'realtime' }),
     startPosition: runner.position(),
   });
+  shutdown.add(() => realtime.close());
   const port = (httpServer.address() as AddressInfo).port;
   logger.info({ port, dataDir: config.dataDir, eventstore: config.eventstore.type }, 'jade is serving');
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      await realtime.close();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
-      await history.stop();
-      await dialer.stop();
-      await resultFile.close();
-      await pjsipRefresh.stop();
-      await ami.stop();
-      await runner.stop();
-      await auth.stop();
-      await store.close();
-      await readModels.close();
-    })();
-    return stopping;
-  };
+  const stop = (): Promise<void> => (stopping ??= shutdown.run());
   return { httpServer, port, store, readModels, runner, ami, auth, realtime, stop };
 }
 
