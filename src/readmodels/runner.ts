@@ -190,6 +190,7 @@ class Runner<C> implements ProjectionRunner<C> {
   waitForPosition(position: number, timeoutMs: number): Promise<void> {
     if (this.position() >= position) return Promise.resolve();
     if (this.state === 'failed') return Promise.reject(new RunnerStoppedError('projection runner failed', { cause: this.failure }));
+    if (this.state === 'stopped') return Promise.reject(new RunnerStoppedError('projection runner stopped'));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         position,

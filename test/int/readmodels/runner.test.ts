@@ -167,6 +167,19 @@ describe('projection runner (SQLite :memory: + memory event store)', function ()
     await runner.waitForPosition(2, 0);
   });
 
+  it('waitForPosition on a stopped runner rejects at once instead of waiting out its timeout', async () => {
+    const runner: ProjectionRunner<ReadModelChange> = track(createProjectionRunner({ store: h.store, readModels: h.readModels }));
+    await runner.start();
+    await runner.stop();
+    const started = Date.now();
+    const error = await runner.waitForPosition(10, 5000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(RunnerStoppedError);
+    expect(Date.now() - started).to.be.below(1000);
+  });
+
   it('a throwing change-feed listener neither stops the runner nor other listeners', async () => {
     const runner = track(createProjectionRunner({ store: h.store, readModels: h.readModels }));
     let received = 0;
