@@ -117,7 +117,10 @@ export function startAmi(options: StartAmiOptions): AmiRuntime {
       awaitingBoot = undefined;
       await connection.stop();
       const flushed = await ingest.flush(stopOptions.flushTimeoutMs ?? 10_000);
-      if (!flushed) logger.error({ ...ingest.stats() }, 'stopped before every AMI event reached the event store');
+      if (!flushed) {
+        const lost = ingest.abandon();
+        logger.error({ ...ingest.stats(), lost }, 'stopped before every AMI event reached the event store');
+      }
     },
   };
 }

@@ -81,6 +81,8 @@ export class AmiIngest {
   private inFlight = 0;
   private seq = 0;
   private recovering = false;
+  /** Set at shutdown when the store never came back: the retry loop stops. */
+  private abandoned = false;
   private failed: Entry[] = [];
   /** Failed entries of the current recovery not yet appended. */
   private retryingLeft = 0;
@@ -171,12 +173,27 @@ export class AmiIngest {
   flush(timeoutMs = Infinity): Promise<boolean> {
     if (this.idle()) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => resolve(false), timeoutMs) : undefined;
-      this.idleWaiters.push(() => {
+      const waiter = (): void => {
         clearTimeout(timer);
         resolve(true);
-      });
+      };
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
+            resolve(false);
+          }, timeoutMs)
+        : undefined;
+      this.idleWaiters.push(waiter);
     });
+  }
+
+  /**
+   * Gives up retrying failed appends (shutdown with a store that stays down): the retry loop ends at its next
+   * attempt, so no timer keeps the process alive and nothing writes to a closed store. What was not stored is counted.
+   */
+  abandon(): number {
+    this.abandoned = true;
+    return this.retryingLeft + this.failed.length;
   }
 
   private rawEvent(text: string, reason: string, receivedAt: string): JadeEvent {
@@ -267,6 +284,7 @@ export class AmiIngest {
     for (const entry of retry) {
       for (;;) {
         await sleep(delay);
+        if (this.abandoned) return;
         try {
           await this.store.append(entry.stream, [entry.event]);
           this.appended(entry);

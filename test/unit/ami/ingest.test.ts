@@ -81,6 +81,18 @@ describe('AmiIngest', () => {
     expect(ingest.stats().retries).to.be.greaterThan(0);
   });
 
+  it('stops retrying once abandoned at shutdown (a store that never comes back), counting what it could not store', async () => {
+    const store = new FlakyStore(() => new EventStoreUnavailableError('disk gone'));
+    const ingest = ingestInto(store);
+    for (let n = 1; n <= 3; n++) ingest.event(hangup(n), at);
+    expect(await ingest.flush(30)).to.equal(false);
+    expect(ingest.abandon()).to.equal(3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const attempts = store.calls;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(store.calls, 'no append attempted after abandon').to.equal(attempts);
+  });
+
   it('retries a lone failed append, and counts it as reordered when later appends got in first', async () => {
     const store = new FlakyStore((event, call) => (call === 3 ? new EventStoreUnavailableError('blip') : undefined));
     const ingest = ingestInto(store);
