@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { amiGet, SandboxAmi, type AmiFrame } from '../support/asterisk-sandbox.js';
 import { eventually, startTestJade, waitForAmi, type RunningJade } from '../support/jade.js';
-import { toRealtimeEvent, type RealtimeEvent } from '../../src/realtime/event-table.js';
+import { io as socketIoClient, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents, WireEvent } from '../../src/realtime/index.js';
 import { getSandbox } from './hooks.js';
 
 type Row = Record<string, unknown>;
@@ -59,7 +60,9 @@ describe('Queues against a real Asterisk 22', function () {
   this.timeout(120_000);
   let jade: RunningJade;
   let probe: SandboxAmi;
-  let realtime: RealtimeEvent[] = [];
+  /** What a socket.io client subscribed to `/queue/statuses/sales%5F1` received. */
+  let realtime: WireEvent[] = [];
+  let subscriber: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 
   async function connectProbe(): Promise<SandboxAmi> {
     const sandbox = getSandbox();
@@ -113,14 +116,19 @@ describe('Queues against a real Asterisk 22', function () {
     await waitForAmi(jade);
     probe = await connectProbe();
     await eventually(async () => (listOf((await jade.get('/v1/queue/queues')).body).length >= 2 ? true : undefined), 15_000, 'the queues snapshot');
-    // What a /queue/statuses/ subscriber receives: the change feed through the realtime event table.
-    jade.jade.runner.changes.on('change', (change) => {
-      const event = toRealtimeEvent(change);
-      if (event && event.topic.startsWith('/queue/statuses/')) realtime.push(event);
+    // A dashboard's view: a real socket.io client on jade's own server, subscribed the encoded way.
+    subscriber = socketIoClient(jade.baseUrl, { transports: ['websocket'], auth: { authtoken: jade.token }, reconnection: false, forceNew: true });
+    subscriber.on('events', (batch) => realtime.push(...batch));
+    await new Promise<void>((resolve, reject) => {
+      subscriber!.once('connect', () => resolve());
+      subscriber!.once('connect_error', reject);
     });
+    const ack = await subscriber.emitWithAck('subscribe', '/queue/statuses/sales%5F1');
+    if ('error' in ack) throw new Error(`subscribe refused: ${ack.error}`);
   });
 
   after(async function () {
+    subscriber?.disconnect();
     probe?.close();
     await jade?.stop();
     // Dynamic members persist in Asterisk's astdb across restarts: leave sales_2 as the sandbox made it.
@@ -165,13 +173,16 @@ describe('Queues against a real Asterisk 22', function () {
     // The statistics jade derived from events are Asterisk's own, field for field.
     await expectAgreement('sales_1', 'sales_1 statistics and members to agree after the call');
 
-    const events = realtime.filter((e) => e.topic === sales1);
-    const index = (test: (e: RealtimeEvent) => boolean, what: string) => {
+    const events = await eventually(() => {
+      const seen = realtime.filter((e) => e.topic === sales1);
+      return seen.some((e) => e.event === 'queue.queue.update' && (e.data as Row).completed === completedBefore + 1) ? seen : undefined;
+    }, 5_000, 'the subscriber to receive the completed queue');
+    const index = (test: (e: WireEvent) => boolean, what: string) => {
       const i = events.findIndex(test);
       expect(i, what).to.be.at.least(0);
       return i;
     };
-    const data = (e: RealtimeEvent) => e.data as Row;
+    const data = (e: WireEvent) => e.data as Row;
     const joined = index((e) => e.event === 'queue.entry.update' && data(e).unique_id === callerId && data(e).position === 1, 'queue.entry.update at position 1');
     const inCall = index((e) => e.event === 'queue.member.update' && data(e).id === 'agent-01@sales_1' && data(e).in_call === 1, 'queue.member.update in call');
     const left = index((e) => e.event === 'queue.entry.delete' && data(e).unique_id === callerId, 'queue.entry.delete');

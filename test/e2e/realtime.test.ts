@@ -54,7 +54,6 @@ const ofCall = (linkedId: string) => (event: WireEvent) => event.topic.startsWit
 describe('Realtime against a real Asterisk 22', function () {
   this.timeout(120_000);
   let jade: RunningJade;
-  /** Set when this test had to attach realtime itself (see before()). */
 
   before(async function () {
     jade = await startTestJade(getSandbox());
