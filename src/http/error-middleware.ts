@@ -13,8 +13,10 @@ interface Mapped {
   readonly details?: unknown;
 }
 
-/** Asterisk's `Message` for something that does not exist. */
-const amiNotFound = /no such|not found|does not exist|unknown|invalid channel|not in queue|is not a member/i;
+/** Asterisk's `Message` for something that does not exist (app_queue says "Not there"). */
+const amiNotFound = /no such|not found|does not exist|unknown|invalid channel|not in queue|is not a member|not there/i;
+/** Asterisk's `Message` for a request that conflicts with the thing's state (app_queue: "Already there", "Not dynamic"). */
+const amiConflict = /already there|already exists|not dynamic/i;
 const amiInvalid = /invalid|missing|required|bad|must|malformed|unable to parse/i;
 
 /** One table from a thrown error's class to the HTTP answer; anything else is a 500 and logged. */
@@ -31,8 +33,9 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [EventStoreUnavailableError, (e: EventStoreUnavailableError) => ({ status: 503, message: `event store unavailable: ${e.message}` })],
 ];
 
-/** ARCHITECTURE.md: Asterisk refusing a thing that does not exist is 404, an invalid request 400, anything else 502. */
+/** ARCHITECTURE.md: Asterisk refusing a thing that does not exist is 404, an invalid request 400, a clash with its state 409, anything else 502. */
 export function amiStatus(message: string): number {
+  if (amiConflict.test(message)) return 409;
   if (amiNotFound.test(message)) return 404;
   if (amiInvalid.test(message)) return 400;
   return 502;

@@ -4,13 +4,12 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
 import { getEntry, getMember, getQueue, getStatus, listEntries, listMembers, listQueues, listStatuses } from '../../../projections/queues.js';
-import { addMember, isLookupFailure as isFailure, pauseMember, removeMember, setMemberPenalty, type QueueCommandDeps } from '../../commands/queue.js';
+import { addMember, isLookupFailure, pauseMember, removeMember, setMemberPenalty, type QueueCommandDeps } from '../../commands/queue.js';
 import type { CommandDeps } from '../../commands/command.js';
-import { AmiActionError } from '../../ami/port.js';
 import { currentUser } from '../../auth/index.js';
 import { readDb, readNow } from '../point-in-time.js';
 import { reply } from '../envelope.js';
-import { badRequest, conflict, HttpError, notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { amiSafeString, nonEmptyAmiString, pathParam, validBody } from '../body.js';
 
 export interface QueueRouteDeps {
@@ -42,29 +41,6 @@ const updateMemberBody = z
   });
 
 /**
- * Asterisk's refusals of member actions, by its own words (app_queue's manager handlers). ARCHITECTURE.md maps
- * "does not exist" to 404 and "invalid" to 400; the generic mapper misses app_queue's phrasing for two of them,
- * and two are conflicts with the member's state, which the HTTP contract makes a 409. Asterisk's Message is kept.
- */
-function queueRefusal(error: unknown): HttpError | undefined {
-  if (!(error instanceof AmiActionError)) return undefined;
-  const message = error.message;
-  const details = { action: error.action };
-  if (/already there/i.test(message)) return conflict(message, details);
-  if (/not dynamic/i.test(message)) return conflict(message, details);
-  if (/not there/i.test(message)) return new HttpError(404, message, details);
-  return undefined;
-}
-
-async function translated<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    throw queueRefusal(error) ?? error;
-  }
-}
-
-/**
  * `/queue/...` and the manual's older `/admin/queue/...` copies (live parts): the same handlers on both prefixes.
  * Members are addressed as the manual does: `/queue/members/<name>?queue_name=<queue>` (ARCHITECTURE.md).
  */
@@ -88,7 +64,7 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     router.get(`${base}/members`, async (ctx) => reply(ctx, { list: await listMembers(readDb(ctx, deps.db)) }));
     router.post(`${base}/members`, async (ctx) => {
       const body = validBody(ctx, addMemberBody);
-      const outcome = await translated(addMember(commands, currentUser(ctx), body));
+      const outcome = await addMember(commands, currentUser(ctx), body);
       reply(ctx, outcome.result);
     });
     router.get(`${base}/members/:name`, async (ctx) => {
@@ -104,19 +80,19 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
       const name = pathParam(ctx, 'name');
       // Two Asterisk actions, two audited commands: each is its own fact in the log.
       if (body.paused !== undefined) {
-        const paused = await translated(pauseMember(commands, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason }));
-        if (isFailure(paused)) throw notFound(paused.message);
+        const paused = await pauseMember(commands, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason });
+        if (isLookupFailure(paused)) throw notFound(paused.message);
       }
       if (body.penalty !== undefined) {
-        const penalised = await translated(setMemberPenalty(commands, user, queue, name, body.penalty));
-        if (isFailure(penalised)) throw notFound(penalised.message);
+        const penalised = await setMemberPenalty(commands, user, queue, name, body.penalty);
+        if (isLookupFailure(penalised)) throw notFound(penalised.message);
       }
       reply(ctx);
     });
     router.delete(`${base}/members/:name`, async (ctx) => {
       const queue = queueName(ctx);
-      const removed = await translated(removeMember(commands, currentUser(ctx), queue, pathParam(ctx, 'name')));
-      if (isFailure(removed)) throw notFound(removed.message);
+      const removed = await removeMember(commands, currentUser(ctx), queue, pathParam(ctx, 'name'));
+      if (isLookupFailure(removed)) throw notFound(removed.message);
       reply(ctx);
     });
 

@@ -22,6 +22,10 @@ describe('error table', () => {
     expect(mapError(new AmiActionError('Hangup', { Response: 'Error', Message: 'No such channel' }))).to.include({ status: 404, message: 'No such channel' });
     expect(amiStatus('Missing action in request')).to.equal(400);
     expect(amiStatus('Failed to connect')).to.equal(502);
+    // app_queue's member refusals, by its own words.
+    expect(amiStatus('Unable to add interface: Already there')).to.equal(409);
+    expect(amiStatus("Unable to remove interface from queue 'sales_1': Not dynamic")).to.equal(409);
+    expect(amiStatus('Unable to remove interface: Not there')).to.equal(404);
   });
 
   it('answers a concurrent change 409 and a typed HTTP error with its own status', () => {
