@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import type { Router } from '@koa/router';
-import type { Config } from './config.js';
+import { resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openEventStore, SqliteEventStore, type EventStore } from './eventstore/index.js';
 import { startAmi, type AmiRuntime } from './ami/index.js';
@@ -29,7 +29,6 @@ import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './commands/outbound.js';
 import { outboundRoutes } from './http/routes/outbound.js';
 import { startHistory } from './history/index.js';
-import { resultFilePath } from './config.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
 
