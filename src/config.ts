@@ -19,7 +19,23 @@ export interface Config {
   readonly dataDir: string;
   readonly eventstore: { readonly type: 'sqlite' | 'esdb' | 'memory'; readonly esdbUrl: string; readonly groupCommitMaxBatch: number };
   readonly admin: { readonly password: string };
-  readonly auth: { readonly tokenIdleSeconds: number };
+  readonly auth: {
+    readonly tokenIdleSeconds: number;
+    /** Login brake (README "Login brake"): failures per username, then per address, before the first lock. */
+    readonly loginFailuresBeforeDelay: number;
+    readonly loginAddressFailuresBeforeDelay: number;
+    /** The first lock; it doubles with each further failure up to the max. */
+    readonly loginDelayBaseSeconds: number;
+    readonly loginDelayMaxSeconds: number;
+    /** A username or address without a failure for this long starts from zero again. */
+    readonly loginFailureMemorySeconds: number;
+    /** Usernames and addresses remembered, each (the least recent go first). */
+    readonly loginTrackedKeys: number;
+    /** Password hashes computed at once, waiting at most, and held per remote address. */
+    readonly passwordHashConcurrency: number;
+    readonly passwordHashQueue: number;
+    readonly passwordHashPerAddress: number;
+  };
   readonly log: { readonly level: string };
   readonly commands: { readonly readYourWritesTimeoutMs: number };
   readonly realtime: { readonly wsPath: string; readonly tickMs: number; readonly resumeWindow: number; readonly clientBufferLimit: number };
@@ -84,6 +100,10 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_ADMIN_PASSWORD', ['admin', 'password']],
   ['JADE_LOG_LEVEL', ['log', 'level']],
   ['JADE_TOKEN_IDLE_SECONDS', ['auth', 'tokenIdleSeconds']],
+  ['JADE_LOGIN_FAILURES_BEFORE_DELAY', ['auth', 'loginFailuresBeforeDelay']],
+  ['JADE_LOGIN_ADDRESS_FAILURES_BEFORE_DELAY', ['auth', 'loginAddressFailuresBeforeDelay']],
+  ['JADE_LOGIN_DELAY_MAX_SECONDS', ['auth', 'loginDelayMaxSeconds']],
+  ['JADE_PASSWORD_HASH_CONCURRENCY', ['auth', 'passwordHashConcurrency']],
   ['JADE_OB_RESULT_FILE', ['outbound', 'resultFile']],
   ['JADE_OB_TIMEZONE', ['outbound', 'timezone']],
 ];
@@ -130,6 +150,14 @@ function validate(raw: Json): Config {
     check(Number.isFinite(config.ami[key]) && config.ami[key] > 0, `ami.${key} must be a positive number`);
   }
   check(config.auth.tokenIdleSeconds > 0, 'auth.tokenIdleSeconds must be positive');
+  for (const key of ['loginFailuresBeforeDelay', 'loginAddressFailuresBeforeDelay', 'loginTrackedKeys', 'passwordHashConcurrency', 'passwordHashPerAddress'] as const) {
+    check(Number.isInteger(config.auth[key]) && config.auth[key] > 0, `auth.${key} must be a positive integer`);
+  }
+  check(Number.isInteger(config.auth.passwordHashQueue) && config.auth.passwordHashQueue >= 0, 'auth.passwordHashQueue must be a non-negative integer');
+  check(
+    config.auth.loginDelayBaseSeconds > 0 && config.auth.loginDelayMaxSeconds >= config.auth.loginDelayBaseSeconds && config.auth.loginFailureMemorySeconds >= config.auth.loginDelayMaxSeconds,
+    'auth.loginDelayBaseSeconds must be positive, loginDelayMaxSeconds at least that, loginFailureMemorySeconds at least loginDelayMaxSeconds',
+  );
   check(Number.isInteger(config.http.bodyLimitBytes) && config.http.bodyLimitBytes > 0, 'http.bodyLimitBytes must be a positive integer');
   check(config.commands.readYourWritesTimeoutMs > 0, 'commands.readYourWritesTimeoutMs must be positive');
   check(config.outbound.tickMs > 0 && config.outbound.maxDialsPerTick > 0, 'outbound.tickMs and outbound.maxDialsPerTick must be positive');

@@ -20,8 +20,11 @@ export const authEventTypes = {
 
 export type AuthEventType = (typeof authEventTypes)[keyof typeof authEventTypes];
 
-/** The permission values the manual knows (`/manager/users`: `[{"permission":"admin"},{"permission":"user"}]`). */
-export const permissions = { admin: 'admin', user: 'user' } as const;
+/**
+ * The permission values: the manual's (`/manager/users`: `[{"permission":"admin"},{"permission":"user"}]`)
+ * plus `manager` (ARCHITECTURE.md round 2, "Roles": the PBX areas without `/admin`).
+ */
+export const permissions = { admin: 'admin', manager: 'manager', user: 'user' } as const;
 export type Permission = (typeof permissions)[keyof typeof permissions];
 
 /*

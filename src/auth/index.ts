@@ -3,18 +3,17 @@ import type { Router } from '@koa/router';
 import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
-import { publicRoutes } from '../http/routes/health.js';
-import { adminLoginRoutes } from '../http/routes/admin-login.js';
+import { allLoginRoutes } from '../http/routes/login.js';
 import { adminInfoRoutes } from '../http/routes/admin-info.js';
 import { createAuthenticate } from './middleware.js';
-import { defaultRouteRules, type AuthUser, type RouteRule } from './permissions.js';
-import { AuthService } from './service.js';
+import { routeTable, type AuthUser, type RouteRule } from './permissions.js';
+import { AuthService, defaultLoginProtection, type LoginProtection } from './service.js';
 import type { ScryptParams } from './password.js';
 import type { Clock } from './tokens.js';
 
 export { AuthService, UsernameTakenError, type LoginResult, type NewUser, type UserChanges, type UserView } from './service.js';
-export { currentUser, presentedToken } from './middleware.js';
-export { hasPermission, requirePermission, defaultRouteRules, type AuthUser, type RouteRule } from './permissions.js';
+export { currentUser, presentedToken, remoteAddress } from './middleware.js';
+export { hasPermission, mayUse, requirePermission, routeTable, routeAccess, type AuthUser, type RouteAccess, type RouteRule } from './permissions.js';
 export { authEventTypes, permissions, redactEventData, secretEventFields, type Permission } from './events.js';
 export { systemClock, type Clock } from './tokens.js';
 
@@ -31,7 +30,7 @@ export interface CreateAuthOptions {
   readonly scrypt?: ScryptParams;
   /** Where a generated admin password is printed (default stdout). */
   readonly print?: (line: string) => void;
-  /** Rules tried before the default ("admin for everything"), for areas with other needs (`/me`: `user`). */
+  /** Rules tried before the route table (permissions.ts), for areas wired outside it. */
   readonly extraRules?: readonly RouteRule[];
 }
 
@@ -40,7 +39,7 @@ export interface Auth {
   readonly authenticate: (ctx: Context, next: Next) => Promise<void>;
   /** For the socket.io handshake: the token's user, or undefined (unknown, revoked, idle). */
   readonly verifyToken: (token: string) => AuthUser | undefined;
-  /** `/admin/login` and `/admin/info`. */
+  /** `/admin/login`, `/manager/login`, `/me/login` and `/admin/info`. */
   readonly routers: readonly Router[];
   readonly service: AuthService;
   /** Loads users and tokens from the log and creates the first admin on an empty one. Call before serving. */
@@ -58,20 +57,40 @@ export function createAuth(options: CreateAuthOptions): Auth {
     clock: options.clock,
     scrypt: options.scrypt,
     print: options.print,
+    loginProtection: loginProtection(options.config.auth),
   });
   const verifyToken = (token: string): AuthUser | undefined => service.verifyToken(token);
   const authenticate = createAuthenticate({
     verifyToken,
-    publicRoutes,
     publicPrefixes: [SOCKET_IO_PATH, options.config.realtime.wsPath],
-    rules: [...(options.extraRules ?? []), ...defaultRouteRules],
+    rules: [...(options.extraRules ?? []), ...routeTable],
   });
   return {
     authenticate,
     verifyToken,
-    routers: [adminLoginRoutes(service), adminInfoRoutes(service)],
+    routers: [...allLoginRoutes(service), adminInfoRoutes(service)],
     service,
     start: () => service.start(),
     stop: () => service.stop(),
+  };
+}
+
+/** The operator's brake and hashing settings (config `auth.*`) over the built-in policy. */
+function loginProtection(auth: Config['auth']): LoginProtection {
+  const seconds = (value: number): number => value * 1000;
+  const base = defaultLoginProtection;
+  const shared = {
+    baseDelayMs: seconds(auth.loginDelayBaseSeconds),
+    maxDelayMs: seconds(auth.loginDelayMaxSeconds),
+    memoryMs: seconds(auth.loginFailureMemorySeconds),
+    maxKeys: auth.loginTrackedKeys,
+  };
+  return {
+    brake: {
+      user: { ...base.brake.user, ...shared, failuresBeforeDelay: auth.loginFailuresBeforeDelay },
+      address: { ...base.brake.address, ...shared, failuresBeforeDelay: auth.loginAddressFailuresBeforeDelay },
+    },
+    hashing: { maxConcurrent: auth.passwordHashConcurrency, maxQueued: auth.passwordHashQueue, maxPerKey: auth.passwordHashPerAddress },
+    busyRetryMs: base.busyRetryMs,
   };
 }

@@ -1,19 +1,13 @@
 import type { Context, Next } from 'koa';
 import { unauthorized } from '../http/errors.js';
 import { extractToken } from './credentials.js';
-import { requiredPermission, requirePermission, type AuthUser, type RouteRule } from './permissions.js';
-
-export interface PublicRoute {
-  readonly method: string;
-  readonly path: string;
-}
+import { requireAccess, routeAccess, type AuthUser, type RouteRule } from './permissions.js';
 
 export interface AuthenticateOptions {
   readonly verifyToken: (token: string) => AuthUser | undefined;
-  /** Exact routes anyone may call (`publicRoutes` of routes/health.ts). */
-  readonly publicRoutes: readonly PublicRoute[];
   /** Path prefixes that authenticate themselves (socket.io and the plain WebSocket check the token at their handshake). */
   readonly publicPrefixes: readonly string[];
+  /** The route table (permissions.ts `routeTable`): which routes are public, which need which permission. */
   readonly rules: readonly RouteRule[];
 }
 
@@ -48,21 +42,16 @@ function isAuthUser(value: unknown): value is AuthUser {
 /**
  * The one gate in front of every router: public routes pass; anything else needs a live token
  * (401 otherwise, also for routes that do not exist, so a caller without a token learns nothing
- * about what is there) and the route's permission (403).
+ * about what is there) and the permission the route table names for it (403).
  */
 export function createAuthenticate(options: AuthenticateOptions) {
-  const publicSet = new Set(options.publicRoutes.map((route) => `${route.method.toUpperCase()} ${normalise(route.path)}`));
   const prefixes = options.publicPrefixes.map((prefix) => normalise(prefix));
-  const isPublic = (method: string, path: string): boolean => {
-    const normalised = normalise(path);
-    if (publicSet.has(`${method} ${normalised}`)) return true;
-    // HEAD is served by GET routes in @koa/router.
-    if (method === 'HEAD' && publicSet.has(`GET ${normalised}`)) return true;
-    return prefixes.some((prefix) => normalised === prefix || normalised.startsWith(`${prefix}/`));
-  };
+  const selfAuthenticating = (path: string): boolean => prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 
   return async function authenticate(ctx: Context, next: Next): Promise<void> {
-    if (isPublic(ctx.method, ctx.path)) return next();
+    const path = normalise(ctx.path);
+    const access = routeAccess(options.rules, ctx.method, path);
+    if (access.kind === 'public' || selfAuthenticating(path)) return next();
     const token = presentedToken(ctx);
     const user = token === undefined ? undefined : options.verifyToken(token);
     if (!user) {
@@ -70,9 +59,18 @@ export function createAuthenticate(options: AuthenticateOptions) {
       ctx.set('WWW-Authenticate', 'Bearer realm="jade"');
       throw unauthorized(token === undefined ? 'an authtoken is required' : 'the authtoken is unknown or expired');
     }
-    const permission = requiredPermission(options.rules, ctx.method, normalise(ctx.path));
-    if (permission !== null) requirePermission(user, permission);
+    requireAccess(user, access);
     ctx.state.user = user;
     await next();
   };
+}
+
+/**
+ * The TCP peer (the HTTP app does not trust X-Forwarded-For: `app.proxy` is off), with the
+ * IPv4-mapped IPv6 form unwrapped so `::ffff:10.0.0.1` and `10.0.0.1` are one key for the login brake.
+ */
+export function remoteAddress(ctx: Context): string | undefined {
+  const raw = ctx.req.socket.remoteAddress;
+  if (raw === undefined || raw === '') return undefined;
+  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice('::ffff:'.length) : raw;
 }

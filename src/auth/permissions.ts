@@ -12,29 +12,105 @@ export function hasPermission(user: AuthUser, permission: Permission): boolean {
   return user.permissions.includes(permission);
 }
 
+/** `admin` holds every right (the brief's "Roles": the first admin keeps all rights). */
+export function mayUse(user: AuthUser, allowed: readonly Permission[]): boolean {
+  return hasPermission(user, permissions.admin) || allowed.some((permission) => hasPermission(user, permission));
+}
+
 /** Throws 403 (a valid token, but not enough rights: ARCHITECTURE.md "HTTP contract"). */
 export function requirePermission(user: AuthUser, permission: Permission): void {
   if (!hasPermission(user, permission)) throw forbidden(`permission ${permission} is required`);
 }
 
-/** `null`: any valid token will do. */
-export type RouteRule = (method: string, path: string) => Permission | null | undefined;
-
 /**
- * Which permission a route needs. For now every API area needs `admin` (00-basics §4 proposes it
- * for `/admin` and for the PBX areas alike); the only exception is ending your own token, which
- * any token holder may do. Later areas (`/me`, `/user`: `user`) add a rule in front.
+ * What a route asks of its caller: nothing (`public`), any live token (`token`), or a live token
+ * whose user holds one of the listed permissions (admin always qualifies).
  */
-export const defaultRouteRules: readonly RouteRule[] = [
-  (method, path) => (method === 'DELETE' && path === '/admin/login' ? null : undefined),
-  () => permissions.admin,
+export type RouteAccess = { readonly kind: 'public' } | { readonly kind: 'token' } | { readonly kind: 'permission'; readonly anyOf: readonly Permission[] };
+
+export interface RouteRule {
+  /** `exact`: this path only; `prefix`: the path and everything below it (`/core` covers `/core/x`, not `/corex`). */
+  readonly match: 'exact' | 'prefix';
+  readonly path: string;
+  /** Upper case; absent: every method. HEAD is treated as GET (Koa's router serves HEAD from GET routes). */
+  readonly methods?: readonly string[];
+  readonly access: RouteAccess;
+}
+
+const open: RouteAccess = { kind: 'public' };
+const anyToken: RouteAccess = { kind: 'token' };
+const only = (...anyOf: Permission[]): RouteAccess => ({ kind: 'permission', anyOf });
+const adminOnly = only(permissions.admin);
+const managers = only(permissions.manager);
+const users = only(permissions.user);
+
+const exact = (methods: readonly string[], path: string, access: RouteAccess): RouteRule => ({ match: 'exact', path, methods, access });
+const under = (paths: readonly string[], access: RouteAccess): RouteRule[] => paths.map((path) => ({ match: 'prefix', path, access }));
+
+/** Where `manager` may go: the PBX areas (reads and writes) and the history reads. */
+const managerAreas = [
+  '/manager',
+  '/core',
+  '/queue',
+  '/park',
+  '/pjsip',
+  '/ob',
+  // The tutorial's bare outbound paths (routes/outbound.ts serves them next to /ob/...).
+  '/plans',
+  '/destinations',
+  '/dlmas',
+  '/dls',
+  '/campaigns',
+  '/dialings',
+  '/dp',
+  '/dialplan',
+  '/voicemail',
+  // The manual's legacy pages.
+  '/agents',
+  '/device_states',
+  '/peers',
+  '/registries',
+  '/calls',
+  '/commands',
 ];
 
-export function requiredPermission(rules: readonly RouteRule[], method: string, path: string): Permission | null {
-  for (const rule of rules) {
-    const permission = rule(method, path);
-    if (permission !== undefined) return permission;
-  }
-  // No rule decided: fail closed.
-  return permissions.admin;
+/**
+ * The one table route → access (ARCHITECTURE.md round 2, "Roles"). Paths are unversioned
+ * (`/v1` is stripped before the gate), lower case and without a trailing slash. The first rule
+ * that matches decides; a path no rule matches needs `admin` (fail closed), which is also what
+ * `/admin/*` (including the older `/admin/core` copies) and the raw log `/events` need.
+ */
+export const routeTable: readonly RouteRule[] = [
+  exact(['GET'], '/ping', open),
+  exact(['GET'], '/health', open),
+  // Logging in is how a caller gets a token; the handlers brake and cap the password work.
+  exact(['POST'], '/admin/login', open),
+  exact(['POST'], '/manager/login', open),
+  exact(['POST'], '/me/login', open),
+  // Ending your own token needs no permission, whichever login issued it.
+  exact(['DELETE'], '/admin/login', anyToken),
+  exact(['DELETE'], '/manager/login', anyToken),
+  exact(['DELETE'], '/me/login', anyToken),
+  ...under(['/admin', '/events'], adminOnly),
+  ...under(managerAreas, managers),
+  ...under(['/me', '/user'], users),
+];
+
+const failClosed: RouteAccess = adminOnly;
+
+function matches(rule: RouteRule, method: string, path: string): boolean {
+  const effective = method === 'HEAD' ? 'GET' : method;
+  if (rule.methods && !rule.methods.includes(effective)) return false;
+  return rule.match === 'exact' ? path === rule.path : path === rule.path || path.startsWith(`${rule.path}/`);
+}
+
+/** What `method path` needs (path as the gate normalises it). */
+export function routeAccess(table: readonly RouteRule[], method: string, path: string): RouteAccess {
+  return table.find((rule) => matches(rule, method, path))?.access ?? failClosed;
+}
+
+/** Throws 403 when `user` may not use a route that needs `access` (public and any-token routes always pass). */
+export function requireAccess(user: AuthUser, access: RouteAccess): void {
+  if (access.kind !== 'permission' || mayUse(user, access.anyOf)) return;
+  throw forbidden(`permission ${access.anyOf.join(' or ')} is required`);
 }

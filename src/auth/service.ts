@@ -21,7 +21,9 @@ import {
   type UserUpdatedData,
 } from './events.js';
 import { defaultScryptParams, hashPassword, verifyPassword, type ScryptParams } from './password.js';
-import { hasPermission, type AuthUser } from './permissions.js';
+import { mayUse, type AuthUser } from './permissions.js';
+import { LoginBrake, type BrakeConfig, type LoginAttempt } from './login-brake.js';
+import { WorkLimiter, type LimiterPolicy } from './work-limiter.js';
 import { isTokenExpired, newToken, shouldRecordUse, systemClock, tokenHash, tokenTiming, type Clock, type TokenTiming } from './tokens.js';
 
 /** The catalog's user object as `/admin/info` shows it: never the password, nor its hash. */
@@ -72,9 +74,43 @@ export interface UserChanges {
   readonly password?: string;
 }
 
+/**
+ * `throttled`: too many failures for this username or address, nothing was checked; `busy`: the
+ * password-hashing queue is full, nothing was checked. Both say when to retry.
+ */
+export type Refusal = { readonly ok: false; readonly reason: 'throttled' | 'busy'; readonly retryAfterMs: number };
+
 export type LoginResult =
   | { readonly ok: true; readonly token: string; readonly user: AuthUser }
-  | { readonly ok: false; readonly reason: 'credentials' | 'permission' };
+  | { readonly ok: false; readonly reason: 'credentials' | 'permission' }
+  | Refusal;
+
+/** The caller's current password, checked before a change of it (`PUT /admin/info {old_password}`). */
+export type PasswordCheckResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'wrong' | 'unknown_user' } | Refusal;
+
+type CheckOutcome = { readonly kind: 'checked'; readonly valid: boolean } | { readonly kind: 'refused'; readonly refusal: Refusal };
+
+/** The login brake and the hashing cap (README "Login brake"; config keys `auth.login*`, `auth.passwordHash*`). */
+export interface LoginProtection {
+  readonly brake: BrakeConfig;
+  readonly hashing: LimiterPolicy;
+  /** Retry-After for a `busy` refusal. */
+  readonly busyRetryMs: number;
+}
+
+export const defaultLoginProtection: LoginProtection = {
+  brake: {
+    user: { failuresBeforeDelay: 5, baseDelayMs: 1000, maxDelayMs: 300_000, memoryMs: 900_000, maxKeys: 10_000 },
+    // An address may be a whole office behind NAT: more room before the brake.
+    address: { failuresBeforeDelay: 20, baseDelayMs: 1000, maxDelayMs: 300_000, memoryMs: 900_000, maxKeys: 10_000 },
+  },
+  // libuv runs 4 threads; leaving some free keeps file and DNS work moving during a flood.
+  hashing: { maxConcurrent: 2, maxQueued: 16, maxPerKey: 2 },
+  busyRetryMs: 1000,
+};
+
+/** Logged usernames are the caller's words: keep a line bounded whatever was sent. */
+const LOGGED_USERNAME_CHARS = 64;
 
 export interface AuthServiceOptions {
   readonly store: EventStore;
@@ -89,6 +125,7 @@ export interface AuthServiceOptions {
   readonly print?: (line: string) => void;
   /** How long a write waits for the directory to fold it in before the request fails. */
   readonly writeTimeoutMs?: number;
+  readonly loginProtection?: LoginProtection;
 }
 
 const SWEEP_EVERY_MS = 60_000;
@@ -114,6 +151,9 @@ export class AuthService {
   private sweepTimer: NodeJS.Timeout | undefined;
   /** Hash compared against when the username is unknown, so a miss costs as much as a wrong password. */
   private decoyHash: Promise<string> | undefined;
+  private readonly brake: LoginBrake;
+  private readonly hashing: WorkLimiter;
+  private readonly busyRetryMs: number;
 
   constructor(options: AuthServiceOptions) {
     this.store = options.store;
@@ -125,6 +165,10 @@ export class AuthService {
     this.writeTimeoutMs = options.writeTimeoutMs ?? 5000;
     this.adminPassword = options.adminPassword;
     this.directory = new UserDirectory(options.logger);
+    const protection = options.loginProtection ?? defaultLoginProtection;
+    this.brake = new LoginBrake(protection.brake);
+    this.hashing = new WorkLimiter(protection.hashing);
+    this.busyRetryMs = protection.busyRetryMs;
   }
 
   /** Loads users and tokens from the log, follows it, and creates the first admin if there is no user at all. */
@@ -165,22 +209,65 @@ export class AuthService {
 
   /**
    * Checks credentials and issues a token. `requiredPermission` refuses (without issuing) a user
-   * whose password is right but who lacks it: `/admin/login` is for admins (00-basics §4).
+   * whose password is right but who holds none of them (admin always qualifies): `/admin/login`
+   * is for admins (00-basics §4), `/manager/login` for managers. `address` is the caller's remote
+   * address, for the per-address brake and the failure log.
    */
-  async login(username: string, password: string, requiredPermission?: Permission): Promise<LoginResult> {
+  async login(username: string, password: string, requiredPermission?: Permission | readonly Permission[], address?: string): Promise<LoginResult> {
     const user = this.directory.userByUsername(username);
-    if (!user) {
-      this.decoyHash ??= hashPassword(randomUUID(), this.scrypt);
-      await verifyPassword(password, await this.decoyHash);
-      return { ok: false, reason: 'credentials' };
-    }
-    if (!(await verifyPassword(password, user.passwordHash))) return { ok: false, reason: 'credentials' };
+    const outcome = await this.checkPassword({ username, address }, user?.passwordHash, password, 'login');
+    if (outcome.kind === 'refused') return outcome.refusal;
+    if (!user || !outcome.valid) return { ok: false, reason: 'credentials' };
     const authUser = toAuthUser(user);
-    if (requiredPermission && !hasPermission(authUser, requiredPermission)) return { ok: false, reason: 'permission' };
+    const required = requiredPermission === undefined ? [] : typeof requiredPermission === 'string' ? [requiredPermission] : requiredPermission;
+    if (required.length > 0 && !mayUse(authUser, required)) return { ok: false, reason: 'permission' };
     const token = newToken();
     const data: TokenIssuedData = { token_hash: sha(token), user_uuid: user.uuid, issued_at: this.timestamp() };
     await this.write(user.uuid, [event(authEventTypes.tokenIssued, data, user.uuid)], 'any');
     return { ok: true, token, user: authUser };
+  }
+
+  /**
+   * Checks a user's current password (before changing it), under the same brake as a login:
+   * a stolen token must not become a way to guess the password behind it.
+   */
+  async checkCurrentPassword(uuid: string, password: string, address?: string): Promise<PasswordCheckResult> {
+    const user = this.directory.userByUuid(uuid);
+    if (!user) return { ok: false, reason: 'unknown_user' };
+    const outcome = await this.checkPassword({ username: user.username, address }, user.passwordHash, password, 'password_change');
+    if (outcome.kind === 'refused') return outcome.refusal;
+    return outcome.valid ? { ok: true } : { ok: false, reason: 'wrong' };
+  }
+
+  /**
+   * The one place a password is verified: a locked username or address is refused before any
+   * hashing, hashing waits its turn in the limiter (or is refused when the queue is full), and
+   * a failure is counted and logged with the username and address, never the password.
+   * An unknown user is checked against a decoy hash, so a miss costs as much as a wrong password.
+   */
+  private async checkPassword(attempt: LoginAttempt, hash: string | undefined, password: string, purpose: 'login' | 'password_change'): Promise<CheckOutcome> {
+    const who = { username: attempt.username.slice(0, LOGGED_USERNAME_CHARS), remote_address: attempt.address ?? null, purpose };
+    const lockedMs = this.brake.lockedForMs(attempt, this.clock());
+    if (lockedMs > 0) {
+      this.logger.warn({ ...who, retry_after_ms: lockedMs }, 'login refused: too many failed attempts');
+      return { kind: 'refused', refusal: { ok: false, reason: 'throttled', retryAfterMs: lockedMs } };
+    }
+    const expected = hash ?? (await (this.decoyHash ??= hashPassword(randomUUID(), this.scrypt)));
+    const admission = this.hashing.run(attempt.address, () => verifyPassword(password, expected));
+    if (!admission.admitted) {
+      this.logger.warn({ ...who, limit: admission.reason }, 'login refused: password checks are saturated');
+      return { kind: 'refused', refusal: { ok: false, reason: 'busy', retryAfterMs: this.busyRetryMs } };
+    }
+    const valid = hash !== undefined && (await admission.result);
+    if (valid) {
+      this.brake.recordSuccess(attempt);
+    } else {
+      const now = this.clock();
+      this.brake.recordFailure(attempt, now);
+      const failures = this.brake.failures(attempt, now);
+      this.logger.warn({ ...who, user_failures: failures.user, address_failures: failures.address }, 'login failed');
+    }
+    return { kind: 'checked', valid };
   }
 
   /**

@@ -2,21 +2,25 @@ import { Router } from '@koa/router';
 import { z } from 'zod';
 import type { AuthService } from '../../auth/service.js';
 import { nameSchema, passwordSchema } from '../../auth/service.js';
-import { currentUser, presentedToken } from '../../auth/middleware.js';
+import { currentUser, presentedToken, remoteAddress } from '../../auth/middleware.js';
 import { validBody } from '../body.js';
 import { reply } from '../envelope.js';
-import { notFound } from '../errors.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
+import { loginRefusal } from './login.js';
 
-export type AdminInfoDeps = Pick<AuthService, 'userView' | 'updateUser'>;
+export type AdminInfoDeps = Pick<AuthService, 'userView' | 'updateUser' | 'checkCurrentPassword'>;
 
 /**
- * `PUT /admin/info` (20-admin.md, proposed): any subset of `name` and `password`.
+ * `PUT /admin/info` (20-admin.md, proposed): any subset of `name` and `password`; a new
+ * `password` needs the current one as `old_password`.
  * zod drops every other key, so a client may PUT back what it GETs (`uuid`, `username`,
  * `tm_*` are read-only and ignored); a wrong type is a 400 naming the field.
  */
 const infoUpdate = z.object({
   name: nameSchema.optional(),
   password: passwordSchema.optional(),
+  // Only compared, never stored: the length cap is the password's, to bound the hashing input.
+  old_password: passwordSchema.optional(),
 });
 
 /** `/admin/info`: the caller's own user record, read and update. */
@@ -33,8 +37,20 @@ export function adminInfoRoutes(auth: AdminInfoDeps): Router {
 
   router.put('/admin/info', async (ctx) => {
     const user = currentUser(ctx);
-    const changes = validBody(ctx, infoUpdate);
-    // The token this request came with stays valid across a password change; the user's others end.
+    const { old_password: oldPassword, ...changes } = validBody(ctx, infoUpdate);
+    if (changes.password !== undefined) {
+      // A token alone must not be enough to take the account over for good: prove the password too.
+      // Checked before anything is written, so a refused request changes nothing (not even the name).
+      if (oldPassword === undefined) throw badRequest('old_password is required to change the password', { fields: ['old_password'] });
+      const check = await auth.checkCurrentPassword(user.uuid, oldPassword, remoteAddress(ctx));
+      if (!check.ok) {
+        if (check.reason === 'throttled' || check.reason === 'busy') throw loginRefusal(ctx, check);
+        if (check.reason === 'unknown_user') throw notFound(`user ${user.uuid} does not exist`);
+        throw forbidden('old_password is not the current password');
+      }
+    }
+    // A password change revokes every other token of this user (a leaked one dies with the old
+    // password); the token this request came with stays valid, so the caller stays logged in.
     const updated = await auth.updateUser(user.uuid, changes, user, presentedToken(ctx));
     if (!updated) throw notFound(`user ${user.uuid} does not exist`);
     reply(ctx);

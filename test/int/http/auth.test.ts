@@ -273,7 +273,7 @@ describe('HTTP auth: /admin/login, /admin/info and the token gate', () => {
     it('changes the password: the old one stops working, the new one logs in, the caller\'s token stays valid', async () => {
       const token = await h.login();
       const other = await h.login();
-      const response = await h.http.put('/v1/admin/info', { token, body: { password: 'brand-new-pw' } });
+      const response = await h.http.put('/v1/admin/info', { token, body: { password: 'brand-new-pw', old_password: ADMIN.password } });
       expect(response.status).to.equal(200);
       expect(response.body).to.not.have.property('result');
       expectError(await h.http.post('/v1/admin/login', { basic: ADMIN }), 401);
@@ -332,7 +332,7 @@ describe('HTTP auth: /admin/login, /admin/info and the token gate', () => {
       const loggedOut = await h.login();
       const token = await h.login();
       await h.http.delete('/v1/admin/login', { token: loggedOut });
-      await h.http.put('/v1/admin/info', { token, body: { password: 'after-restart-pw' } });
+      expect((await h.http.put('/v1/admin/info', { token, body: { password: 'after-restart-pw', old_password: ADMIN.password } })).status).to.equal(200);
       await h.restart();
       expectError(await h.http.get('/v1/admin/info', { token: loggedOut }), 401);
       expectError(await h.http.post('/v1/admin/login', { basic: ADMIN }), 401);
