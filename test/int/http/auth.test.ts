@@ -282,6 +282,48 @@ describe('HTTP auth: /admin/login, /admin/info and the token gate', () => {
       expectError(await h.http.get('/v1/admin/info', { token: other }), 401);
     });
 
+    it('refuses a password change without old_password: 400 naming old_password, and nothing changes (not the name either)', async () => {
+      const token = await h.login();
+      const other = await h.login();
+      const before = (await store.readAll()).length;
+      const response = await h.http.put('/v1/admin/info', { token, body: { name: 'Chief', password: 'taken-over-pw' } });
+      expectError(response, 400);
+      expect(response.body?.error?.message).to.match(/^old_password /);
+      expect(response.body?.error?.details).to.deep.equal({ fields: ['old_password'] });
+      expect((await store.readAll()).length).to.equal(before);
+      const info = (await h.http.get('/v1/admin/info', { token })).body?.result as Record<string, unknown>;
+      expect(info.name).to.equal('Administrator');
+      await h.login();
+      expect((await h.http.get('/v1/admin/info', { token: other })).status).to.equal(200);
+    });
+
+    it('refuses a wrong old_password with 403: the password, the name and the other tokens stay as they were', async () => {
+      const token = await h.login();
+      const other = await h.login();
+      const response = await h.http.put('/v1/admin/info', { token, body: { name: 'Chief', password: 'taken-over-pw', old_password: 'a-guess' } });
+      expectError(response, 403);
+      expect(response.body?.error?.message).to.include('old_password');
+      expectError(await h.http.post('/v1/admin/login', { basic: { username: 'admin', password: 'taken-over-pw' } }), 401);
+      await h.login();
+      expect((await h.http.get('/v1/admin/info', { token: other })).status).to.equal(200);
+      const info = (await h.http.get('/v1/admin/info', { token })).body?.result as Record<string, unknown>;
+      expect(info.name).to.equal('Administrator');
+    });
+
+    it('brakes guessing old_password with a stolen token like logins: 429 with Retry-After, no check at all', async () => {
+      const token = await h.login();
+      const failuresBeforeDelay = loadConfig({ env: { NODE_ENV: 'test' } }).auth.loginFailuresBeforeDelay;
+      for (let i = 0; i < failuresBeforeDelay; i += 1) {
+        expectError(await h.http.put('/v1/admin/info', { token, body: { password: 'x-pw', old_password: `guess-${i}` } }), 403);
+      }
+      // Even the right old password is not checked while the username is locked.
+      const braked = await h.http.put('/v1/admin/info', { token, body: { password: 'x-pw', old_password: ADMIN.password } });
+      expectError(braked, 429);
+      expect(Number(braked.headers.get('retry-after'))).to.be.greaterThan(0);
+      h.advance(60_000);
+      expect((await h.http.put('/v1/admin/info', { token, body: { password: 'x-pw', old_password: ADMIN.password } })).status).to.equal(200);
+    });
+
     it('ignores unknown and read-only fields, so a client may PUT back what it GETs', async () => {
       const token = await h.login();
       const before = (await h.http.get('/v1/admin/info', { token })).body?.result as Record<string, unknown>;
