@@ -75,8 +75,9 @@ export interface UserChanges {
 }
 
 /**
- * `throttled`: too many failures for this username or address, nothing was checked; `busy`: the
- * password-hashing queue is full, nothing was checked. Both say when to retry.
+ * `throttled`: too many failures for this username or address, or this address already has its
+ * share of password checks in flight; `busy`: the password-hashing queue is full for everyone.
+ * Either way nothing was checked, and the refusal says when to retry.
  */
 export type Refusal = { readonly ok: false; readonly reason: 'throttled' | 'busy'; readonly retryAfterMs: number };
 
@@ -256,9 +257,14 @@ export class AuthService {
     const admission = this.hashing.run(attempt.address, () => verifyPassword(password, expected));
     if (!admission.admitted) {
       this.logger.warn({ ...who, limit: admission.reason }, 'login refused: password checks are saturated');
-      return { kind: 'refused', refusal: { ok: false, reason: 'busy', retryAfterMs: this.busyRetryMs } };
+      // key-busy: this address already holds its share of the queue (its problem: 429); busy: everyone's is full (503).
+      const reason = admission.reason === 'key-busy' ? 'throttled' : 'busy';
+      return { kind: 'refused', refusal: { ok: false, reason, retryAfterMs: this.busyRetryMs } };
     }
-    const valid = hash !== undefined && (await admission.result);
+    // Awaited even for an unknown user: answering before the decoy check ends would tell the
+    // caller which usernames exist (and hand back the slot's answer while the work still runs).
+    const matched = await admission.result;
+    const valid = hash !== undefined && matched;
     if (valid) {
       this.brake.recordSuccess(attempt);
     } else {

@@ -23,14 +23,15 @@ export const loginAreas = {
 } as const satisfies Record<string, LoginArea>;
 
 /**
- * A throttled or saturated login: 429 when this caller (username or address) is braked, 503 when
+ * A throttled or saturated login: 429 when this caller (username or address) is braked or already
+ * has its share of checks in flight, 503 when
  * the server's password-hashing queue is full. Either way nothing was hashed; Retry-After says when.
  */
 export function loginRefusal(ctx: Context, refused: Refusal): HttpError {
   const seconds = Math.max(1, Math.ceil(refused.retryAfterMs / 1000));
   ctx.set('Retry-After', String(seconds));
   return refused.reason === 'throttled'
-    ? new HttpError(429, `too many failed logins; retry in ${seconds} s`, { retry_after: seconds })
+    ? new HttpError(429, `too many login attempts; retry in ${seconds} s`, { retry_after: seconds })
     : new HttpError(503, `too many logins in progress; retry in ${seconds} s`, { retry_after: seconds });
 }
 
