@@ -6,6 +6,7 @@ import type { Database } from '../src/readmodels/database.js';
 import { epochSeconds, eventTime } from '../src/readmodels/event-time.js';
 import { jsonEqual } from '../src/readmodels/rows.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+import { isCredentialName, maskedSecret } from '../src/history/redact.js';
 
 /**
  * PJSIP live state (catalog 70 §2, 20-admin "PJSIP"; legacy `/peers` and `/registries` answer from it):
@@ -847,7 +848,16 @@ function withExtra<Row extends { readonly extra: Readonly<Record<string, string>
 }
 
 export const toAorObject = (row: PjsipAorRow): PjsipObject => withExtra(row);
-export const toAuthObject = (row: PjsipAuthRow): PjsipObject => withExtra(row);
+/**
+ * An auth as the API shows it: `password`, `md5_cred` and every other credential Asterisk reports
+ * (`password_digest`, `oauth_secret`, `refresh_token`) masked with a constant, set or not (issue 10; the
+ * catalog's example returns the password in clear, which this deliberately does not follow).
+ */
+export function toAuthObject(row: PjsipAuthRow): PjsipObject {
+  const out: Record<string, Value> = { ...withExtra(row) };
+  for (const key of Object.keys(out)) if (out[key] !== null && isCredentialName(key)) out[key] = maskedSecret;
+  return out;
+}
 export const toContactObject = (row: PjsipContactRow): PjsipObject => withExtra(row);
 export const toRegistrationObject = (row: PjsipRegistrationRow): PjsipObject => withExtra(row);
 

@@ -76,8 +76,12 @@ describe('PJSIP live state against a real Asterisk 22 (issue 5)', function () {
       return row.context === 'agents' ? row : undefined;
     }, 10_000, "pjagent-01's detail");
     expect(endpoint).to.include({ object_type: 'endpoint', transport: 'transport-udp', aors: 'pjagent-01', auth: 'pjagent-01', dtmf_mode: 'rfc4733', allow: '(ulaw|alaw|gsm)', timers_sess_expires: 1800 });
-    const auth = resultOf((await jade.get('/v1/pjsip/auths/pjagent-01')).body);
-    expect(auth).to.include({ username: 'pjagent-01', password: getSandbox().pjsipUsers[0]!.password, endpoint_name: 'pjagent-01', auth_type: 'userpass' });
+    // Issue 10: the password is masked (the catalog's example shows it in clear; this contract changed).
+    const authResponse = await jade.get('/v1/pjsip/auths/pjagent-01');
+    expect(resultOf(authResponse.body)).to.include({ username: 'pjagent-01', password: '[redacted]', md5_cred: '[redacted]', endpoint_name: 'pjagent-01', auth_type: 'userpass' });
+    expect(authResponse.text).not.to.include(getSandbox().pjsipUsers[0]!.password);
+    const allAuths = await jade.get('/v1/pjsip/auths');
+    for (const user of getSandbox().pjsipUsers) expect(allAuths.text).not.to.include(user.password);
   });
 
   it('a UA registered with sipp shows its contact and the endpoint becomes available; unregistering reverses it', async function () {
