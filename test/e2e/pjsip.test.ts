@@ -101,6 +101,12 @@ describe('PJSIP live state against a real Asterisk 22 (issue 5)', function () {
     }, 10_000, 'the registered contact');
     expect(contact).to.include({ id, uri, aor: user.name, endpoint_name: user.name, via_address: `127.0.0.1:${localPort}` });
     expect(contact.reg_expire).to.be.a('number').above(Date.now() / 1000);
+    // Issue 10: every field ContactList reports is filled, with the manual's types (catalog 70 §2.5).
+    expect(contact).to.include({ user_agent: 'sipp-jade', qualify_frequency: 0, qualify_timout: 3, authentication_qualify: 0, outbound_proxy: '', path: '' });
+    for (const name of ['call_id', 'user_agent', 'via_address', 'outbound_proxy', 'path']) expect(contact[name], name).to.be.a('string');
+    expect(contact.call_id).to.be.a('string').and.not.equal('');
+    for (const name of ['reg_expire', 'qualify_frequency', 'qualify_timout', 'authentication_qualify']) expect(contact[name], name).to.be.a('number');
+    expect(listOf((await jade.get('/v1/pjsip/contacts')).body).find((row) => row.id === id)).to.deep.equal(contact);
     expect(await ours('/v1/pjsip/contacts', 'id')).to.deep.equal(await names('PJSIPShowContacts', 'ObjectName'));
     await eventually(async () => ((await deviceState()) === 'NOT_INUSE' ? true : undefined), 5_000, 'device state NOT_INUSE');
     expect(resultOf((await jade.get(`/v1/pjsip/endpoints/${user.name}`)).body)).to.include({ device_state: 'Not in use' });
