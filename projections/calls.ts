@@ -6,7 +6,7 @@ import type { Database } from '../src/readmodels/database.js';
 import { durationSeconds, eventTime, parseDuration, shiftTimestamp } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
 import { WorkingSet } from '../src/history/working-set.js';
-import { pageAfter, type Page } from '../src/history/paging.js';
+import { keysetFrom, pageAfter, type Page, type SortOrder } from '../src/history/paging.js';
 
 /**
  * Call history (`/calls`): one row per call, that is per Asterisk linked id, kept forever.
@@ -524,6 +524,8 @@ export interface CallFilter {
   readonly limit: number;
   /** Cursor: the linked id of the first call to return (a previous page's `next_from`). */
   readonly from?: string;
+  /** By (tm_start, linked_id): `desc` (newest first) unless asked otherwise. */
+  readonly order?: SortOrder;
 }
 
 const parseList = (text: string): string[] => JSON.parse(text) as string[];
@@ -578,8 +580,9 @@ async function legsOf(db: Kysely<Database>, calls: readonly CallsTable[]): Promi
   return byCall;
 }
 
-/** Calls by start time (then linked id), one page. */
+/** Calls by start time (then linked id), newest first by default, one page. */
 export async function listCalls(db: Kysely<Database>, filter: CallFilter, now: string): Promise<Page<CallSummary>> {
+  const order = filter.order ?? 'desc';
   let query = db.selectFrom('calls').selectAll();
   if (filter.since !== undefined) {
     const since = filter.since;
@@ -594,9 +597,9 @@ export async function listCalls(db: Kysely<Database>, filter: CallFilter, now: s
   if (filter.from !== undefined) {
     const start = await db.selectFrom('calls').select('tm_start').where('linked_id', '=', filter.from).executeTakeFirst();
     if (!start) return { list: [], next_from: null };
-    query = query.where(sql<boolean>`(tm_start, linked_id) >= (${start.tm_start}, ${filter.from})`);
+    query = query.where(sql<boolean>`(tm_start, linked_id) ${sql.raw(keysetFrom(order))} (${start.tm_start}, ${filter.from})`);
   }
-  const calls = await query.orderBy('tm_start').orderBy('linked_id').limit(filter.limit + 1).execute();
+  const calls = await query.orderBy('tm_start', order).orderBy('linked_id', order).limit(filter.limit + 1).execute();
   const legs = await legsOf(db, calls);
   const summaries = calls.map((call) => toSummary(call, legs.get(call.linked_id) ?? [], now));
   return pageAfter(summaries, filter.limit, (call) => call.linked_id);

@@ -5,7 +5,7 @@ import type { Database } from '../src/readmodels/database.js';
 import { eventTime } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
 import { redactValue } from '../src/history/redact.js';
-import { pageAfter, type Page } from '../src/history/paging.js';
+import { keysetFrom, pageAfter, type Page, type SortOrder } from '../src/history/paging.js';
 
 /**
  * `/commands`: the audit of every API command (src/commands/command.ts writes each to its own
@@ -180,10 +180,13 @@ export interface CommandFilter {
   readonly limit: number;
   /** Cursor: the uuid of the first command to return (a previous page's `next_from`). */
   readonly from?: string;
+  /** By (tm_create, uuid): `desc` (newest first) unless asked otherwise. */
+  readonly order?: SortOrder;
 }
 
-/** Commands in the order they were asked (tm_create, then uuid), one page. */
+/** Commands by when they were asked (tm_create, then uuid), newest first by default, one page. */
 export async function listCommands(db: Kysely<Database>, filter: CommandFilter): Promise<Page<CommandObject>> {
+  const order = filter.order ?? 'desc';
   let query = db.selectFrom('commands').selectAll();
   if (filter.user !== undefined) {
     const user = filter.user;
@@ -197,9 +200,9 @@ export async function listCommands(db: Kysely<Database>, filter: CommandFilter):
     const start = await db.selectFrom('commands').select('tm_create').where('uuid', '=', filter.from).executeTakeFirst();
     // An unknown cursor means nothing to resume from: an empty page, not the whole list again.
     if (!start) return { list: [], next_from: null };
-    query = query.where(sql<boolean>`(tm_create, uuid) >= (${start.tm_create}, ${filter.from})`);
+    query = query.where(sql<boolean>`(tm_create, uuid) ${sql.raw(keysetFrom(order))} (${start.tm_create}, ${filter.from})`);
   }
-  const rows = await query.orderBy('tm_create').orderBy('uuid').limit(filter.limit + 1).execute();
+  const rows = await query.orderBy('tm_create', order).orderBy('uuid', order).limit(filter.limit + 1).execute();
   return pageAfter(rows.map(toCommandObject), filter.limit, (command) => command.uuid);
 }
 

@@ -6,6 +6,7 @@ import type { Database } from '../src/readmodels/database.js';
 import { epochSeconds, eventTime } from '../src/readmodels/event-time.js';
 import { jsonEqual } from '../src/readmodels/rows.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+import { isCredentialName, maskedSecret } from '../src/history/redact.js';
 
 /**
  * PJSIP live state (catalog 70 §2, 20-admin "PJSIP"; legacy `/peers` and `/registries` answer from it):
@@ -429,6 +430,26 @@ const contactSpecs: readonly FieldSpec<PjsipContactRow>[] = [
   ['user_agent', 'UserAgent', 'string'],
 ];
 
+/**
+ * A contact as `ContactStatusDetail` reports it (in `PJSIPShowEndpoint`'s answer): the same facts as
+ * `ContactList`, under other header names (`CallID`, `RegExpire`, `ViaAddress` as `<ip>:<port>`, `ID`).
+ */
+const contactStatusDetailSpecs: readonly FieldSpec<PjsipContactRow>[] = [
+  ['call_id', 'CallID', 'string'],
+  ['uri', 'URI', 'string'],
+  ['endpoint_name', 'EndpointName', 'string'],
+  ['status', 'Status', 'string'],
+  ['qualify_frequency', 'QualifyFrequency', 'int'],
+  ['qualify_timout', 'QualifyTimeout', 'real'],
+  ['authentication_qualify', 'AuthenticateQualify', 'flag'],
+  ['outbound_proxy', 'OutboundProxy', 'string'],
+  ['path', 'Path', 'string'],
+  ['reg_expire', 'RegExpire', 'int'],
+  ['round_trip_usec', 'RoundtripUsec', 'string'],
+  ['user_agent', 'UserAgent', 'string'],
+  ['via_address', 'ViaAddress', 'string'],
+];
+
 const registrationSpecs: readonly FieldSpec<PjsipRegistrationRow>[] = [
   ['object_type', 'ObjectType', 'string'],
   ['status', 'Status', 'string'],
@@ -455,6 +476,7 @@ const authConsumed = headersOf(authSpecs, ['ObjectName']);
 // A contact has no object type in the manual (catalog 70 §2.5): `ObjectType: contact` is dropped, not kept as extra.
 const contactConsumed = headersOf(contactSpecs, ['ObjectName', 'ObjectType', 'ViaAddr', 'ViaPort', 'Aor']);
 const registrationConsumed = headersOf(registrationSpecs, ['ObjectName']);
+const contactStatusDetailConsumed = headersOf(contactStatusDetailSpecs, ['ID', 'AOR']);
 const endpointDetailConsumed = new Set([...endpointDetailColumnSpecs.map(([, header]) => header), ...endpointDetailSpecs.map(([, header]) => header), 'ObjectName']);
 
 /** The EndpointDetail fields beyond the columns: the manual's by their mapped names, the rest in snake_case. */
@@ -647,6 +669,37 @@ function reconcileRegistrations(state: State, snapshot: Snapshot, time: string):
   return [...changes, ...dropUnlisted(state, 'pjsip_registration_outbounds', (row) => row.object_name, listed)];
 }
 
+/**
+ * One `ContactStatusDetail` of a PJSIPShowEndpoint answer: a registered contact with everything
+ * `ContactStatus` leaves out (Call-ID, user agent, via address, expiry, qualify settings, path).
+ * It fills the contact (creating it when the detail is the first to tell of it) and never removes one.
+ */
+function applyContactStatusDetail(state: State, item: AmiFields, time: string): Change[] {
+  const uri = field(item, 'URI');
+  const aorName = field(item, 'AOR');
+  if (uri === undefined || uri === '' || aorName === undefined || aorName === '') return [];
+  const id = field(item, 'ID') || contactId(aorName, uri);
+  const existing = state.get('pjsip_contacts', id);
+  const columns = readColumns(item, contactStatusDetailSpecs);
+  const base: Omit<PjsipContactRow, 'tm_update'> = existing
+    ? (({ tm_update: _, ...stored }) => stored)(existing)
+    : { ...(nullsFor(contactSpecs) as Omit<PjsipContactRow, 'tm_update' | 'id' | 'extra'>), id, uri, aor: aorName, status: 'Unknown', via_address: null, extra: {} };
+  const next: Omit<PjsipContactRow, 'tm_update'> = {
+    ...base,
+    ...columns,
+    id,
+    uri,
+    aor: aorName,
+    status: columns.status || base.status,
+    // Asterisk leaves ViaAddress empty when the REGISTER had no usable Via: unknown, not an address.
+    via_address: columns.via_address === undefined || columns.via_address === '' ? base.via_address : columns.via_address,
+    // ContactList's spelling of the extras (`qualify2xx_only: false`) wins over the detail's (`0`), so the two never flip-flop.
+    extra: { ...extraFields(item, contactStatusDetailConsumed), ...base.extra },
+  };
+  const endpointName = columns.endpoint_name ?? undefined;
+  return [...put(state, 'pjsip_contacts', id, next, time), ...(existing ? [] : contactLists(state, aorName, endpointName, uri, true, time))];
+}
+
 /** One endpoint's PJSIPShowEndpoint answer: its full configuration, and which endpoint its AORs and auths belong to. */
 function applyEndpointDetail(state: State, snapshot: Snapshot, time: string): Change[] {
   const items = snapshot.items ?? [];
@@ -659,6 +712,10 @@ function applyEndpointDetail(state: State, snapshot: Snapshot, time: string): Ch
   const { tm_update: _, ...current } = base;
   const changes = put(state, 'pjsip_endpoints', name, { ...current, ...readColumns(detail, endpointDetailColumnSpecs), detail: endpointDetail(detail) }, time);
   for (const item of items) {
+    if (item.Event === 'ContactStatusDetail') {
+      changes.push(...applyContactStatusDetail(state, item, time));
+      continue;
+    }
     const objectName = field(item, 'ObjectName');
     const endpointName = field(item, 'EndpointName');
     if (objectName === undefined || endpointName === undefined) continue;
@@ -847,7 +904,16 @@ function withExtra<Row extends { readonly extra: Readonly<Record<string, string>
 }
 
 export const toAorObject = (row: PjsipAorRow): PjsipObject => withExtra(row);
-export const toAuthObject = (row: PjsipAuthRow): PjsipObject => withExtra(row);
+/**
+ * An auth as the API shows it: `password`, `md5_cred` and every other credential Asterisk reports
+ * (`password_digest`, `oauth_secret`, `refresh_token`) masked with a constant, set or not (issue 10; the
+ * catalog's example returns the password in clear, which this deliberately does not follow).
+ */
+export function toAuthObject(row: PjsipAuthRow): PjsipObject {
+  const out: Record<string, Value> = { ...withExtra(row) };
+  for (const key of Object.keys(out)) if (out[key] !== null && isCredentialName(key)) out[key] = maskedSecret;
+  return out;
+}
 export const toContactObject = (row: PjsipContactRow): PjsipObject => withExtra(row);
 export const toRegistrationObject = (row: PjsipRegistrationRow): PjsipObject => withExtra(row);
 

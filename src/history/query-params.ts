@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatTimestamp, parseTimestamp } from '../time.js';
+import { sortOrders } from './paging.js';
 
 /**
  * Query-string fields of the history endpoints, as zod schemas over the raw strings Koa gives.
@@ -44,3 +45,9 @@ export const listParam = z
   .string()
   .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''))
   .refine((items) => items.length > 0, 'must name at least one value');
+
+/** `order=desc` (the default: newest first) or `order=asc`. */
+export const orderParam = z
+  .enum(sortOrders, { errorMap: () => ({ message: 'must be desc (newest first, the default) or asc' }) })
+  .optional()
+  .transform((order) => order ?? 'desc');

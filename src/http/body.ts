@@ -5,12 +5,24 @@ import { isAmiSafe } from '../ami/port.js';
 
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** What a JSON body is, for the 400 that refuses it: `null`, `an array`, `a number`, ... */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/** A request body as every write route reads it: a JSON object, or none at all. */
+export type JsonBody = Record<string, unknown>;
+
 /**
  * The request's JSON body, at most `limitBytes` (413 above, 400 when not JSON); undefined when empty.
+ * Only an object is a body: `null`, an array, a number, a string or a boolean is a 400 naming `body`
+ * here, once for every route, so no route can mistake `null` for "no fields given" (`{}`).
  * Hand-written rather than a body-parser package: it is a dozen lines and we need the
  * exact 400/413 envelope behaviour.
  */
-export async function readJson(ctx: Context, limitBytes: number): Promise<unknown> {
+export async function readJson(ctx: Context, limitBytes: number): Promise<JsonBody | undefined> {
   const declared = Number(ctx.get('content-length') || 0);
   if (declared > limitBytes) throw payloadTooLarge(limitBytes);
   const chunks: Buffer[] = [];
@@ -22,11 +34,16 @@ export async function readJson(ctx: Context, limitBytes: number): Promise<unknow
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     throw badRequest('request body is not valid JSON');
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw badRequest(`body must be a JSON object, not ${kindOf(parsed)}`, { fields: ['body'] });
+  }
+  return parsed as JsonBody;
 }
 
 /** Reads the JSON body of a write into `ctx.state.body` (undefined when there is none). */
@@ -54,8 +71,8 @@ export function validate<T>(schema: ZodType<T, ZodTypeDef, unknown>, input: unkn
 
 /** The request body validated; a missing body validates as `{}` so "x is required" names the field. */
 export function validBody<T>(ctx: Context, schema: ZodType<T, ZodTypeDef, unknown>): T {
-  const body: unknown = ctx.state.body ?? {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('request body must be a JSON object');
+  // readJson let only an object or nothing through; an empty body is no fields at all.
+  const body = (ctx.state.body as JsonBody | undefined) ?? {};
   return validate(schema, body);
 }
 

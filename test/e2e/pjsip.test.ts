@@ -76,8 +76,12 @@ describe('PJSIP live state against a real Asterisk 22 (issue 5)', function () {
       return row.context === 'agents' ? row : undefined;
     }, 10_000, "pjagent-01's detail");
     expect(endpoint).to.include({ object_type: 'endpoint', transport: 'transport-udp', aors: 'pjagent-01', auth: 'pjagent-01', dtmf_mode: 'rfc4733', allow: '(ulaw|alaw|gsm)', timers_sess_expires: 1800 });
-    const auth = resultOf((await jade.get('/v1/pjsip/auths/pjagent-01')).body);
-    expect(auth).to.include({ username: 'pjagent-01', password: getSandbox().pjsipUsers[0]!.password, endpoint_name: 'pjagent-01', auth_type: 'userpass' });
+    // Issue 10: the password is masked (the catalog's example shows it in clear; this contract changed).
+    const authResponse = await jade.get('/v1/pjsip/auths/pjagent-01');
+    expect(resultOf(authResponse.body)).to.include({ username: 'pjagent-01', password: '[redacted]', md5_cred: '[redacted]', endpoint_name: 'pjagent-01', auth_type: 'userpass' });
+    expect(authResponse.text).not.to.include(getSandbox().pjsipUsers[0]!.password);
+    const allAuths = await jade.get('/v1/pjsip/auths');
+    for (const user of getSandbox().pjsipUsers) expect(allAuths.text).not.to.include(user.password);
   });
 
   it('a UA registered with sipp shows its contact and the endpoint becomes available; unregistering reverses it', async function () {
@@ -97,6 +101,12 @@ describe('PJSIP live state against a real Asterisk 22 (issue 5)', function () {
     }, 10_000, 'the registered contact');
     expect(contact).to.include({ id, uri, aor: user.name, endpoint_name: user.name, via_address: `127.0.0.1:${localPort}` });
     expect(contact.reg_expire).to.be.a('number').above(Date.now() / 1000);
+    // Issue 10: every field ContactList reports is filled, with the manual's types (catalog 70 §2.5).
+    expect(contact).to.include({ user_agent: 'sipp-jade', qualify_frequency: 0, qualify_timout: 3, authentication_qualify: 0, outbound_proxy: '', path: '' });
+    for (const name of ['call_id', 'user_agent', 'via_address', 'outbound_proxy', 'path']) expect(contact[name], name).to.be.a('string');
+    expect(contact.call_id).to.be.a('string').and.not.equal('');
+    for (const name of ['reg_expire', 'qualify_frequency', 'qualify_timout', 'authentication_qualify']) expect(contact[name], name).to.be.a('number');
+    expect(listOf((await jade.get('/v1/pjsip/contacts')).body).find((row) => row.id === id)).to.deep.equal(contact);
     expect(await ours('/v1/pjsip/contacts', 'id')).to.deep.equal(await names('PJSIPShowContacts', 'ObjectName'));
     await eventually(async () => ((await deviceState()) === 'NOT_INUSE' ? true : undefined), 5_000, 'device state NOT_INUSE');
     expect(resultOf((await jade.get(`/v1/pjsip/endpoints/${user.name}`)).body)).to.include({ device_state: 'Not in use' });

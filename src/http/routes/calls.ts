@@ -7,7 +7,7 @@ import type { Database } from '../../readmodels/database.js';
 import { getCall, listCalls } from '../../../projections/calls.js';
 import { getCommands } from '../../../projections/commands.js';
 import { toWireEvent } from '../../history/log.js';
-import { integerParam, limitParam, textParam, timestampParam } from '../../history/query-params.js';
+import { integerParam, limitParam, orderParam, textParam, timestampParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
 import { notFound } from '../errors.js';
 import { validate } from '../body.js';
@@ -28,6 +28,7 @@ const callsQuery = z.object({
   hangup_cause: integerParam.optional(),
   limit: limitParam(100, 1000),
   from: textParam.optional(),
+  order: orderParam,
 });
 
 /**
@@ -52,6 +53,7 @@ export function callsRoutes(deps: CallsRouteDeps): Router {
         hangupCause: query.hangup_cause,
         limit: query.limit,
         from: query.from,
+        order: query.order,
       },
       readNow(ctx),
     );

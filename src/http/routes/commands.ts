@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../readmodels/database.js';
 import { commandOutcomes, getCommand, listCommands } from '../../../projections/commands.js';
-import { limitParam, textParam, timestampParam } from '../../history/query-params.js';
+import { limitParam, orderParam, textParam, timestampParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
 import { notFound } from '../errors.js';
 import { validate } from '../body.js';
@@ -21,6 +21,7 @@ const commandsQuery = z.object({
   until: timestampParam.optional(),
   limit: limitParam(100, 1000),
   from: textParam.optional(),
+  order: orderParam,
 });
 
 /** The command audit (ARCHITECTURE.md "Commands"): who asked what, Asterisk's answer, the outcome. */

@@ -16,7 +16,7 @@ import {
 } from '../../../projections/pjsip.js';
 import { reply } from '../envelope.js';
 import { badRequest, notFound } from '../errors.js';
-import { readJson } from '../body.js';
+import { readJson, type JsonBody } from '../body.js';
 import { readDb } from '../point-in-time.js';
 
 export interface LegacyRouteDeps {
@@ -30,8 +30,8 @@ const getBodyLimitBytes = 64 * 1024;
  * The JSON body of a GET. The manual's legacy detail calls send the key in a GET body
  * (`curl -X GET .../agents/ -d '{"id": "1001"}'`), which the app's body reader leaves alone for GET.
  */
-async function getBody(ctx: Context): Promise<unknown> {
-  if (ctx.state.body !== undefined) return ctx.state.body as unknown;
+async function getBody(ctx: Context): Promise<JsonBody | undefined> {
+  if (ctx.state.body !== undefined) return ctx.state.body as JsonBody;
   if (Number(ctx.get('content-length') || 0) === 0 && ctx.get('transfer-encoding') === '') return undefined;
   return readJson(ctx, getBodyLimitBytes);
 }
@@ -42,8 +42,7 @@ async function legacyKey(ctx: Context, name: string): Promise<string> {
   if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
   if (Array.isArray(fromQuery)) throw badRequest(`${name}: give it once`, { fields: [name] });
   const body = await getBody(ctx);
-  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw badRequest('request body must be a JSON object');
-  const value = body === undefined ? undefined : (body as Record<string, unknown>)[name];
+  const value = body?.[name];
   if (value === undefined || value === '') throw badRequest(`${name} is required (in the JSON body or the query)`, { fields: [name] });
   if (typeof value !== 'string') throw badRequest(`${name}: must be a string`, { fields: [name] });
   return value;

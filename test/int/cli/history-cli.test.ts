@@ -91,6 +91,27 @@ describe('jade events / jade calls beside a running server', function () {
     expect(lines.map((line) => (line.data as Record<string, unknown>).UserEvent)).to.deep.equal(['n0', 'n1', 'n2']);
   });
 
+  it('masks AuthDetail Password and Md5Cred in export and in tail (issue 10): the clear values occur nowhere', async () => {
+    const secrets = { Password: 'cli-clear-password-77', Md5Cred: 'cli-clear-md5-0123456789abcdef' };
+    const authDetail = { ObjectType: 'auth', ObjectName: 'pjagent-09', Username: 'pjagent-09', AuthType: 'userpass', ...secrets };
+    const tail = start(jade, ['events', 'tail', '--type', 'AuthDetail']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { lastPosition } = await jade.jade.store.append('pbx-asterisk', [{ type: 'AuthDetail', data: authDetail, metadata: {} }]);
+    const tailed = await eventually(() => {
+      const got = jsonLines(tail.output());
+      return got.length >= 1 ? got : undefined;
+    }, 10_000, 'the tail to print the AuthDetail');
+    tail.child.kill('SIGINT');
+    const tailRun = await tail.done;
+    const exported = await run(jade, ['events', 'export', '--type', 'AuthDetail', '--from', String(lastPosition)]);
+    expect(exported.code, exported.stderr).to.equal(0);
+    for (const [what, text] of [['tail', tailRun.stdout], ['export', exported.stdout]] as const) {
+      expect(jsonLines(text).map((line) => line.data), what).to.deep.equal([{ ...authDetail, Password: '[redacted]', Md5Cred: '[redacted]' }]);
+      for (const secret of Object.values(secrets)) expect(text, what).not.to.include(secret);
+    }
+    expect(tailed[0]!.position).to.equal(lastPosition);
+  });
+
   it('shows a call for a terminal: summary, legs, the command and every event of the call', async () => {
     const result = await run(jade, ['calls', 'show', queueCall]);
     expect(result.code, result.stderr).to.equal(0);

@@ -192,11 +192,12 @@ describe('History over HTTP: log API, calls, commands, point in time', function 
       expect(byCause.list.length).to.be.greaterThan(0);
       expect(byCause.list.every((call) => call.hangup_cause === 16)).to.equal(true);
 
-      const everything: { list: Row[] } = resultOf(await jade.get('/v1/calls', { query: { limit: '1000' } }));
+      // Oldest first, as asked (the default is newest first since issue 10).
+      const everything: { list: Row[] } = resultOf(await jade.get('/v1/calls', { query: { limit: '1000', order: 'asc' } }));
       const paged: Row[] = [];
       let from: string | null = null;
       do {
-        const page: { list: Row[]; next_from: string | null } = resultOf(await jade.get('/v1/calls', { query: { limit: '5', ...(from === null ? {} : { from }) } }));
+        const page: { list: Row[]; next_from: string | null } = resultOf(await jade.get('/v1/calls', { query: { limit: '5', order: 'asc', ...(from === null ? {} : { from }) } }));
         paged.push(...page.list);
         from = page.next_from;
       } while (from !== null);
@@ -225,7 +226,7 @@ describe('History over HTTP: log API, calls, commands, point in time', function 
 
   describe('GET /v1/commands', () => {
     it('lists commands by user, type and outcome, and shows one with request, response and outcome', async () => {
-      const byAlice: { list: Row[] } = resultOf(await jade.get('/v1/commands', { query: { user: 'alice' } }));
+      const byAlice: { list: Row[] } = resultOf(await jade.get('/v1/commands', { query: { user: 'alice', order: 'asc' } }));
       expect(byAlice.list.map((c) => c.uuid)).to.deep.equal(['cmd-a', 'cmd-c']);
       const byUuid: { list: Row[] } = resultOf(await jade.get('/v1/commands', { query: { user: 'u-bob' } }));
       expect(byUuid.list.map((c) => c.uuid)).to.deep.equal(['cmd-b']);

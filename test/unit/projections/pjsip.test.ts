@@ -356,3 +356,76 @@ describe('pjsip projection', () => {
     expect(projection.row('pjsip_endpoints', 'pjagent-02')!.device_state).to.equal('Unavailable');
   });
 });
+
+describe('pjsip contacts: every field Asterisk reports for a registered contact (issue 10)', () => {
+  /** Recorded from the sandbox with sipp registered as pjagent-01: ContactList, PJSIPShowEndpoint's answer, AuthList. */
+  const frames = parseAmiFrames(readFileSync(fileURLToPath(new URL('../../fixtures/ami-capture-pjsip-registered.txt', import.meta.url)), 'utf8'));
+  const answerTo = (actionId: string) => frames.filter((frame) => frame.ActionID === actionId && frame.Event !== undefined);
+  const contactList = answerTo('sandbox-1').filter((frame) => frame.Event === 'ContactList');
+  const endpointAnswerWithContact = answerTo('sandbox-2');
+  const detail = endpointAnswerWithContact.find((frame) => frame.Event === 'ContactStatusDetail')!;
+  const id = detail.ID!;
+  const uri = detail.URI!;
+  const port = Number(uri.split(':').pop());
+
+  /** The fields the manual lists for a contact, with their types (catalog 70 §2.5), as the recorded frames give them. */
+  const expected = {
+    id,
+    uri,
+    aor: 'pjagent-01',
+    endpoint_name: 'pjagent-01',
+    status: 'NonQualified',
+    call_id: detail.CallID!,
+    user_agent: 'sipp-jade',
+    via_address: `127.0.0.1:${port}`,
+    reg_expire: Number(detail.RegExpire),
+    qualify_frequency: 0,
+    qualify_timout: 3,
+    authentication_qualify: 0,
+    outbound_proxy: '',
+    path: '',
+    round_trip_usec: 'N/A',
+  };
+
+  const assertComplete = (contact: Record<string, unknown>): void => {
+    expect(contact).to.include(expected);
+    for (const name of ['call_id', 'user_agent', 'via_address', 'outbound_proxy', 'path', 'round_trip_usec']) expect(contact[name], name).to.be.a('string');
+    for (const name of ['reg_expire', 'qualify_frequency', 'qualify_timout', 'authentication_qualify']) expect(contact[name], name).to.be.a('number');
+  };
+
+  it('the recording holds one ContactList item and one ContactStatusDetail for the same contact', () => {
+    expect(contactList.map((item) => item.ObjectName)).to.deep.equal([id]);
+    expect(contactId('pjagent-01', uri)).to.equal(id);
+  });
+
+  it('fills them from ContactList (PJSIPShowContacts)', () => {
+    const log = new LogBuilder();
+    log.snapshot('PJSIPShowContacts', { items: contactList });
+    assertComplete(toContactObject(run(log.all()).projection.row('pjsip_contacts', id)!));
+  });
+
+  it('fills them from ContactStatusDetail (PJSIPShowEndpoint) for a contact ContactStatus announced with none of them', () => {
+    const log = new LogBuilder();
+    log.snapshot('PJSIPShowEndpoints', { items: [endpointListItem('pjagent-01')] });
+    log.snapshot('PJSIPShowAors', { items: [aorListItem('pjagent-01')] });
+    log.add('ContactStatus', { URI: uri, ContactStatus: 'Created', AOR: 'pjagent-01', EndpointName: 'pjagent-01', RoundtripUsec: '0' });
+    log.add('ContactStatus', { URI: uri, ContactStatus: 'NonQualified', AOR: 'pjagent-01', EndpointName: 'pjagent-01', RoundtripUsec: '0' });
+    const announced = toContactObject(run(log.all()).projection.row('pjsip_contacts', id)!);
+    expect(announced.call_id).to.equal(null);
+    log.snapshot('PJSIPShowEndpoint', { items: endpointAnswerWithContact });
+    const { projection } = run(log.all());
+    assertComplete(toContactObject(projection.row('pjsip_contacts', id)!));
+    expect(projection.row('pjsip_aors', 'pjagent-01')).to.include({ total_contacts: 1, contacts: `pjagent-01/${uri}` });
+  });
+
+  it('creates the contact from ContactStatusDetail alone, and a later ContactList changes none of the manual fields', () => {
+    const log = new LogBuilder();
+    log.snapshot('PJSIPShowEndpoints', { items: [endpointListItem('pjagent-01')] });
+    log.snapshot('PJSIPShowEndpoint', { items: endpointAnswerWithContact });
+    const fromDetail = toContactObject(run(log.all()).projection.row('pjsip_contacts', id)!);
+    assertComplete(fromDetail);
+    log.snapshot('PJSIPShowContacts', { items: contactList });
+    const fromBoth = toContactObject(run(log.all()).projection.row('pjsip_contacts', id)!);
+    assertComplete(fromBoth);
+  });
+});
