@@ -3,7 +3,7 @@ import { silentLogger } from '../../../src/logger.js';
 import type { ReadModelChange } from '../../../src/readmodels/index.js';
 import type { Batch } from '../../../src/realtime/batch.js';
 import { toRealtimeEvent } from '../../../src/realtime/event-table.js';
-import { Fanout, type ClientSession, type CloseReason, type Connection, type FanoutOptions, type ResyncNotice } from '../../../src/realtime/fanout.js';
+import { Fanout, SubscribeRefusedError, type ClientSession, type CloseReason, type Connection, type FanoutOptions, type ResyncNotice } from '../../../src/realtime/fanout.js';
 import { agiChange, channelChange } from './rows.js';
 
 /** A connection that records what it is given and completes writes only when told (a socket that does not drain). */
@@ -233,5 +233,66 @@ describe('realtime fan-out', () => {
     connect(late);
     expect(a.closes).to.deep.equal([{ code: 'shutdown', message: 'server shutting down' }]);
     expect(late.closes).to.have.length(1);
+  });
+
+  describe('bounded, authorized subscriptions', () => {
+    it('refuses the 257th topic of one client with a clear error, and the first 256 keep working', () => {
+      make({ maxTopicsPerClient: 256 });
+      const a = new FakeConnection();
+      const client = connect(a);
+      for (let i = 0; i < 256; i++) fanout.subscribe(client, `/core/channels/agent${i}`);
+      expect(() => fanout.subscribe(client, '/core/channels/agent256'))
+        .to.throw(SubscribeRefusedError, 'at most 256 topics')
+        .with.property('code', 'too_many_topics');
+      // Re-subscribing one it holds is not a new topic; after an unsubscribe there is room again.
+      expect(fanout.subscribe(client, '/core/channels/agent7').topic).to.equal('/core/channels/agent7');
+      fanout.unsubscribe(client, '/core/channels/agent0');
+      fanout.subscribe(client, '/core/channels/agent256');
+      fanout.accept([channelChange('update', 1, { caller_id_name: 'agent255' }), channelChange('update', 2, { caller_id_name: 'agent256' })]);
+      fanout.flush();
+      expect(a.positions()).to.deep.equal([1, 2]);
+      expect(a.closes).to.deep.equal([]);
+    });
+
+    it('refuses a topic the user has no permission for, naming it, and keeps the client', () => {
+      make();
+      const userOnly = fanout.connect(new FakeConnection(), { user: { uuid: 'u-2', username: 'bob', permissions: ['user'] } });
+      expect(() => fanout.subscribe(userOnly, '/core/channels/')).to.throw(SubscribeRefusedError, '/core/channels/').with.property('code', 'topic_forbidden');
+      const manager = new FakeConnection();
+      const managerClient = fanout.connect(manager, { user: { uuid: 'u-3', username: 'mia', permissions: ['manager'] } });
+      expect(() => fanout.subscribe(managerClient, '/admin/')).to.throw(SubscribeRefusedError).with.property('topic', '/admin/');
+      fanout.subscribe(managerClient, '/core/channels/');
+      fanout.accept([channelChange('update', 1)]);
+      fanout.flush();
+      expect(manager.positions()).to.deep.equal([1]);
+    });
+
+    it('groups clients with the same topics whatever order they subscribed in, and splits them when they differ', () => {
+      make();
+      const a = connect(new FakeConnection());
+      const b = connect(new FakeConnection());
+      for (const topic of ['/core/agis/', '/core/channels/', '/queue/']) fanout.subscribe(a, topic);
+      for (const topic of ['/queue/', '/core/channels/', '/core/agis/']) fanout.subscribe(b, topic);
+      expect(fanout.stats().groups).to.equal(1);
+      fanout.unsubscribe(b, '/queue/');
+      expect(fanout.stats().groups).to.equal(2);
+      fanout.subscribe(b, '/queue/');
+      expect(fanout.stats().groups).to.equal(1);
+    });
+
+    it('closes the clients whose session a sweep rejects, with that reason, and only those', () => {
+      make();
+      const revoked = new FakeConnection();
+      const live = new FakeConnection();
+      fanout.subscribe(fanout.connect(revoked, { ...adminSession, token: 'old' }), '/');
+      fanout.subscribe(fanout.connect(live, { ...adminSession, token: 'new' }), '/');
+      const reason: CloseReason = { code: 'token_revoked', message: 'the authtoken was revoked' };
+      fanout.sweep((session) => (session.token === 'old' ? reason : undefined));
+      fanout.accept([channelChange('update', 1)]);
+      fanout.flush();
+      expect(revoked.closes).to.deep.equal([reason]);
+      expect(revoked.positions()).to.deep.equal([]);
+      expect(live.positions()).to.deep.equal([1]);
+    });
   });
 });
