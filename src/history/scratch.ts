@@ -43,7 +43,7 @@ export class ScratchBusyError extends Error {
 }
 
 /** Events replayed between two yields to the event loop: a few milliseconds of work, so a build never stalls other requests. */
-const DEFAULT_SLICE_EVENTS = 500;
+const DEFAULT_SLICE_EVENTS = 200;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -81,6 +81,12 @@ export class ScratchReadModels {
   private readonly waiting: Array<() => void> = [];
   private readonly logger: Logger;
   private counters = { builds: 0, replayed: 0 };
+  /**
+   * An empty, migrated read-model database, serialized. Migrating a fresh database runs synchronously for
+   * 50-150 ms (every table's DDL through better-sqlite3), which would stall every other request at each
+   * build; so it is done once, at construction, and each build starts from a copy (a memcpy).
+   */
+  private readonly emptyImage: Promise<Buffer>;
   private closed = false;
 
   constructor(private readonly options: ScratchOptions) {
@@ -88,6 +94,9 @@ export class ScratchReadModels {
     this.maxBuilds = Math.max(1, options.maxBuilds ?? 2);
     this.maxQueued = Math.max(0, options.maxQueued ?? 8);
     this.sliceEvents = Math.max(1, options.sliceEvents ?? DEFAULT_SLICE_EVENTS);
+    this.emptyImage = migratedImage();
+    // Awaited by each build (which reports a failure); this only keeps a failure from being unhandled meanwhile.
+    this.emptyImage.catch(() => undefined);
     this.logger = options.logger ?? silentLogger();
   }
 
@@ -159,7 +168,7 @@ export class ScratchReadModels {
 
   private async build(position: number): Promise<ReadModelDb> {
     const started = Date.now();
-    const readModels = (await this.copyNearestBelow(position)) ?? (await openReadModelDb(':memory:'));
+    const readModels = (await this.copyNearestBelow(position)) ?? fromImage(await this.emptyImage);
     try {
       const runner = createProjectionRunner({ store: this.options.store, readModels });
       const from = runner.position();
@@ -215,6 +224,15 @@ export class ScratchReadModels {
     } catch {
       // A build that failed has nothing to close.
     }
+  }
+}
+
+async function migratedImage(): Promise<Buffer> {
+  const empty = await openReadModelDb(':memory:');
+  try {
+    return empty.sqlite.serialize();
+  } finally {
+    await empty.close();
   }
 }
 
