@@ -301,6 +301,7 @@ async function serve(changes: Pick<ChangeFeed<ReadModelChange>, 'on'>, startPosi
     httpServer: server,
     changes,
     verifyToken: (token) => (token === TOKEN ? benchUser : undefined),
+    tokenState: (token) => (token === TOKEN ? 'live' : 'revoked'),
     config,
     logger: silentLogger(),
     startPosition,

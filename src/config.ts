@@ -38,7 +38,19 @@ export interface Config {
   };
   readonly log: { readonly level: string };
   readonly commands: { readonly readYourWritesTimeoutMs: number };
-  readonly realtime: { readonly wsPath: string; readonly tickMs: number; readonly resumeWindow: number; readonly clientBufferLimit: number };
+  readonly realtime: {
+    readonly wsPath: string;
+    readonly tickMs: number;
+    readonly resumeWindow: number;
+    readonly clientBufferLimit: number;
+    /** Topics one realtime client may hold at once; a subscribe beyond is an error on that socket. */
+    readonly maxTopicsPerClient: number;
+  };
+  readonly history: {
+    /** Point-in-time (`at=`) read models built at once; more wait in a queue of `maxQueuedScratchBuilds`, then 503. */
+    readonly maxScratchBuilds: number;
+    readonly maxQueuedScratchBuilds: number;
+  };
   readonly outbound: {
     readonly resultFile: string;
     /** IANA zone schedules are evaluated in, unless a campaign carries its own. */
@@ -162,6 +174,8 @@ function validate(raw: Json): Config {
   check(config.commands.readYourWritesTimeoutMs > 0, 'commands.readYourWritesTimeoutMs must be positive');
   check(config.outbound.tickMs > 0 && config.outbound.maxDialsPerTick > 0, 'outbound.tickMs and outbound.maxDialsPerTick must be positive');
   check(isTimeZone(config.outbound.timezone), `outbound.timezone must be an IANA time zone, got ${config.outbound.timezone}`);
+  check(Number.isSafeInteger(config.history.maxScratchBuilds) && config.history.maxScratchBuilds >= 1, 'history.maxScratchBuilds must be an integer >= 1');
+  check(Number.isSafeInteger(config.history.maxQueuedScratchBuilds) && config.history.maxQueuedScratchBuilds >= 0, 'history.maxQueuedScratchBuilds must be an integer >= 0');
   check(typeof config.dataDir === 'string' && config.dataDir !== '', 'dataDir must be set');
   return config;
 }

@@ -163,6 +163,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     httpServer,
     changes: runner.changes,
     verifyToken: auth.verifyToken,
+    tokenState: auth.tokenState,
     config: config.realtime,
     logger: logger.child({ module: 'realtime' }),
     startPosition: runner.position(),

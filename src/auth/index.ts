@@ -39,6 +39,8 @@ export interface Auth {
   readonly authenticate: (ctx: Context, next: Next) => Promise<void>;
   /** For the socket.io handshake: the token's user, or undefined (unknown, revoked, idle). */
   readonly verifyToken: (token: string) => AuthUser | undefined;
+  /** For realtime's re-check of open connections: is the token still good? Not counted as a use. */
+  readonly tokenState: (token: string) => 'live' | 'expired' | 'revoked';
   /** `/admin/login`, `/manager/login`, `/me/login` and `/admin/info`. */
   readonly routers: readonly Router[];
   readonly service: AuthService;
@@ -68,6 +70,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
   return {
     authenticate,
     verifyToken,
+    tokenState: (token) => service.tokenState(token),
     routers: [...allLoginRoutes(service), adminInfoRoutes(service)],
     service,
     start: () => service.start(),

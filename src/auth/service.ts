@@ -291,6 +291,18 @@ export class AuthService {
     return toAuthUser(user);
   }
 
+  /**
+   * Whether a token is still good, without counting this as a use (the realtime layer re-checks its open
+   * connections' tokens every fraction of a second; that must not keep them alive). `revoked` covers every
+   * token this process no longer knows: logged out, revoked by a password change, or never issued.
+   */
+  tokenState(token: string): 'live' | 'expired' | 'revoked' {
+    const hash = tokenHash(token);
+    const record = hash === undefined ? undefined : this.directory.token(hash);
+    if (!record || !this.directory.userByUuid(record.userUuid)) return 'revoked';
+    return isTokenExpired(record, this.clock(), this.timing) ? 'expired' : 'live';
+  }
+
   /** A live token and its user, without counting this as a use. */
   private lookup(token: string): { hash: string; record: TokenRecord; user: UserRecord; now: number } | undefined {
     const hash = tokenHash(token);

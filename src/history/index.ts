@@ -24,11 +24,13 @@ export { StoreLogSource } from './store-log.js';
 type Middleware = (ctx: Context, next: Next) => Promise<void>;
 
 export interface HistoryDeps {
-  readonly config: Pick<Config, 'dataDir' | 'eventstore'>;
+  readonly config: Pick<Config, 'dataDir' | 'eventstore' | 'history'>;
   readonly store: EventStore;
   readonly readModels: ReadModelDb;
   readonly runner: Pick<ProjectionRunner<unknown>, 'rebuild' | 'status'>;
   readonly logger: Logger;
+  /** Tests: the log the routes and `at=` read (default: SQL over the SQLite file, or the store). */
+  readonly log?: LogSource;
 }
 
 export interface History {
@@ -36,18 +38,28 @@ export interface History {
   readonly routers: readonly Router[];
   /** Resolves `at=` for the routes after it; runs behind authentication, so only a known caller can make us replay. */
   readonly pointInTime: Middleware;
+  readonly scratch: ScratchReadModels;
   stop(): Promise<void>;
 }
 
-/** Paths whose `at=` selects no read models: the log caps its range with it; the rest read none. */
+/**
+ * Authenticated paths whose `at=` selects no read models: the log caps its range with it; the rest read none.
+ * (Public paths, `/ping`, `/health`, login, need no entry: point-in-time.ts ignores `at` without a user.)
+ */
 const ownsAt = (path: string): boolean =>
-  logPaths(path) || path === '/health' || path.startsWith('/admin/login') || path.startsWith('/admin/info') || path.startsWith('/admin/projections');
+  logPaths(path) || path.startsWith('/admin/login') || path.startsWith('/admin/info') || path.startsWith('/admin/projections');
 
 /** Wires the log API, call history, command audit, replay and point-in-time reads for main.ts. */
 export function startHistory(deps: HistoryDeps): History {
   // The SQLite store is read through SQL on a read-only connection of its own: filters run in SQLite.
-  const log: LogSource = deps.config.eventstore.type === 'sqlite' ? SqliteLogSource.open(deps.config.dataDir) : new StoreLogSource(deps.store);
-  const scratch = new ScratchReadModels({ store: deps.store, logger: deps.logger.child({ module: 'point-in-time' }) });
+  const log: LogSource =
+    deps.log ?? (deps.config.eventstore.type === 'sqlite' ? SqliteLogSource.open(deps.config.dataDir) : new StoreLogSource(deps.store));
+  const scratch = new ScratchReadModels({
+    store: deps.store,
+    maxBuilds: deps.config.history.maxScratchBuilds,
+    maxQueued: deps.config.history.maxQueuedScratchBuilds,
+    logger: deps.logger.child({ module: 'point-in-time' }),
+  });
   const atMiddleware = pointInTime({ log, scratch, ownsAt });
   const db = deps.readModels.db;
   return {
@@ -58,6 +70,7 @@ export function startHistory(deps: HistoryDeps): History {
       projectionsRoutes({ runner: deps.runner, names: defaultProjections.map((p) => p.name), logger: deps.logger.child({ module: 'rebuild' }) }),
     ],
     pointInTime: atMiddleware,
+    scratch,
     async stop() {
       await scratch.close();
       log.close();

@@ -3,7 +3,6 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { EventStore } from '../eventstore/port.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { openReadModelDb, type Database, type ReadModelDb } from '../readmodels/database.js';
-import { Mutex } from '../readmodels/mutex.js';
 import { createProjectionRunner } from '../readmodels/runner.js';
 
 /** A read-model database as it was at one log position; `release()` when done reading. */
@@ -25,12 +24,39 @@ interface Entry {
   readonly ready: Promise<ReadModelDb>;
   users: number;
   evicted: boolean;
+  /** Its build finished (well): only such an entry is copied from, so no build waits on another. */
+  built: boolean;
 }
+
+/**
+ * Every build slot is taken and the queue is full: the caller should come back later
+ * (the HTTP layer answers 503 with `Retry-After`).
+ */
+export class ScratchBusyError extends Error {
+  override readonly name = 'ScratchBusyError';
+  constructor(
+    readonly building: number,
+    readonly queued: number,
+  ) {
+    super(`too many point-in-time reads are being prepared (${building} building, ${queued} waiting); retry shortly`);
+  }
+}
+
+/** Events replayed between two yields to the event loop: a few milliseconds of work, so a build never stalls other requests. */
+const DEFAULT_SLICE_EVENTS = 200;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface ScratchOptions {
   readonly store: EventStore;
   /** Scratch databases kept (least recently used goes first). Each holds every read model as of its position. */
   readonly capacity?: number;
+  /** Builds running at once (`history.maxScratchBuilds`, default 2). */
+  readonly maxBuilds?: number;
+  /** Builds waiting for a slot (`history.maxQueuedScratchBuilds`, default 8); beyond it `acquire` throws ScratchBusyError. */
+  readonly maxQueued?: number;
+  /** Events replayed between yields to the event loop. */
+  readonly sliceEvents?: number;
   readonly logger?: Logger;
 }
 
@@ -39,18 +65,38 @@ export interface ScratchOptions {
  * The log never changes, so a database built for position P is right forever: a few recent ones are
  * kept (LRU). A new position starts from a copy of the nearest cached earlier one (SQLite serialize,
  * a memcpy) and replays only the difference, so stepping forward through a call costs little.
- * Builds run one at a time: each replay holds a database of every read model in memory.
+ * Builds are capped (each holds a database of every read model in memory and costs CPU in
+ * proportion to the log): at most `maxBuilds` run, at most `maxQueued` wait, and any further position
+ * is refused with ScratchBusyError at once rather than piling up. A request for a position already
+ * built or being built shares that build and takes no slot. A build replays in slices and yields to
+ * the event loop between them, so other requests are served while it runs.
  */
 export class ScratchReadModels {
   private readonly entries = new Map<number, Entry>();
-  private readonly builds = new Mutex();
   private readonly capacity: number;
+  private readonly maxBuilds: number;
+  private readonly maxQueued: number;
+  private readonly sliceEvents: number;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
   private readonly logger: Logger;
   private counters = { builds: 0, replayed: 0 };
+  /**
+   * An empty, migrated read-model database, serialized. Migrating a fresh database runs synchronously for
+   * 50-150 ms (every table's DDL through better-sqlite3), which would stall every other request at each
+   * build; so it is done once, at construction, and each build starts from a copy (a memcpy).
+   */
+  private readonly emptyImage: Promise<Buffer>;
   private closed = false;
 
   constructor(private readonly options: ScratchOptions) {
     this.capacity = Math.max(1, options.capacity ?? 4);
+    this.maxBuilds = Math.max(1, options.maxBuilds ?? 2);
+    this.maxQueued = Math.max(0, options.maxQueued ?? 8);
+    this.sliceEvents = Math.max(1, options.sliceEvents ?? DEFAULT_SLICE_EVENTS);
+    this.emptyImage = migratedImage();
+    // Awaited by each build (which reports a failure); this only keeps a failure from being unhandled meanwhile.
+    this.emptyImage.catch(() => undefined);
     this.logger = options.logger ?? silentLogger();
   }
 
@@ -63,9 +109,14 @@ export class ScratchReadModels {
       this.entries.delete(position);
       this.entries.set(position, entry);
     } else {
-      entry = { position, ready: this.builds.run(() => this.build(position)), users: 0, evicted: false };
-      this.entries.set(position, entry);
-      entry.ready.catch(() => this.entries.get(position) === entry && this.entries.delete(position));
+      if (this.running >= this.maxBuilds && this.waiting.length >= this.maxQueued) throw new ScratchBusyError(this.running, this.waiting.length);
+      const created: Entry = { position, ready: this.inSlot(() => this.build(position)), users: 0, evicted: false, built: false };
+      entry = created;
+      this.entries.set(position, created);
+      created.ready.then(
+        () => (created.built = true),
+        () => this.entries.get(position) === created && this.entries.delete(position),
+      );
       this.evict();
     }
     entry.users += 1;
@@ -90,6 +141,20 @@ export class ScratchReadModels {
     };
   }
 
+  /** Runs `work` in a build slot, waiting in the queue for one if all are taken. */
+  private async inSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxBuilds) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      // Hand the slot straight to the next waiter (running stays the same), or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
   stats(): ScratchStats {
     return { cached: [...this.entries.keys()], ...this.counters };
   }
@@ -103,11 +168,18 @@ export class ScratchReadModels {
 
   private async build(position: number): Promise<ReadModelDb> {
     const started = Date.now();
-    const readModels = (await this.copyNearestBelow(position)) ?? (await openReadModelDb(':memory:'));
+    const readModels = (await this.copyNearestBelow(position)) ?? fromImage(await this.emptyImage);
     try {
       const runner = createProjectionRunner({ store: this.options.store, readModels });
       const from = runner.position();
-      await runner.catchUp(position);
+      for (let at = from; at < position; ) {
+        if (this.closed) throw new Error('scratch read models are closed');
+        const reached = await runner.catchUp(Math.min(position, at + this.sliceEvents));
+        // The log ends before `position` (it cannot: resolveAt checked), so stop rather than spin.
+        if (reached <= at) break;
+        at = reached;
+        await yieldToEventLoop();
+      }
       this.counters = { builds: this.counters.builds + 1, replayed: this.counters.replayed + (runner.position() - from) };
       this.logger.debug({ position, from, ms: Date.now() - started }, 'point-in-time read models built');
       return readModels;
@@ -121,13 +193,13 @@ export class ScratchReadModels {
   private async copyNearestBelow(position: number): Promise<ReadModelDb | undefined> {
     let best: Entry | undefined;
     for (const entry of this.entries.values()) {
-      if (entry.position < position && !entry.evicted && (best === undefined || entry.position > best.position)) best = entry;
+      if (entry.position < position && entry.built && !entry.evicted && (best === undefined || entry.position > best.position)) best = entry;
     }
     if (!best) return undefined;
     // Held while copying, so an eviction meanwhile cannot close it under us.
     best.users += 1;
     try {
-      // Builds are serialised, so an earlier entry has settled by now.
+      // `built`: settled, so this does not wait.
       return fromImage((await best.ready).sqlite.serialize());
     } catch {
       return undefined;
@@ -152,6 +224,15 @@ export class ScratchReadModels {
     } catch {
       // A build that failed has nothing to close.
     }
+  }
+}
+
+async function migratedImage(): Promise<Buffer> {
+  const empty = await openReadModelDb(':memory:');
+  try {
+    return empty.sqlite.serialize();
+  } finally {
+    await empty.close();
   }
 }
 

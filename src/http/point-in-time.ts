@@ -2,16 +2,23 @@ import type { Context, Next } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../readmodels/database.js';
 import type { LogSource } from '../history/log.js';
-import type { ScratchReadModels } from '../history/scratch.js';
+import { ScratchBusyError, type ScratchReadModels } from '../history/scratch.js';
 import { formatTimestamp, nowNanoseconds, nowTimestamp, parseTimestamp } from '../time.js';
-import { badRequest } from './errors.js';
+import { badRequest, HttpError } from './errors.js';
 
 /**
  * Point-in-time reads (ARCHITECTURE.md "Point in time"): every read endpoint accepts `at=<API timestamp>`
  * or `at=<log position>` and answers from the read models as they were then. This middleware resolves
  * `at` once, before any route, and leaves in `ctx.state` the database to read and the `now` to compute
  * durations with; routes ask `readDb(ctx, live)` / `readNow(ctx)` and need no other change.
+ *
+ * Only an authenticated request (one the auth gate let through with a user) resolves `at`: public routes
+ * (`/ping`, `/health`, login, the realtime paths) ignore it, so a request without a valid token never
+ * reads the log (issue 10, item 1).
  */
+
+/** Seconds a client refused for a full scratch queue is told to wait: about one build of a large log. */
+const RETRY_AFTER_SECONDS = 2;
 
 /** The instant a point-in-time read shows. */
 export interface PointInTime {
@@ -59,13 +66,15 @@ export async function resolveAt(raw: unknown, log: LogSource): Promise<PointInTi
 export function pointInTime(deps: PointInTimeDeps) {
   return async function pointInTimeRead(ctx: Context, next: Next): Promise<void> {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.query.at === undefined) return next();
+    // No authenticated caller: a public route, which does constant work whatever the query says.
+    if (!isAuthenticated(ctx)) return next();
     const at = await resolveAt(ctx.query.at, deps.log);
     ctx.set('Jade-Position', String(at.position));
     if (deps.ownsAt?.(ctx.path)) {
       ctx.state.pointInTime = at;
       return next();
     }
-    const lease = await deps.scratch.acquire(at.position);
+    const lease = await acquire(deps.scratch, at.position, ctx);
     try {
       ctx.state.pointInTime = at;
       ctx.state.readModel = new ReadView(lease.db, at);
@@ -75,6 +84,23 @@ export function pointInTime(deps: PointInTimeDeps) {
       lease.release();
     }
   };
+}
+
+/** Set by the auth gate (auth/middleware.ts) for every request that presented a live token; public routes have none. */
+function isAuthenticated(ctx: Context): boolean {
+  const user: unknown = ctx.state.user;
+  return typeof user === 'object' && user !== null;
+}
+
+async function acquire(scratch: ScratchReadModels, position: number, ctx: Context) {
+  try {
+    return await scratch.acquire(position);
+  } catch (error) {
+    if (!(error instanceof ScratchBusyError)) throw error;
+    // The error middleware keeps headers set before the throw (as with WWW-Authenticate).
+    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    throw new HttpError(503, error.message, { building: error.building, queued: error.queued });
+  }
 }
 
 function view(ctx: Context): ReadView | undefined {

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthUser } from '../auth/permissions.js';
+import { mayReadTopic } from '../auth/topic-permissions.js';
 import type { Logger } from '../logger.js';
 import { Batch, chunkAtPositions, type PublishedEvent } from './batch.js';
 import type { RealtimeEvent } from './event-table.js';
-import { canonicalTopic, topicMatches } from './topics.js';
+import { TopicSet } from './topic-set.js';
+import { canonicalTopic, TopicError } from './topics.js';
 import { ResumeWindow } from './window.js';
 
 /**
@@ -12,6 +16,11 @@ import { ResumeWindow } from './window.js';
  * with the same set of topics): each group gets the tick's matching events as one batch, encoded once
  * per transport, written to each member. Dashboards mostly subscribe alike, so groups are few and the
  * per-client cost is one socket write per tick, whatever the event rate.
+ *
+ * Costs do not grow with the number of a client's topics (issue 10, item 9): its topics are a radix
+ * tree (topic-set.ts), so matching an event costs the topic's length; its group is found by a key
+ * updated in O(1) per subscribe (a sum of random per-topic values), and a group holds no copy of the
+ * topics (every member has the same set, so any member's tree answers for the group).
  */
 
 /** One connected client as its transport presents it. */
@@ -28,8 +37,26 @@ export interface Connection {
 
 /** Why the server disconnects a client. */
 export interface CloseReason {
-  readonly code: 'slow_consumer' | 'shutdown';
+  /** `token_revoked` / `token_expired`: the token the connection was opened with is no longer valid (logout, password change, idle). */
+  readonly code: 'slow_consumer' | 'shutdown' | 'token_revoked' | 'token_expired';
   readonly message: string;
+}
+
+/** Who a connection acts for: the user its handshake token belongs to, and that token (re-checked while it is open). */
+export interface ClientSession {
+  readonly user: AuthUser;
+  readonly token?: string;
+}
+
+/** A subscribe the server refuses (no permission for the topic, too many topics): an error on that socket, not a disconnect. */
+export class SubscribeRefusedError extends TopicError {
+  constructor(
+    readonly code: 'topic_forbidden' | 'too_many_topics',
+    readonly topic: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const shutdown: CloseReason = { code: 'shutdown', message: 'server shutting down' };
@@ -61,6 +88,8 @@ export interface FanoutOptions<C> {
   readonly resumeWindow: number;
   /** Events a client may have queued unsent before it is disconnected. */
   readonly clientBufferLimit: number;
+  /** Topics one client may hold at once (`realtime.maxTopicsPerClient`); default 256. */
+  readonly maxTopicsPerClient?: number;
   /** The read models' position when the feed was attached: a resume from before it cannot be answered. */
   readonly startPosition: number;
   /** Change -> the manual's event (the event table); undefined for what is not published. */
@@ -90,31 +119,47 @@ export interface FanoutStats {
 
 interface Group {
   readonly key: string;
-  readonly topics: readonly string[];
   readonly all: boolean;
+  /** All with the same topics; any one of them answers which events the group gets. */
   readonly members: Set<Client>;
+}
+
+/** A topic's contribution to a set key: two random 32-bit words, so distinct sets collide with probability ~2^-64. */
+interface TopicWeight {
+  readonly a: number;
+  readonly b: number;
+  refs: number;
 }
 
 /** The fan-out's record of one connection; transports hold it and pass it back. */
 export class Client {
-  readonly topics = new Set<string>();
+  readonly topics = new TopicSet();
+  /** Sums (mod 2^32) of the weights of `topics`: with the size, the group key, kept up to date per subscribe. */
+  keyA = 0;
+  keyB = 0;
   /** Events handed to the transport whose write has not completed. */
   unsent = 0;
   closed = false;
   group: Group | undefined;
 
-  constructor(readonly connection: Connection) {}
+  constructor(
+    readonly connection: Connection,
+    readonly session: ClientSession,
+  ) {}
 }
 
 /** What transports use: the fan-out's client side, whatever its change type. */
 export type FanoutClientSide = Pick<Fanout<never>, 'connect' | 'disconnect' | 'subscribe' | 'unsubscribe'>;
 
 const DEFAULT_MAX_MESSAGE_EVENTS = 1000;
+export const defaultMaxTopicsPerClient = 256;
 
 export class Fanout<C extends { readonly position: number }> {
   private readonly window: ResumeWindow<PublishedEvent>;
   private readonly clients = new Set<Client>();
   private readonly groups = new Map<string, Group>();
+  private readonly weights = new Map<string, TopicWeight>();
+  private readonly maxTopics: number;
   private readonly logger: Logger;
   private readonly limit: number;
   /** Changes a tick takes at most: a burst (a catch-up, a big reconcile) flows over several ticks instead of overflowing every client at once. */
@@ -131,6 +176,7 @@ export class Fanout<C extends { readonly position: number }> {
     this.limit = options.clientBufferLimit;
     this.perTick = Math.max(1, Math.floor(options.clientBufferLimit / 2));
     this.maxMessageEvents = options.maxMessageEvents ?? DEFAULT_MAX_MESSAGE_EVENTS;
+    this.maxTopics = options.maxTopicsPerClient ?? defaultMaxTopicsPerClient;
   }
 
   // ------------------------------------------------------------------ feed side
@@ -166,8 +212,8 @@ export class Fanout<C extends { readonly position: number }> {
 
   // ------------------------------------------------------------------ client side
 
-  connect(connection: Connection): Client {
-    const client = new Client(connection);
+  connect(connection: Connection, session: ClientSession): Client {
+    const client = new Client(connection, session);
     if (this.closed) {
       connection.close(shutdown);
       client.closed = true;
@@ -179,9 +225,27 @@ export class Fanout<C extends { readonly position: number }> {
 
   /** The transport saw the connection end. */
   disconnect(client: Client): void {
+    if (!this.clients.delete(client)) {
+      client.closed = true;
+      return;
+    }
     client.closed = true;
-    this.clients.delete(client);
     this.leaveGroup(client);
+    for (const topic of client.topics.values()) this.release(topic);
+  }
+
+  /**
+   * Closes every client for which `check` gives a reason (the token re-check: logout, expiry).
+   * The client is told why before its connection closes.
+   */
+  sweep(check: (session: ClientSession) => CloseReason | undefined): void {
+    for (const client of [...this.clients]) {
+      const reason = check(client.session);
+      if (reason === undefined) continue;
+      this.logger.info({ client: client.connection.id, transport: client.connection.transport, reason: reason.code }, `realtime: closing client: ${reason.message}`);
+      this.disconnect(client);
+      client.connection.close(reason);
+    }
   }
 
   /**
@@ -193,6 +257,12 @@ export class Fanout<C extends { readonly position: number }> {
    */
   subscribe(client: Client, rawTopic: unknown, position?: number): SubscribeResult {
     const topic = canonicalTopic(rawTopic);
+    if (!mayReadTopic(client.session.user, topic)) {
+      throw new SubscribeRefusedError('topic_forbidden', topic, `no permission to subscribe to ${topic}`);
+    }
+    if (!client.topics.has(topic) && client.topics.size >= this.maxTopics) {
+      throw new SubscribeRefusedError('too_many_topics', topic, `cannot subscribe to ${topic}: a client may hold at most ${this.maxTopics} topics; unsubscribe one first`);
+    }
     let replayed = 0;
     let resync: ResyncNotice | undefined;
     if (position !== undefined && !client.closed) {
@@ -200,8 +270,8 @@ export class Fanout<C extends { readonly position: number }> {
       if (typeof outcome === 'number') replayed = outcome;
       else resync = outcome;
     }
-    if (!client.closed && !client.topics.has(topic)) {
-      client.topics.add(topic);
+    if (!client.closed && client.topics.add(topic)) {
+      this.weigh(client, topic, +1);
       this.joinGroup(client);
     }
     if (resync) {
@@ -214,7 +284,11 @@ export class Fanout<C extends { readonly position: number }> {
   /** Removes a subscription (a topic not subscribed is a no-op). Returns the canonical topic. */
   unsubscribe(client: Client, rawTopic: unknown): string {
     const topic = canonicalTopic(rawTopic);
-    if (client.topics.delete(topic)) this.joinGroup(client);
+    if (client.topics.delete(topic)) {
+      this.weigh(client, topic, -1);
+      this.release(topic);
+      this.joinGroup(client);
+    }
     return topic;
   }
 
@@ -287,7 +361,8 @@ export class Fanout<C extends { readonly position: number }> {
 
   private deliverLive(events: readonly PublishedEvent[]): void {
     for (const group of this.groups.values()) {
-      const matched = group.all ? events : events.filter((event) => groupMatches(group, event.topic));
+      const topics = representative(group).topics;
+      const matched = group.all ? events : events.filter((event) => topics.matches(event.topic));
       for (const chunk of chunkAtPositions(matched, this.maxMessageEvents)) {
         const batch = new Batch(chunk);
         for (const client of group.members) this.deliver(client, batch);
@@ -314,12 +389,8 @@ export class Fanout<C extends { readonly position: number }> {
 
   /** Sends the missed events, or says why it cannot. */
   private replay(client: Client, topic: string, position: number): number | ResyncNotice {
-    const others = [...client.topics].filter((other) => other !== topic);
     // Events another subscription of this client already brings are not sent twice.
-    const since = this.window.since(
-      position,
-      (event) => topicMatches(topic, event.topic) && !others.some((other) => topicMatches(other, event.topic)),
-    );
+    const since = this.window.since(position, (event) => event.topic.startsWith(topic) && !client.topics.matches(event.topic, topic));
     const notice = (reason: ResyncNotice['reason'], message: string): ResyncNotice => ({
       topic,
       position,
@@ -351,15 +422,32 @@ export class Fanout<C extends { readonly position: number }> {
     client.connection.close(reason);
   }
 
+  /** Adds (+1) or removes (-1) a topic's weight to the client's key; the weight is created on first use. */
+  private weigh(client: Client, topic: string, sign: 1 | -1): void {
+    let weight = this.weights.get(topic);
+    if (!weight) {
+      const words = randomBytes(8);
+      weight = { a: words.readUInt32LE(0), b: words.readUInt32LE(4), refs: 0 };
+      this.weights.set(topic, weight);
+    }
+    if (sign > 0) weight.refs++;
+    client.keyA = (client.keyA + sign * weight.a) >>> 0;
+    client.keyB = (client.keyB + sign * weight.b) >>> 0;
+  }
+
+  /** A client dropped `topic`: forget its weight once nobody holds it, so the table stays as small as the live topics. */
+  private release(topic: string): void {
+    const weight = this.weights.get(topic);
+    if (weight && --weight.refs <= 0) this.weights.delete(topic);
+  }
+
   private joinGroup(client: Client): void {
     this.leaveGroup(client);
     if (client.topics.size === 0 || client.closed) return;
-    const topics = [...client.topics].sort();
-    // Canonical topics hold no control characters, so a newline cannot make two sets collide.
-    const key = topics.join('\n');
+    const key = `${client.topics.size}:${client.keyA}:${client.keyB}`;
     let group = this.groups.get(key);
     if (!group) {
-      group = { key, topics, all: topics.includes('/'), members: new Set() };
+      group = { key, all: client.topics.has('/'), members: new Set() };
       this.groups.set(key, group);
     }
     group.members.add(client);
@@ -375,7 +463,7 @@ export class Fanout<C extends { readonly position: number }> {
   }
 }
 
-function groupMatches(group: Group, topic: string): boolean {
-  for (const subscription of group.topics) if (topicMatches(subscription, topic)) return true;
-  return false;
+function representative(group: Group): Client {
+  // Groups without members are deleted at once, so there is always one.
+  return group.members.values().next().value!;
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ChangeFeed, ReadModelChange } from '../readmodels/index.js';
 import { toRealtimeEvent, type RealtimeEvent } from './event-table.js';
-import { Fanout, type FanoutStats } from './fanout.js';
+import { Fanout, type CloseReason, type FanoutStats } from './fanout.js';
 import { attachPlainWs } from './plain-ws.js';
 import { attachSocketIo, socketIoPath } from './socketio.js';
 
@@ -16,7 +16,7 @@ import { attachSocketIo, socketIoPath } from './socketio.js';
 
 export { catalogFamilies, publish, realtimeTable, toRealtimeEvent, type RealtimeEvent, type RealtimeMapping, type RealtimeTable } from './event-table.js';
 export type { CloseReason, FanoutStats as RealtimeStats, ResyncNotice, SubscribeResult } from './fanout.js';
-export type { AckResult, ClientToServerEvents, ServerToClientEvents, WireEvent } from './socketio.js';
+export type { AckResult, ClientToServerEvents, RealtimeError, ServerToClientEvents, WireEvent } from './socketio.js';
 export { canonicalTopic, encodeTarget, publishTopic, topicMatches } from './topics.js';
 export { socketIoPath };
 
@@ -25,6 +25,13 @@ export interface RealtimeOptions {
   /** The projection runner's change feed (`runner.changes`). */
   readonly changes: Pick<ChangeFeed<ReadModelChange>, 'on'>;
   readonly verifyToken: (token: string) => AuthUser | undefined;
+  /**
+   * Re-checks an open connection's token without counting it as a use (`auth.tokenState`): a token that
+   * is logged out, revoked by a password change or idle too long closes its connections within a second.
+   */
+  readonly tokenState: (token: string) => 'live' | 'expired' | 'revoked';
+  /** How often open connections' tokens are re-checked; default 250 ms. */
+  readonly tokenCheckMs?: number;
   readonly config: Config['realtime'];
   readonly logger: Logger;
   /**
@@ -45,12 +52,20 @@ export interface Realtime {
 
 /** How long a disconnected client's socket may take to flush its last messages (the reason) before it is cut. */
 const CLOSE_GRACE_MS = 1000;
+/** A quarter second: well inside the "closed within a second" of a revoked token, and a Map walk of hash lookups per tick. */
+const TOKEN_CHECK_MS = 250;
+
+const tokenReasons: Readonly<Record<'expired' | 'revoked', CloseReason>> = {
+  revoked: { code: 'token_revoked', message: 'the authtoken was revoked (logout or password change); log in again' },
+  expired: { code: 'token_expired', message: 'the authtoken expired (idle too long); log in again' },
+};
 
 function checkConfig(config: Config['realtime']): void {
   const problems: string[] = [];
   if (!Number.isFinite(config.tickMs) || config.tickMs < 0) problems.push('realtime.tickMs must be a number >= 0');
   if (!Number.isSafeInteger(config.resumeWindow) || config.resumeWindow < 0) problems.push('realtime.resumeWindow must be an integer >= 0');
   if (!Number.isSafeInteger(config.clientBufferLimit) || config.clientBufferLimit < 1) problems.push('realtime.clientBufferLimit must be an integer >= 1');
+  if (!Number.isSafeInteger(config.maxTopicsPerClient) || config.maxTopicsPerClient < 1) problems.push('realtime.maxTopicsPerClient must be an integer >= 1');
   if (typeof config.wsPath !== 'string' || !config.wsPath.startsWith('/')) problems.push('realtime.wsPath must start with /');
   else if (config.wsPath.startsWith(socketIoPath)) problems.push(`realtime.wsPath must not be under socket.io's ${socketIoPath}`);
   if (problems.length > 0) throw new Error(`invalid realtime config: ${problems.join('; ')}`);
@@ -58,7 +73,7 @@ function checkConfig(config: Config['realtime']): void {
 
 /**
  * Wiring (main.ts), after the runner is created and before or after the server listens:
- *   attachRealtime({ httpServer, changes: runner.changes, verifyToken: auth.verifyToken, config: config.realtime,
+ *   attachRealtime({ httpServer, changes: runner.changes, verifyToken: auth.verifyToken, tokenState: auth.tokenState, config: config.realtime,
  *                    logger, startPosition: runner.position() })
  * and `await realtime.close()` before closing the HTTP server.
  */
@@ -69,6 +84,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     tickMs: options.config.tickMs,
     resumeWindow: options.config.resumeWindow,
     clientBufferLimit: options.config.clientBufferLimit,
+    maxTopicsPerClient: options.config.maxTopicsPerClient,
     startPosition: options.startPosition ?? 0,
     toEvent: options.toEvent ?? ((change) => toRealtimeEvent(change)),
     logger,
@@ -82,12 +98,22 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   const socketIo = attachSocketIo(common);
   const plainWs = attachPlainWs({ ...common, path: options.config.wsPath });
   logger.info({ socketIo: socketIoPath, ws: options.config.wsPath, tickMs: options.config.tickMs }, 'realtime attached');
+  // Polling, not a revocation signal from auth: it also catches idle expiry, which no event announces.
+  const tokenCheck = setInterval(() => {
+    fanout.sweep((session) => {
+      if (session.token === undefined) return undefined;
+      const state = options.tokenState(session.token);
+      return state === 'live' ? undefined : tokenReasons[state];
+    });
+  }, options.tokenCheckMs ?? TOKEN_CHECK_MS);
+  tokenCheck.unref();
 
   let closing: Promise<void> | undefined;
   return {
     stats: () => fanout.stats(),
     close() {
       closing ??= (async () => {
+        clearInterval(tokenCheck);
         for (const off of offFeed) off();
         fanout.close();
         await Promise.all([socketIo.close(), plainWs.close()]);

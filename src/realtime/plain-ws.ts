@@ -6,7 +6,7 @@ import type { AuthUser } from '../auth/index.js';
 import { errorEnvelope } from '../http/envelope.js';
 import type { Logger } from '../logger.js';
 import type { Batch } from './batch.js';
-import type { CloseReason, Connection, FanoutClientSide } from './fanout.js';
+import { SubscribeRefusedError, type CloseReason, type Connection, type FanoutClientSide } from './fanout.js';
 import { parseManualMessage } from './protocol.js';
 import { manualFrames } from './wire.js';
 
@@ -27,8 +27,11 @@ export interface PlainWsOptions {
   readonly closeGraceMs: number;
 }
 
-/** 1008 "policy violation" for a client that cannot keep up; 1001 "going away" for shutdown (RFC 6455 §7.4.1). */
-const closeCodes: Readonly<Record<CloseReason['code'], number>> = { slow_consumer: 1008, shutdown: 1001 };
+/**
+ * 1008 "policy violation" for a client that cannot keep up; 1001 "going away" for shutdown (RFC 6455 §7.4.1);
+ * 4401 (the application range, "401" inside it) when its token was revoked or expired: the reason text says which.
+ */
+const closeCodes: Readonly<Record<CloseReason['code'], number>> = { slow_consumer: 1008, shutdown: 1001, token_revoked: 4401, token_expired: 4401 };
 
 function upgradeToken(request: IncomingMessage, url: URL): string | undefined {
   const fromQuery = url.searchParams.get('authtoken');
@@ -84,12 +87,14 @@ export function attachPlainWs(options: PlainWsOptions): { close(): Promise<void>
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false });
   let closing = false;
 
-  const onConnection = (ws: WebSocket, user: AuthUser): void => {
+  const onConnection = (ws: WebSocket, user: AuthUser, token: string): void => {
     const connection = new PlainWsConnection(ws, options.closeGraceMs);
-    const client = fanout.connect(connection);
+    const client = fanout.connect(connection, { user, token });
     const log = logger.child({ client: connection.id, user: user.username });
     log.debug('realtime: WebSocket client connected');
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // The client's own messages keep its token alive (server pushes do not); a dead token is closed by the re-check.
+      options.verifyToken(token);
       try {
         if (isBinary) throw new Error('binary frames are not part of the protocol');
         const request = parseManualMessage(Buffer.isBuffer(data) ? data : Buffer.from(data.toString()));
@@ -97,6 +102,13 @@ export function attachPlainWs(options: PlainWsOptions): { close(): Promise<void>
         const topic = request.type === 'subscribe' ? fanout.subscribe(client, request.topic).topic : fanout.unsubscribe(client, request.topic);
         log.debug({ request: request.type, topic }, 'realtime: subscription changed');
       } catch (error) {
+        if (error instanceof SubscribeRefusedError) {
+          // Not a topic frame (topics start with "/"), so a manual client that ignores unknown keys is unaffected.
+          const refused = { code: error.code, message: error.message, topic: error.topic };
+          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ error: refused }));
+          log.debug(refused, 'realtime: subscribe refused');
+          return;
+        }
         log.debug({ error: error instanceof Error ? error.message : String(error) }, 'realtime: WebSocket message ignored');
       }
     });
@@ -112,9 +124,10 @@ export function attachPlainWs(options: PlainWsOptions): { close(): Promise<void>
     if ((url.pathname.replace(/\/+$/, '') || '/') !== path) return;
     if (closing) return refuse(socket, 503, 'server shutting down');
     const token = upgradeToken(request, url);
-    const user = token === undefined ? undefined : options.verifyToken(token);
-    if (!user) return refuse(socket, 401, token === undefined ? 'authtoken required (query authtoken)' : 'invalid or expired authtoken');
-    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, user));
+    if (token === undefined) return refuse(socket, 401, 'authtoken required (query authtoken)');
+    const user = options.verifyToken(token);
+    if (!user) return refuse(socket, 401, 'invalid or expired authtoken');
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, user, token));
   };
   options.httpServer.on('upgrade', onUpgrade);
 

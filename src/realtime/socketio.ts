@@ -3,7 +3,7 @@ import { Server, type Socket } from 'socket.io';
 import type { AuthUser } from '../auth/index.js';
 import type { Logger } from '../logger.js';
 import type { Batch } from './batch.js';
-import type { CloseReason, Connection, FanoutClientSide, ResyncNotice, SubscribeResult } from './fanout.js';
+import { SubscribeRefusedError, type CloseReason, type Connection, type FanoutClientSide, type ResyncNotice, type SubscribeResult } from './fanout.js';
 import { parseManualMessage, parseSubscribe, parseUnsubscribe, type ClientRequest } from './protocol.js';
 import { socketIoEvents } from './wire.js';
 
@@ -19,13 +19,22 @@ export interface WireEvent {
 }
 
 /** What a subscribe/unsubscribe acknowledgement carries (when the client asks for one). */
-export type AckResult = SubscribeResult | { readonly topic: string } | { readonly error: string };
+export type AckResult = SubscribeResult | { readonly topic: string } | { readonly error: string; readonly code?: RealtimeError['code'] };
+
+/** A request the server refused, sent as the `error` event on that socket (the connection stays open). */
+export interface RealtimeError {
+  readonly code: SubscribeRefusedError['code'];
+  readonly message: string;
+  readonly topic: string;
+}
 
 export interface ServerToClientEvents {
   events: (events: WireEvent[]) => void;
   resync: (notice: ResyncNotice) => void;
-  /** Sent just before the server disconnects the client, with why (slow consumer, shutdown). */
+  /** Sent just before the server disconnects the client, with why (slow consumer, shutdown, token revoked or expired). */
   closing: (reason: CloseReason) => void;
+  /** A subscribe refused (no permission for the topic, too many topics); it names the topic. */
+  error: (error: RealtimeError) => void;
 }
 
 export interface ClientToServerEvents {
@@ -36,6 +45,7 @@ export interface ClientToServerEvents {
 
 interface SocketData {
   user: AuthUser;
+  token: string;
 }
 
 type JadeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -126,21 +136,31 @@ export function attachSocketIo(options: SocketIoOptions): { readonly io: JadeSer
     const user = options.verifyToken(token);
     if (!user) return next(refusal('invalid or expired authtoken'));
     socket.data.user = user;
+    socket.data.token = token;
     next();
   });
 
   io.on('connection', (socket) => {
-    const client = fanout.connect(new SocketIoConnection(socket, options.closeGraceMs));
+    const client = fanout.connect(new SocketIoConnection(socket, options.closeGraceMs), { user: socket.data.user, token: socket.data.token });
     const log = logger.child({ client: socket.id, user: socket.data.user.username });
     log.debug('realtime: socket.io client connected');
 
     const handle = (what: string, parse: (arg: unknown) => ClientRequest) => (arg: unknown, ack?: (result: AckResult) => void) => {
       let result: AckResult;
+      // The client's own messages keep its token alive (server pushes do not); a dead token is closed by the re-check.
+      options.verifyToken(socket.data.token);
       try {
         const request = parse(arg);
         result = request.type === 'subscribe' ? fanout.subscribe(client, request.topic, request.position) : { topic: fanout.unsubscribe(client, request.topic) };
         log.debug({ request: what, ...result }, 'realtime: subscription changed');
       } catch (error) {
+        if (error instanceof SubscribeRefusedError) {
+          const refused: RealtimeError = { code: error.code, message: error.message, topic: error.topic };
+          socket.emit('error', refused);
+          log.debug({ request: what, ...refused }, 'realtime: subscribe refused');
+          if (typeof ack === 'function') ack({ error: error.message, code: error.code });
+          return;
+        }
         // A malformed request is the client's mistake: say so if it asked for an answer, keep the connection.
         const message = error instanceof Error ? error.message : String(error);
         log.debug({ request: what, error: message }, 'realtime: request ignored');

@@ -35,11 +35,16 @@ export interface TestRealtime {
   close(): Promise<void>;
 }
 
-export const testRealtimeConfig: Config['realtime'] = { wsPath: '/ws', tickMs: 5, resumeWindow: 1000, clientBufferLimit: 10_000 };
+export const testRealtimeConfig: Config['realtime'] = { wsPath: '/ws', tickMs: 5, resumeWindow: 1000, clientBufferLimit: 10_000, maxTopicsPerClient: 256 };
 
 export async function startRealtime(
   config: Partial<Config['realtime']> = {},
-  options: { startPosition?: number; logger?: Logger; verifyToken?: (token: string) => AuthUser | undefined } = {},
+  options: {
+    startPosition?: number;
+    logger?: Logger;
+    verifyToken?: (token: string) => AuthUser | undefined;
+    tokenState?: (token: string) => 'live' | 'expired' | 'revoked';
+  } = {},
 ): Promise<TestRealtime> {
   const server = createServer((_request, response) => {
     response.statusCode = 404;
@@ -52,6 +57,7 @@ export async function startRealtime(
     changes: feed,
     // The expired token is one the auth module no longer accepts: to realtime, the same as unknown.
     verifyToken: options.verifyToken ?? ((token) => (token === validToken ? user : undefined)),
+    tokenState: options.tokenState ?? ((token) => (token === validToken ? 'live' : 'revoked')),
     config: { ...testRealtimeConfig, ...config },
     logger: options.logger ?? silentLogger(),
     startPosition: options.startPosition,

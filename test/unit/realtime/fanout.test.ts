@@ -3,7 +3,7 @@ import { silentLogger } from '../../../src/logger.js';
 import type { ReadModelChange } from '../../../src/readmodels/index.js';
 import type { Batch } from '../../../src/realtime/batch.js';
 import { toRealtimeEvent } from '../../../src/realtime/event-table.js';
-import { Fanout, type CloseReason, type Connection, type FanoutOptions, type ResyncNotice } from '../../../src/realtime/fanout.js';
+import { Fanout, SubscribeRefusedError, type ClientSession, type CloseReason, type Connection, type FanoutOptions, type ResyncNotice } from '../../../src/realtime/fanout.js';
 import { agiChange, channelChange } from './rows.js';
 
 /** A connection that records what it is given and completes writes only when told (a socket that does not drain). */
@@ -43,8 +43,12 @@ class FakeConnection implements Connection {
   }
 }
 
+/** Delivery tests act as an admin: topic permissions have their own tests. */
+const adminSession: ClientSession = { user: { uuid: 'u-admin', username: 'admin', permissions: ['admin'] } };
+
 describe('realtime fan-out', () => {
   let fanout: Fanout<ReadModelChange>;
+  const connect = (connection: Connection) => fanout.connect(connection, adminSession);
 
   function make(options: Partial<FanoutOptions<ReadModelChange>> = {}): Fanout<ReadModelChange> {
     fanout = new Fanout<ReadModelChange>({
@@ -67,9 +71,9 @@ describe('realtime fan-out', () => {
     const a = new FakeConnection();
     const b = new FakeConnection();
     const other = new FakeConnection();
-    fanout.subscribe(fanout.connect(a), '/core/channels/');
-    fanout.subscribe(fanout.connect(b), '/core/channels/pjagent-01');
-    fanout.subscribe(fanout.connect(other), '/core/agis/');
+    fanout.subscribe(connect(a), '/core/channels/');
+    fanout.subscribe(connect(b), '/core/channels/pjagent-01');
+    fanout.subscribe(connect(other), '/core/agis/');
     fanout.accept([channelChange('create', 1)]);
     fanout.accept([channelChange('update', 2)]);
     fanout.flush();
@@ -79,7 +83,7 @@ describe('realtime fan-out', () => {
     expect(other.batches).to.have.length(0);
 
     const c = new FakeConnection();
-    fanout.subscribe(fanout.connect(c), '/core/channels/');
+    fanout.subscribe(connect(c), '/core/channels/');
     fanout.accept([channelChange('update', 3)]);
     fanout.flush();
     // Same group, same Batch object: whatever a transport encodes from it is computed once.
@@ -90,7 +94,7 @@ describe('realtime fan-out', () => {
   it('serialises each payload once, at publish', () => {
     make();
     const a = new FakeConnection();
-    fanout.subscribe(fanout.connect(a), '/');
+    fanout.subscribe(connect(a), '/');
     fanout.accept([channelChange('create', 1, { variables: { X: 'y' } })]);
     fanout.flush();
     const [event] = a.batches[0]!.events;
@@ -101,7 +105,7 @@ describe('realtime fan-out', () => {
   it('splits big ticks into messages without splitting a position', () => {
     make({ maxMessageEvents: 3 });
     const a = new FakeConnection();
-    fanout.subscribe(fanout.connect(a), '/');
+    fanout.subscribe(connect(a), '/');
     fanout.accept([channelChange('update', 1), channelChange('update', 2), channelChange('update', 2), channelChange('update', 2), channelChange('update', 3)]);
     fanout.flush();
     expect(a.batches.map((batch) => batch.events.map((e) => e.position))).to.deep.equal([[1, 2, 2, 2], [3]]);
@@ -110,7 +114,7 @@ describe('realtime fan-out', () => {
   it('spreads a burst over ticks, about half the client buffer per tick, whole positions only', () => {
     make({ clientBufferLimit: 4 });
     const a = new FakeConnection();
-    fanout.subscribe(fanout.connect(a), '/');
+    fanout.subscribe(connect(a), '/');
     fanout.accept([channelChange('update', 1), channelChange('update', 2), channelChange('update', 2), channelChange('update', 3), channelChange('update', 4)]);
     fanout.flush();
     expect(a.positions()).to.deep.equal([1, 2, 2]);
@@ -124,8 +128,8 @@ describe('realtime fan-out', () => {
     make({ clientBufferLimit: 5 });
     const stuck = new FakeConnection('socket.io', false);
     const fine = new FakeConnection();
-    fanout.subscribe(fanout.connect(stuck), '/');
-    fanout.subscribe(fanout.connect(fine), '/');
+    fanout.subscribe(connect(stuck), '/');
+    fanout.subscribe(connect(fine), '/');
     for (let position = 1; position <= 4; position++) {
       fanout.accept([channelChange('update', position), agiChange('update', position)]);
       fanout.flush();
@@ -139,7 +143,7 @@ describe('realtime fan-out', () => {
   it('counts a write as unsent until the transport reports it written', () => {
     make({ clientBufferLimit: 5 });
     const slow = new FakeConnection('ws', false);
-    fanout.subscribe(fanout.connect(slow), '/');
+    fanout.subscribe(connect(slow), '/');
     for (let position = 1; position <= 10; position++) {
       fanout.accept([channelChange('update', position)]);
       fanout.flush();
@@ -156,7 +160,7 @@ describe('realtime fan-out', () => {
       for (let position = 1; position <= 5; position++) fanout.accept([position % 2 ? channelChange('update', position) : agiChange('update', position)]);
       fanout.flush();
       const a = new FakeConnection();
-      const client = fanout.connect(a);
+      const client = connect(a);
       expect(fanout.subscribe(client, '/core/channels/', 1)).to.deep.equal({ topic: '/core/channels/', replayed: 2 });
       expect(a.positions()).to.deep.equal([3, 5]);
       fanout.accept([channelChange('update', 6)]);
@@ -170,7 +174,7 @@ describe('realtime fan-out', () => {
       fanout.flush();
       fanout.accept([channelChange('update', 2)]);
       const a = new FakeConnection();
-      expect(fanout.subscribe(fanout.connect(a), '/', 0)).to.deep.equal({ topic: '/', replayed: 1 });
+      expect(fanout.subscribe(connect(a), '/', 0)).to.deep.equal({ topic: '/', replayed: 1 });
       fanout.flush();
       expect(a.positions()).to.deep.equal([1, 2]);
     });
@@ -181,7 +185,7 @@ describe('realtime fan-out', () => {
       fanout.flush();
       fanout.advance(20);
       const a = new FakeConnection();
-      const client = fanout.connect(a);
+      const client = connect(a);
       const expired = fanout.subscribe(client, '/', 11);
       expect(expired.resync).to.deep.include({ reason: 'expired', oldest: 12, head: 20, position: 11, topic: '/' });
       expect(a.resyncs).to.have.length(1);
@@ -198,8 +202,8 @@ describe('realtime fan-out', () => {
     make();
     const a = new FakeConnection();
     const b = new FakeConnection();
-    const ca = fanout.connect(a);
-    const cb = fanout.connect(b);
+    const ca = connect(a);
+    const cb = connect(b);
     fanout.subscribe(ca, '/');
     fanout.subscribe(cb, '/core/');
     fanout.disconnect(ca);
@@ -214,7 +218,7 @@ describe('realtime fan-out', () => {
     const bad = channelChange('update', 2, { variables: { n: 1n } as unknown as Record<string, string> });
     make();
     const a = new FakeConnection();
-    fanout.subscribe(fanout.connect(a), '/');
+    fanout.subscribe(connect(a), '/');
     fanout.accept([channelChange('update', 1), bad, channelChange('update', 3)]);
     fanout.flush();
     expect(a.positions()).to.deep.equal([1, 3]);
@@ -223,11 +227,72 @@ describe('realtime fan-out', () => {
   it('closes every client with a reason on close, and refuses new ones', () => {
     make();
     const a = new FakeConnection();
-    fanout.connect(a);
+    connect(a);
     fanout.close();
     const late = new FakeConnection();
-    fanout.connect(late);
+    connect(late);
     expect(a.closes).to.deep.equal([{ code: 'shutdown', message: 'server shutting down' }]);
     expect(late.closes).to.have.length(1);
+  });
+
+  describe('bounded, authorized subscriptions', () => {
+    it('refuses the 257th topic of one client with a clear error, and the first 256 keep working', () => {
+      make({ maxTopicsPerClient: 256 });
+      const a = new FakeConnection();
+      const client = connect(a);
+      for (let i = 0; i < 256; i++) fanout.subscribe(client, `/core/channels/agent${i}`);
+      expect(() => fanout.subscribe(client, '/core/channels/agent256'))
+        .to.throw(SubscribeRefusedError, 'at most 256 topics')
+        .with.property('code', 'too_many_topics');
+      // Re-subscribing one it holds is not a new topic; after an unsubscribe there is room again.
+      expect(fanout.subscribe(client, '/core/channels/agent7').topic).to.equal('/core/channels/agent7');
+      fanout.unsubscribe(client, '/core/channels/agent0');
+      fanout.subscribe(client, '/core/channels/agent256');
+      fanout.accept([channelChange('update', 1, { caller_id_name: 'agent255' }), channelChange('update', 2, { caller_id_name: 'agent256' })]);
+      fanout.flush();
+      expect(a.positions()).to.deep.equal([1, 2]);
+      expect(a.closes).to.deep.equal([]);
+    });
+
+    it('refuses a topic the user has no permission for, naming it, and keeps the client', () => {
+      make();
+      const userOnly = fanout.connect(new FakeConnection(), { user: { uuid: 'u-2', username: 'bob', permissions: ['user'] } });
+      expect(() => fanout.subscribe(userOnly, '/core/channels/')).to.throw(SubscribeRefusedError, '/core/channels/').with.property('code', 'topic_forbidden');
+      const manager = new FakeConnection();
+      const managerClient = fanout.connect(manager, { user: { uuid: 'u-3', username: 'mia', permissions: ['manager'] } });
+      expect(() => fanout.subscribe(managerClient, '/admin/')).to.throw(SubscribeRefusedError).with.property('topic', '/admin/');
+      fanout.subscribe(managerClient, '/core/channels/');
+      fanout.accept([channelChange('update', 1)]);
+      fanout.flush();
+      expect(manager.positions()).to.deep.equal([1]);
+    });
+
+    it('groups clients with the same topics whatever order they subscribed in, and splits them when they differ', () => {
+      make();
+      const a = connect(new FakeConnection());
+      const b = connect(new FakeConnection());
+      for (const topic of ['/core/agis/', '/core/channels/', '/queue/']) fanout.subscribe(a, topic);
+      for (const topic of ['/queue/', '/core/channels/', '/core/agis/']) fanout.subscribe(b, topic);
+      expect(fanout.stats().groups).to.equal(1);
+      fanout.unsubscribe(b, '/queue/');
+      expect(fanout.stats().groups).to.equal(2);
+      fanout.subscribe(b, '/queue/');
+      expect(fanout.stats().groups).to.equal(1);
+    });
+
+    it('closes the clients whose session a sweep rejects, with that reason, and only those', () => {
+      make();
+      const revoked = new FakeConnection();
+      const live = new FakeConnection();
+      fanout.subscribe(fanout.connect(revoked, { ...adminSession, token: 'old' }), '/');
+      fanout.subscribe(fanout.connect(live, { ...adminSession, token: 'new' }), '/');
+      const reason: CloseReason = { code: 'token_revoked', message: 'the authtoken was revoked' };
+      fanout.sweep((session) => (session.token === 'old' ? reason : undefined));
+      fanout.accept([channelChange('update', 1)]);
+      fanout.flush();
+      expect(revoked.closes).to.deep.equal([reason]);
+      expect(revoked.positions()).to.deep.equal([]);
+      expect(live.positions()).to.deep.equal([1]);
+    });
   });
 });
