@@ -186,7 +186,7 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
   const holder = config.eventstore.type === 'sqlite' ? SqliteEventStore.lockHolder(config.dataDir) : undefined;
   if (holder !== undefined) {
     process.stderr.write(
-      `jade rebuild: a server (pid ${holder}) holds ${config.dataDir}; stop it, or ask it: jade rebuild --server (POST /v1/admin/projections/rebuild)\n`,
+      `jade rebuild: a server (pid ${holder === 0 ? 'unknown' : holder}) holds ${config.dataDir}; stop it, or ask it: jade rebuild --server (POST /v1/admin/projections/rebuild)\n`,
     );
     return 1;
   }

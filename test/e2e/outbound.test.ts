@@ -144,24 +144,28 @@ describe('outbound dialer against Asterisk', function () {
     expect(await dialingsOf(jade, run.campaign)).to.deep.equal([]);
   });
 
-  it('starts a scheduled campaign by itself when its window opens and stops it at the window’s end', async function () {
-    // A window of 20 s starting 12 s from now, today only, in a zone where it does not cross midnight.
+  it('starts a scheduled campaign by itself when its daily window opens and stops it (10, then 0) within a tick of the window’s end', async function () {
+    // A daily window of 20 s starting 12 s from now, in a zone where it does not cross midnight. Daily: it
+    // opens again tomorrow, and still the campaign stops at its end (catalog §2.6), it is not paused.
     const zone = new Date().getUTCHours() === 23 ? 'Asia/Tokyo' : 'UTC';
+    const base = Date.now();
     const local = (offsetMs: number): { date: string; time: string } => {
       const parts = Object.fromEntries(
         new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-          .formatToParts(new Date(Date.now() + offsetMs))
+          .formatToParts(new Date(base + offsetMs))
           .map((p) => [p.type, p.value]),
       );
       return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}:${parts.second}` };
     };
-    const opens = Date.now() + 12_000;
+    const opens = Math.floor((base + 12_000) / 1000) * 1000;
+    // The end second is inside the window (hh:mm:ss compared as text): it closes as the next second begins.
+    const closes = Math.floor((base + 32_000) / 1000) * 1000 + 1000;
     const start = local(12_000);
     const end = local(32_000);
     const run = await createCampaign(jade, ['3201', '3202'], {
       start: false,
       plan: { dial_timeout: 2000, retry_delay: 1, max_retry_cnt_1: 100 },
-      campaign: { sc_mode: 1, sc_time_start: start.time, sc_time_end: end.time, sc_date_start: start.date, sc_date_end: end.date, sc_timezone: zone },
+      campaign: { sc_mode: 1, sc_time_start: start.time, sc_time_end: end.time, sc_timezone: zone },
     });
     await new Promise((resolve) => setTimeout(resolve, 4000));
     expect(await campaignStatus(run.campaign), 'before the window').to.equal(0);
@@ -169,12 +173,20 @@ describe('outbound dialer against Asterisk', function () {
     expect(Date.now()).to.be.at.least(opens - 1000);
     await eventually(async () => ((await dialingsOf(jade, run.campaign)).length > 0 ? true : undefined), 5_000, 'a dialing in the window');
     await eventually(async () => ((await campaignStatus(run.campaign)) === 0 ? true : undefined), 35_000, 'the stop at the window’s end');
-    const closes = Date.parse(`${end.date}T${end.time}Z`);
     const records = linesOf(run.campaign);
     expect(records.length).to.be.greaterThan(0);
-    // Nothing dialed after the window (zone UTC: local times are UTC times).
-    if (zone === 'UTC') for (const record of records) expect(ms(record.tm_create)).to.be.at.most(closes + 1000);
+    // Nothing dialed after the window.
+    for (const record of records) expect(ms(record.tm_create)).to.be.below(closes);
     const history = (await jade.get(`/v1/events?stream=campaign-${run.campaign}&type=CampaignStatusChanged`)).body?.result as { list: Json[] };
-    expect(history.list.map((e) => `${String((e.data as Json).status)}:${String((e.data as Json).reason)}`)).to.deep.equal(['11:schedule', '1:schedule', '10:schedule_end', '0:schedule_end']);
+    const changes = history.list.map((e) => e.data as Json);
+    expect(changes.map((c) => `${String(c.status)}:${String(c.reason)}`)).to.deep.equal(['11:schedule', '1:schedule', '10:schedule_end', '0:schedule_end']);
+    // Within a tick (200 ms here, plus room for a loaded machine) of each edge: the window's opening, its
+    // end, and for 0 the end of the last dialing the campaign had in flight at the window's end.
+    const slackMs = 200 + 800;
+    expect(ms(changes[0]!.tm_update), '11 at the opening').to.be.within(opens, opens + slackMs);
+    const stopping = ms(changes[2]!.tm_update);
+    expect(stopping, '10 at the window’s end').to.be.within(closes, closes + slackMs);
+    const lastEnded = Math.max(stopping, ...records.map((record) => ms(record.tm_update)));
+    expect(ms(changes[3]!.tm_update), '0 once its dialings have ended').to.be.within(lastEnded, lastEnded + slackMs);
   });
 });

@@ -19,7 +19,7 @@ import { acquireDataDirLock, lockHolder, type DataDirLock } from './lock-file.js
 import { migrate, prepareStatements, sqlLimit, toRecorded, type Statements } from './schema.js';
 
 export interface SqliteEventStoreOptions {
-  /** Created when missing; holds the database file and the `jade.lock` pid file. */
+  /** Created when missing; holds the database file and `jade.lock`, the OS-level lock on the dir. */
   readonly dataDir: string;
   /** Most events written in one group-commit transaction (an append larger than this still goes alone). */
   readonly groupCommitMaxBatch?: number;
@@ -69,7 +69,7 @@ export class SqliteEventStore implements EventStore {
     return lockHolder(dataDir) !== undefined;
   }
 
-  /** The pid of the live process holding `dataDir`, if any. */
+  /** The recorded pid of the process holding `dataDir` (0 when unreadable), or undefined when none holds it. */
   static lockHolder(dataDir: string): number | undefined {
     return lockHolder(dataDir);
   }

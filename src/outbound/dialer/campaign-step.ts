@@ -7,10 +7,11 @@ import { campaignStatus } from '../resources/index.js';
  * - 11 starting → 1 (or 0 when the campaign cannot start); 12 pausing → 2 (calls in progress continue);
  * - 10 stopping → 0 once none of its dialings is left; 30 stopping forcedly: hang them all up, then 0;
  * - 1 start: dial, unless a resource is missing (→ 10) or the list is done with `dl_end_handle` 1 (→ 10);
- * - with scheduling on (`sc_mode` 1): leaving the window pauses (12 → 2) when it reopens later, stops
- *   (10 → 0) when it never does; a window that opens starts a stopped campaign (11 → 1) unless its last
- *   status change came after the window opened (a client stopped it inside this window), and resumes one the
- *   schedule paused (not one a client paused).
+ * - with scheduling on (`sc_mode` 1), catalog §2.6: a started campaign whose window closes stops (10 → 0,
+ *   0 once its dialings in flight have ended), whether or not the window opens again; a window that opens
+ *   starts a stopped campaign (11 → 1), so a daily window resumes by itself, unless its last status change
+ *   came after the window opened (a client stopped it inside this window). A client's pause is left alone;
+ *   a campaign an earlier jade paused at a window's end (reason `schedule`) is resumed when it opens.
  * The final step of a transition carries the reason of its -ing step, so `dl_end` reaches 0 and triggers
  * `next_campaign`.
  */
@@ -20,8 +21,6 @@ export interface ScheduleView {
   readonly open: boolean;
   /** The window opened after the campaign's last status change (or it never changed status). */
   readonly openedSinceLastChange: boolean;
-  /** The window opens again later (a daily window, the next listed date, ...). */
-  readonly reopens: boolean;
 }
 
 export interface CampaignView {
@@ -68,9 +67,7 @@ export function campaignStep(view: CampaignView): CampaignStep {
   if (schedule) {
     if (status === campaignStatus.stop && schedule.open && schedule.openedSinceLastChange) return to(campaignStatus.starting, stepReasons.schedule);
     if (status === campaignStatus.pause && schedule.open && bySchedule(view.lastReason)) return to(campaignStatus.starting, stepReasons.schedule);
-    if ((status === campaignStatus.start || status === campaignStatus.starting) && !schedule.open) {
-      return schedule.reopens ? to(campaignStatus.pausing, stepReasons.schedule) : to(campaignStatus.stopping, stepReasons.scheduleEnd);
-    }
+    if ((status === campaignStatus.start || status === campaignStatus.starting) && !schedule.open) return to(campaignStatus.stopping, stepReasons.scheduleEnd);
   }
   switch (status) {
     case campaignStatus.starting:

@@ -38,7 +38,7 @@ import { isComplete, isSettling, observe, outcome, progress } from './observe.js
 import { hangupDialingChannel } from './hangup.js';
 import { capacitySource, dialsAllowed, MEMBER_NOT_IN_USE, type Capacity } from './pacing.js';
 import { resultRecord, type ResultFile } from './result-file.js';
-import { hasFutureWindow, isInWindow, localStamp, scheduleZone, windowOpenedAt } from './schedule.js';
+import { isInWindow, localStamp, scheduleZone, windowOpenedAt } from './schedule.js';
 
 /**
  * The outbound dialer (issue 6 items 2-4): a process manager fed by the log.
@@ -372,6 +372,10 @@ export class Dialer {
   /** Rebuilds the live dialings from the read models and the log, and completes what a crash interrupted. */
   private async recover(): Promise<void> {
     const { db, store } = this.options;
+    // A crash mid-write leaves a torn last line: cut it first, so it neither counts as written below
+    // (its entry is still held: the record is written again, whole) nor swallows the next record.
+    const torn = await this.options.resultFile.open();
+    if (torn > 0) this.options.logger.warn({ path: this.options.resultFile.path, bytes: torn }, 'result file ended in a torn line; cut it, its record is rewritten from the log');
     for (const row of await listDialings(db)) {
       const events = await store.readStream(obStreams.dialing(row.uuid));
       const dialing = events.reduce<DialingObject | undefined>(evolveDialing, undefined);
@@ -501,7 +505,6 @@ export class Dialer {
     return {
       open,
       openedSinceLastChange: openedAt !== undefined && (lastLocal === undefined || lastLocal < openedAt),
-      reopens: !open && hasFutureWindow(campaign, now, this.options.timezone),
     };
   }
 

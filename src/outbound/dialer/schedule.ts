@@ -117,8 +117,8 @@ export function addDays(date: string, days: number): string {
 const LOOKAHEAD_DAYS = 400;
 
 /**
- * Will the schedule open again after `epochMs`? A campaign leaving a window that reopens (tomorrow's hours,
- * next Monday) is paused; one leaving its last window is stopped.
+ * Will the schedule open again after `epochMs` (tomorrow's hours, next Monday, a listed date)? Not a
+ * dialer decision: a campaign is stopped at every window's end and started again when the next one opens.
  */
 export function hasFutureWindow(campaign: ScheduleFields, epochMs: number, defaultZone: string): boolean {
   const now = localTime(epochMs, scheduleZone(campaign, defaultZone));

@@ -140,6 +140,7 @@ describe('jade events / jade calls beside a running server', function () {
     const refused = await run(jade, ['rebuild']);
     expect(refused.code).to.equal(1);
     expect(refused.stderr).to.match(/holds/);
+    expect(refused.stderr, 'names the holder, read from the lock').to.include(`pid ${process.pid}`);
     const through = await run(jade, ['rebuild', 'calls', '--server']);
     expect(through.code, through.stderr).to.equal(0);
     expect(through.stderr).to.match(/rebuilt calls to position \d+: \d+ events/);

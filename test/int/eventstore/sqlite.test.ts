@@ -7,6 +7,9 @@ import { expect } from 'chai';
 import { DataDirLockedError, lockFileName } from '../../../src/eventstore/sqlite/lock-file.js';
 import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqlite-event-store.js';
 import type { JadeEvent } from '../../../src/events/index.js';
+import { httpClient } from '../../support/http.js';
+import { eventually } from '../../support/jade.js';
+import { exited, freePort, serveJade } from '../../support/jade-process.js';
 import { eventStoreContract } from './contract.js';
 
 const dirs: string[] = [];
@@ -77,6 +80,62 @@ describe('sqlite adapter', function () {
       expect(SqliteEventStore.isLocked(dataDir)).to.equal(false);
       const store = await SqliteEventStore.open({ dataDir });
       expect(SqliteEventStore.lockHolder(dataDir)).to.equal(process.pid);
+      await store.close();
+    });
+
+    // A restarted container or a quick respawn can get the very pid its dead predecessor recorded,
+    // and any other live process can have it too: a recorded pid proves nothing about a holder.
+    for (const [who, pid] of [
+      ['this process', process.pid],
+      ['another live process', process.ppid],
+    ] as const) {
+      it(`takes a pid-file lock that names ${who} when no process holds the lock`, async function () {
+        const dataDir = tempDir();
+        writeFileSync(join(dataDir, lockFileName), `${pid}\n`);
+        expect(SqliteEventStore.isLocked(dataDir)).to.equal(false);
+        const store = await SqliteEventStore.open({ dataDir });
+        try {
+          expect(SqliteEventStore.lockHolder(dataDir)).to.equal(process.pid);
+        } finally {
+          await store.close();
+        }
+      });
+
+      it(`takes a lock whose recorded holder is ${who} when that holder no longer holds it`, async function () {
+        const dataDir = tempDir();
+        const first = await SqliteEventStore.open({ dataDir });
+        await first.close();
+        const lockDb = new BetterSqlite3(join(dataDir, lockFileName));
+        lockDb.prepare('UPDATE holder SET pid = ?').run(pid);
+        lockDb.close();
+        expect(SqliteEventStore.isLocked(dataDir)).to.equal(false);
+        const second = await SqliteEventStore.open({ dataDir });
+        try {
+          expect(SqliteEventStore.lockHolder(dataDir)).to.equal(process.pid);
+        } finally {
+          await second.close();
+        }
+      });
+    }
+
+    it('is held by the store in another process while it lives, and taken the moment it is killed', async function () {
+      this.timeout(30_000);
+      const dataDir = tempDir();
+      const port = await freePort();
+      const child = serveJade({ dataDir, port, adminPassword: 'lock-test-secret', env: { JADE_AMI_PORT: '1' } });
+      try {
+        const http = httpClient(`http://127.0.0.1:${port}`);
+        await eventually(async () => ((await http.get('/v1/ping')).status === 200 ? true : undefined), 20_000, 'jade to serve');
+        expect(SqliteEventStore.lockHolder(dataDir)).to.equal(child.pid);
+        let refused: unknown;
+        await SqliteEventStore.open({ dataDir }).catch((error: unknown) => (refused = error));
+        expect(refused).to.be.instanceOf(DataDirLockedError).and.include({ pid: child.pid });
+      } finally {
+        child.kill('SIGKILL');
+        await exited(child);
+      }
+      expect(SqliteEventStore.isLocked(dataDir)).to.equal(false);
+      const store = await SqliteEventStore.open({ dataDir });
       await store.close();
     });
   });

@@ -43,6 +43,12 @@ async function statusHistory(h: DialerHarness, uuid: string): Promise<string[]> 
   return events.filter((e) => e.type === obEventTypes.campaignStatusChanged).map((e) => `${String(e.data.status)}:${String(e.data.reason)}`);
 }
 
+/** The campaign's status changes in log order: status, reason and when (the event's `tm_update`). */
+async function statusChanges(h: DialerHarness, uuid: string): Promise<Array<{ status: unknown; reason: unknown; at: unknown }>> {
+  const events = await h.store.readStream(`campaign-${uuid}`);
+  return events.filter((e) => e.type === obEventTypes.campaignStatusChanged).map((e) => ({ status: e.data.status, reason: e.data.reason, at: e.data.tm_update }));
+}
+
 /** For each entry: never two dialings at once (started/ended alternate), from its stream. */
 async function takesAlternate(h: DialerHarness, uuid: string): Promise<number> {
   const events = await h.store.readStream(`dl-${uuid}`);
@@ -264,7 +270,7 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
       expect(await statusHistory(h, s.campaign)).to.deep.equal(['11:schedule', '1:schedule', '10:schedule_end', '0:schedule_end']);
     });
 
-    it('pauses at the end of a daily window and resumes the next day by itself; a client’s pause is kept', async () => {
+    it('stops at the end of a daily window (1 → 10 → 0) and starts again when it next opens (0 → 11 → 1), each within one tick of the edge', async () => {
       h.now = Date.parse('2026-03-02T10:00:00Z');
       const s = await setup(h, [{ number_1: '2000' }], {
         start: false,
@@ -274,22 +280,75 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
       await h.step();
       await h.step();
       expect((await campaign(h, s.campaign)).status).to.equal(1);
+
+      // The end second is inside the window (catalog §2.6 compares hh:mm:ss): it closes at 17:00:01.000.
+      h.now = Date.parse('2026-03-02T17:00:00.999Z');
+      await h.step();
+      expect((await campaign(h, s.campaign)).status, 'the last instant of the window').to.equal(1);
+      const closed = h.now + 1;
+      h.now = closed;
+      await h.step();
+      expect((await campaign(h, s.campaign)).status, 'one tick after the window closed').to.equal(0);
+      expect(await statusChanges(h, s.campaign)).to.deep.equal([
+        { status: 11, reason: 'schedule', at: '2026-03-02T10:00:00.000000000Z' },
+        { status: 1, reason: 'schedule', at: '2026-03-02T10:00:00.000000000Z' },
+        { status: 10, reason: 'schedule_end', at: '2026-03-02T17:00:01.000000000Z' },
+        { status: 0, reason: 'schedule_end', at: '2026-03-02T17:00:01.000000000Z' },
+      ]);
+      const dialed = await originates(h);
+
+      h.now = Date.parse('2026-03-03T08:59:59.999Z');
+      await h.step();
+      expect((await campaign(h, s.campaign)).status, 'before the next window').to.equal(0);
+      expect(await originates(h), 'nothing dialed outside the window').to.equal(dialed);
+      h.now = Date.parse('2026-03-03T09:00:00Z');
+      await h.step();
+      expect((await campaign(h, s.campaign)).status, 'one tick after the window opened').to.equal(1);
+      expect((await statusChanges(h, s.campaign)).slice(4)).to.deep.equal([
+        { status: 11, reason: 'schedule', at: '2026-03-03T09:00:00.000000000Z' },
+        { status: 1, reason: 'schedule', at: '2026-03-03T09:00:00.000000000Z' },
+      ]);
+    });
+
+    it('holds 10 at the window’s end while a call of the campaign is up, and reaches 0 on the tick its dialing ends', async () => {
+      h.now = Date.parse('2026-03-02T16:59:00Z');
+      const s = await setup(h, [{ number_1: '1000' }], { start: false, campaign: { sc_mode: 1, sc_time_start: '09:00:00', sc_time_end: '17:00:00' } });
+      await h.step();
+      await h.step();
+      const [dialing] = await listDialings(h.readModels.db);
+      expect(dialing, 'an answered call in progress').to.not.equal(undefined);
       h.now = Date.parse('2026-03-02T17:00:01Z');
       await h.step();
       await h.step();
-      expect((await campaign(h, s.campaign)).status).to.equal(2);
-      const dialed = await originates(h);
-      h.now = Date.parse('2026-03-03T08:00:00Z');
-      await h.step();
-      expect(await originates(h), 'nothing dialed outside the window').to.equal(dialed);
-      h.now = Date.parse('2026-03-03T09:00:00Z');
+      expect((await campaign(h, s.campaign)).status, 'its call is still up').to.equal(10);
+      h.advance(5000);
+      await h.asterisk.hangup(dialing!.uuid);
+      await h.settle();
+      expect((await campaign(h, s.campaign)).status, 'once the dialing ended').to.equal(0);
+      expect((await statusChanges(h, s.campaign)).slice(2)).to.deep.equal([
+        { status: 10, reason: 'schedule_end', at: '2026-03-02T17:00:01.000000000Z' },
+        { status: 0, reason: 'schedule_end', at: '2026-03-02T17:00:06.000000000Z' },
+      ]);
+    });
+
+    it('keeps a client’s pause through the window’s end and the next opening', async () => {
+      h.now = Date.parse('2026-03-02T10:00:00Z');
+      const s = await setup(h, [{ number_1: '2000' }], {
+        start: false,
+        plan: { max_retry_cnt_1: 100, retry_delay: 0 },
+        campaign: { sc_mode: 1, sc_time_start: '09:00:00', sc_time_end: '17:00:00' },
+      });
       await h.step();
       await h.step();
       expect((await campaign(h, s.campaign)).status).to.equal(1);
       await h.resources.updateCampaign(h.ctx, s.campaign, {}, 2);
-      h.now = Date.parse('2026-03-03T09:30:00Z');
       await h.step();
-      expect((await campaign(h, s.campaign)).status, 'a client’s pause inside the window').to.equal(2);
+      h.now = Date.parse('2026-03-02T17:00:01Z');
+      await h.step();
+      expect((await campaign(h, s.campaign)).status, 'after the window').to.equal(2);
+      h.now = Date.parse('2026-03-03T09:00:00Z');
+      await h.step();
+      expect((await campaign(h, s.campaign)).status, 'the next window').to.equal(2);
     });
   });
 
@@ -341,6 +400,36 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
       await h.restart();
       expect(await dl(h, s.dls[0]!)).to.include({ status: 0, res_dial: 5, res_hangup: 17, dialing_uuid: null });
       expect(h.resultLines()).to.have.length(1);
+    });
+
+    it('cuts a torn last line on start, writes that record again once from the log, and puts the next record on its own line', async () => {
+      const s = await setup(h, [{ number_1: '2000' }, { number_1: '2001' }], { plan: { max_retry_cnt_1: 1 } });
+      h.asterisk.autoplay = false;
+      await h.step();
+      const dialings = await listDialings(h.readModels.db);
+      expect(dialings).to.have.length(2);
+      const torn = dialings.find((d) => d.uuid_dl_list === s.dls[0])!;
+      const next = dialings.find((d) => d.uuid_dl_list === s.dls[1])!;
+      // The crash: the dialing's end recorded, its result line cut short mid-write, the entry not released.
+      await h.store.append(`dialing-${torn.uuid}`, [{ type: obEventTypes.dialingEnded, data: { uuid: torn.uuid, status: 7, channel: null, res_dial: 5, res_dial_detail: 'Remote end is busy', res_hangup: 17, res_hangup_detail: 'User busy', reason: 'hangup', tm_update: '2026-03-02T10:00:01.000000000Z', tm_delete: '2026-03-02T10:00:01.000000000Z' }, metadata: {} }]);
+      const earlier = `${JSON.stringify({ uuid: 'an-earlier-dialing', name: null, status: 7 })}\n`;
+      const { appendFileSync, readFileSync } = await import('node:fs');
+      appendFileSync(h.resultPath, earlier + JSON.stringify({ uuid: torn.uuid, name: null, action_id: torn.action_id, status: 7, res_dial: 5 }).slice(0, 70));
+
+      await h.restart();
+      const afterStart = readFileSync(h.resultPath, 'utf8');
+      expect(afterStart.endsWith('\n'), 'the file ends after a complete line').to.equal(true);
+      const lines = afterStart.split('\n').slice(0, -1).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map((line) => line.uuid)).to.deep.equal(['an-earlier-dialing', torn.uuid]);
+      expect(lines[1]).to.include({ uuid: torn.uuid, status: 7, res_dial: 5, res_hangup: 17, uuid_dl_list: s.dls[0], dial_addr: '2000' });
+      expect(await dl(h, s.dls[0]!)).to.include({ status: 0, res_dial: 5, dialing_uuid: null });
+
+      await h.asterisk.play(next.uuid);
+      await h.settle();
+      const text = readFileSync(h.resultPath, 'utf8');
+      expect(text.startsWith(afterStart), 'the next record is appended after the repaired lines').to.equal(true);
+      const all = text.split('\n').slice(0, -1).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(all.map((line) => line.uuid)).to.deep.equal(['an-earlier-dialing', torn.uuid, next.uuid]);
     });
 
     it('releases an entry taken by a dialing that was never created, and ends one whose Originate was never requested', async () => {

@@ -45,18 +45,29 @@ describe('dialer campaign steps (catalog 50-outbound §2.5-2.6, §4 step 9)', ()
   });
 
   describe('with scheduling on', () => {
-    const open = { open: true, openedSinceLastChange: true, reopens: false };
+    const open = { open: true, openedSinceLastChange: true };
     it('starts a stopped campaign when its window opens, not one a client stopped inside the open window', () => {
       expect(campaignStep(view({ status: 0, lastReason: null, schedule: open }))).to.deep.equal({ kind: 'status', status: 11, reason: 'schedule' });
       expect(campaignStep(view({ status: 0, schedule: { ...open, openedSinceLastChange: false } }))).to.deep.equal({ kind: 'none' });
     });
 
-    it('pauses when the window closes and will reopen, stops when it will not', () => {
-      expect(campaignStep(view({ schedule: { open: false, openedSinceLastChange: false, reopens: true } }))).to.deep.equal({ kind: 'status', status: 12, reason: 'schedule' });
-      expect(campaignStep(view({ schedule: { open: false, openedSinceLastChange: false, reopens: false } }))).to.deep.equal({ kind: 'status', status: 10, reason: 'schedule_end' });
+    it('stops a started or starting campaign when its window closes (catalog §2.6: 10, then 0), whether or not the window reopens', () => {
+      const closed = { open: false, openedSinceLastChange: false };
+      expect(campaignStep(view({ status: 1, schedule: closed }))).to.deep.equal({ kind: 'status', status: 10, reason: 'schedule_end' });
+      expect(campaignStep(view({ status: 11, schedule: closed }))).to.deep.equal({ kind: 'status', status: 10, reason: 'schedule_end' });
+      expect(campaignStep(view({ status: 10, lastReason: 'schedule_end', liveDialings: 0, schedule: closed }))).to.deep.equal({ kind: 'status', status: 0, reason: 'schedule_end' });
+      expect(campaignStep(view({ status: 10, lastReason: 'schedule_end', liveDialings: 2, schedule: closed })), 'its dialings in flight end first').to.deep.equal({ kind: 'none' });
     });
 
-    it('resumes what the schedule paused, not what a client paused', () => {
+    it('starts a campaign the schedule stopped when its window opens again', () => {
+      expect(campaignStep(view({ status: 0, lastReason: 'schedule_end', schedule: open }))).to.deep.equal({ kind: 'status', status: 11, reason: 'schedule' });
+    });
+
+    it('leaves a client’s pause alone when the window closes', () => {
+      expect(campaignStep(view({ status: 2, lastReason: 'request', schedule: { open: false, openedSinceLastChange: false } }))).to.deep.equal({ kind: 'none' });
+    });
+
+    it('resumes what an earlier jade’s schedule paused, not what a client paused', () => {
       expect(campaignStep(view({ status: 2, lastReason: 'schedule', schedule: open }))).to.deep.equal({ kind: 'status', status: 11, reason: 'schedule' });
       expect(campaignStep(view({ status: 2, lastReason: 'request', schedule: open }))).to.deep.equal({ kind: 'none' });
     });
