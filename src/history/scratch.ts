@@ -105,7 +105,8 @@ export class ScratchReadModels {
     const started = Date.now();
     const readModels = (await this.copyNearestBelow(position)) ?? (await openReadModelDb(':memory:'));
     try {
-      const runner = createProjectionRunner({ store: this.options.store, readModels });
+      // A point-in-time read writes nothing to the log: it skips what the live run skipped, without recording it.
+      const runner = createProjectionRunner({ store: this.options.store, readModels, recordFaults: false });
       const from = runner.position();
       await runner.catchUp(position);
       this.counters = { builds: this.counters.builds + 1, replayed: this.counters.replayed + (runner.position() - from) };
