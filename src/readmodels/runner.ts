@@ -317,27 +317,41 @@ class Runner<C> implements ProjectionRunner<C> {
     return at;
   }
 
-  private async applyLive(events: readonly RecordedEvent[]): Promise<void> {
+  private applyLive(events: readonly RecordedEvent[]): Promise<void> | void {
     // A batch delivered after stop() was asked for is left for the next start (its checkpoint is not advanced).
     if (this.state !== 'running') return;
-    const changes = await this.applyRecorded(this.applier, events, () => this.state === 'running');
-    if (changes) this.committed(changes, events);
+    const applied = this.applyRecorded(this.applier, events, () => this.state === 'running');
+    // The usual case stays synchronous: no await between the commit and the feed hearing of it.
+    if (Array.isArray(applied)) return this.committed(applied, events);
+    return applied.then((changes) => {
+      if (changes) this.committed(changes, events);
+    });
   }
 
   private readonly isRecorded = (projection: string, position: number): boolean => !this.recordFaults || this.faults.has(projection, position);
 
   /**
-   * Applies a batch, first recording in the log the faults it finds that are not there yet (then applying it
-   * again: the pairs that threw are skipped, now with their record). Undefined when `stillWanted` turned
-   * false while recording (the runner was stopped): the batch stays for the next start.
+   * Applies a batch. When it holds faults not yet in the log, records them first and then applies it again
+   * (the pairs that threw are skipped, now with their record): async only then. Resolves undefined when
+   * `stillWanted` turned false while recording (the runner was stopped): the batch stays for the next start.
    */
-  private async applyRecorded(applier: Applier, events: readonly RecordedEvent[], stillWanted: () => boolean = () => true): Promise<Applied[] | undefined> {
-    for (;;) {
-      const outcome = applier.apply(events);
-      if (outcome.committed) return outcome.changes;
-      await this.appendFaults(outcome.unrecorded);
-      if (!stillWanted()) return undefined;
-    }
+  private applyRecorded(
+    applier: Applier,
+    events: readonly RecordedEvent[],
+    stillWanted: () => boolean = () => true,
+  ): Applied[] | Promise<Applied[] | undefined> {
+    const outcome = applier.apply(events);
+    if (outcome.committed) return outcome.changes;
+    return (async () => {
+      let unrecorded = outcome.unrecorded;
+      for (;;) {
+        await this.appendFaults(unrecorded);
+        if (!stillWanted()) return undefined;
+        const again = applier.apply(events);
+        if (again.committed) return again.changes;
+        unrecorded = again.unrecorded;
+      }
+    })();
   }
 
   private async appendFaults(faults: readonly ProjectionFaultData[]): Promise<void> {
