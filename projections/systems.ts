@@ -4,7 +4,7 @@ import { field, floatField, intField, overlay, readSnapshot, snapshotAction } fr
 import type { Database } from '../src/readmodels/database.js';
 import { eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
 import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { formatTimestamp, parseTimestamp } from '../src/time.js';
+import { parseTimestamp, tryFormatTimestamp } from '../src/time.js';
 
 /**
  * `/core/systems`: the one Asterisk jade talks to (id `"1"`, catalog 60 §7). Filled from the
@@ -118,7 +118,8 @@ function localOffsetMs(row: SystemRow): number | undefined {
 function localDateTime(instant: string, offsetMs: number): { date: string; time: string } | undefined {
   const ns = parseTimestamp(instant);
   if (ns === undefined) return undefined;
-  const text = formatTimestamp(ns + BigInt(offsetMs) * 1_000_000n);
+  const text = tryFormatTimestamp(ns + BigInt(Math.trunc(offsetMs)) * 1_000_000n);
+  if (text === undefined) return undefined;
   return { date: text.slice(0, 10), time: text.slice(11, 19) };
 }
 

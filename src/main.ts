@@ -132,7 +132,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   await dialer.start(logHead);
 
   const routers: Router[] = [
-    healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position() }),
+    healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults }),
     ...auth.routers,
     coreRoutes({ db: readModels.db, commands, ami }),
     queueRoutes({ db: readModels.db, commands }),

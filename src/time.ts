@@ -6,7 +6,26 @@
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
 
-/** Formats a Date (millisecond precision, padded) or epoch nanoseconds. */
+/**
+ * The instants the API format can write and `parseTimestamp` reads back: years 0000 to 9999.
+ * Outside them `Date` either cannot represent the instant or prints `+275760-...`, which is no API timestamp.
+ */
+export const minTimestampNs = BigInt(Date.parse('0000-01-01T00:00:00.000Z')) * NS_PER_MS;
+export const maxTimestampNs = BigInt(Date.parse('9999-12-31T23:59:59.999Z')) * NS_PER_MS + (NS_PER_MS - 1n);
+
+/** Whether `ns` is an instant the API format can express (see `minTimestampNs`). */
+export function isTimestampInRange(ns: bigint): boolean {
+  return ns >= minTimestampNs && ns <= maxTimestampNs;
+}
+
+/** `formatTimestamp` that never throws: undefined for an invalid Date or an instant outside years 0000-9999. */
+export function tryFormatTimestamp(time: Date | bigint): string | undefined {
+  if (typeof time !== 'bigint' && Number.isNaN(time.getTime())) return undefined;
+  const ns = typeof time === 'bigint' ? time : BigInt(time.getTime()) * NS_PER_MS;
+  return isTimestampInRange(ns) ? formatTimestamp(ns) : undefined;
+}
+
+/** Formats a Date (millisecond precision, padded) or epoch nanoseconds; throws RangeError outside years 0000-9999 (see `tryFormatTimestamp`). */
 export function formatTimestamp(time: Date | bigint): string {
   const ns = typeof time === 'bigint' ? time : BigInt(time.getTime()) * NS_PER_MS;
   // Floor division, so instants before 1970 still get a positive fraction.

@@ -2,3 +2,4 @@ export * from './event.js';
 export * from './streams.js';
 export * from './ami.js';
 export * from './outbound.js';
+export * from './projection.js';

@@ -170,7 +170,8 @@ export class ScratchReadModels {
     const started = Date.now();
     const readModels = (await this.copyNearestBelow(position)) ?? fromImage(await this.emptyImage);
     try {
-      const runner = createProjectionRunner({ store: this.options.store, readModels });
+      // A point-in-time read writes nothing to the log: it skips what the live run skipped, without recording it.
+      const runner = createProjectionRunner({ store: this.options.store, readModels, recordFaults: false });
       const from = runner.position();
       for (let at = from; at < position; ) {
         if (this.closed) throw new Error('scratch read models are closed');

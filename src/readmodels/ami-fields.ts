@@ -13,19 +13,23 @@ export function field(data: Data, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** An integer header; undefined when absent or not a number. */
+/**
+ * An integer header; undefined when absent, not a number, or beyond a safe integer (a 40-digit `Wait` is
+ * no count of seconds, and a number past 2^53 would not even round-trip through SQLite and JSON).
+ */
 export function intField(data: Data, name: string): number | undefined {
   const value = field(data, name);
   if (value === undefined || value.trim() === '') return undefined;
   const parsed = Number.parseInt(value, 10);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  return Number.isSafeInteger(parsed) ? parsed : undefined;
 }
 
+/** A decimal header; undefined when absent, not a number, or not finite (`1e999`). */
 export function floatField(data: Data, name: string): number | undefined {
   const value = field(data, name);
   if (value === undefined || value.trim() === '') return undefined;
   const parsed = Number.parseFloat(value);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  return Number.isFinite(parsed) ? parsed : undefined;
 }
 
 /** The channel fields Asterisk puts in every channel event (its channel snapshot), in the catalog's names. */

@@ -1,11 +1,13 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { RecordedEvent } from '../events/index.js';
-import { formatTimestamp, parseTimestamp } from '../time.js';
+import { formatTimestamp, isTimestampInRange, parseTimestamp, tryFormatTimestamp } from '../time.js';
 
 /**
  * The time of an event, as projections must see it: from the event itself, never from the clock,
  * so a rebuild writes the same `tm_*` values as the live run did.
  * Preference: Asterisk's own `Timestamp` (when it happened), then when jade received it, then when it was stored.
+ * Total: any header value (absurd, negative, binary, huge) falls through to the next source, never throws,
+ * because one event that throws here would stop every projection.
  */
 export function eventTime(event: RecordedEvent): string {
   const { timestamp, receivedAt } = event.metadata;
@@ -13,6 +15,7 @@ export function eventTime(event: RecordedEvent): string {
     const ns = epochSecondsToNs(timestamp);
     if (ns !== undefined) return formatTimestamp(ns);
   }
+  // The stored fallbacks are jade's own (always in range when written by jade); still only formatted when valid.
   if (typeof receivedAt === 'string') {
     // Already canonical (jade writes receivedAt this way): skip the parse/format round trip, ~10% of replay time.
     if (canonical.test(receivedAt)) return receivedAt;
@@ -27,19 +30,31 @@ const canonical = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
 
 const epochPattern = /^(\d+)(?:\.(\d{1,9})\d*)?$/;
 
-/** Asterisk's `Timestamp: 1513946896.123456` to epoch nanoseconds, exactly (no float rounding). */
+/** More digits than any epoch second of years up to 9999 has: longer text is rejected before BigInt sees it. */
+const maxEpochSecondDigits = 12;
+
+/**
+ * Asterisk's `Timestamp: 1513946896.123456` to epoch nanoseconds, exactly (no float rounding);
+ * undefined when it is not that, or names an instant the API format cannot write (after year 9999).
+ */
 export function epochSecondsToNs(text: string): bigint | undefined {
   const match = epochPattern.exec(text.trim());
   if (!match) return undefined;
   const [, seconds, fraction = ''] = match;
-  return BigInt(seconds!) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0'));
+  if (seconds!.replace(/^0+/, '').length > maxEpochSecondDigits) return undefined;
+  const ns = BigInt(seconds!) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0'));
+  return isTimestampInRange(ns) ? ns : undefined;
 }
 
-/** Moves an API timestamp by whole seconds (negative = earlier); undefined if it does not parse. */
+/**
+ * Moves an API timestamp by whole seconds (negative = earlier); undefined if it does not parse, `seconds`
+ * is not a finite number, or the result leaves the range the API format can write.
+ */
 export function shiftTimestamp(timestamp: string, seconds: number): string | undefined {
+  if (!Number.isFinite(seconds)) return undefined;
   const ns = parseTimestamp(timestamp);
   if (ns === undefined) return undefined;
-  return formatTimestamp(ns + BigInt(Math.trunc(seconds)) * 1_000_000_000n);
+  return tryFormatTimestamp(ns + BigInt(Math.trunc(seconds)) * 1_000_000_000n);
 }
 
 /** Whole seconds from `from` to `to` (API timestamps), floored at 0; null if either does not parse. */
@@ -83,9 +98,10 @@ export function epochSeconds(timestamp: string): number | null {
   return ns === undefined ? null : Number(ns / 1_000_000_000n);
 }
 
-/** `HH:MM:SS` (CoreShowChannel's Duration) in seconds; 0 when it is not that. */
+/** `HH:MM:SS` (CoreShowChannel's Duration) in seconds; 0 when it is not that (or is beyond a safe integer). */
 export function parseDuration(text: string | undefined): number {
   const parts = (text ?? '').split(':').map((part) => Number.parseInt(part, 10));
   if (parts.length !== 3 || parts.some(Number.isNaN)) return 0;
-  return parts[0]! * 3600 + parts[1]! * 60 + parts[2]!;
+  const seconds = parts[0]! * 3600 + parts[1]! * 60 + parts[2]!;
+  return Number.isSafeInteger(seconds) ? seconds : 0;
 }

@@ -1,8 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { RecordedEvent } from '../events/index.js';
+import { projectionFaultStream, type ProjectionFaultData, type RecordedEvent } from '../events/index.js';
 import type { EventStore, Subscription } from '../eventstore/port.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { Applier, bindProjection, type Applied, type ProjectionRuntime } from './applier.js';
+import { FaultBook, faultEvent, type FaultReport } from './faults.js';
 import { ChangeFeed } from './change-feed.js';
 import type { ReadModelDb } from './database.js';
 import { RebuildInProgressError, ReadModelTimeoutError, RunnerStoppedError, UnknownProjectionError } from './errors.js';
@@ -20,6 +21,8 @@ export interface RunnerStatus {
   readonly position: number;
   readonly rebuilding: boolean;
   readonly error?: string;
+  /** Events projections skipped because they threw on them (each recorded as `ProjectionFault`). */
+  readonly faults: FaultReport;
 }
 
 export interface RebuildProgress {
@@ -73,6 +76,11 @@ export interface RunnerOptions {
   readonly batchSize?: number;
   /** Events per read while rebuilding or catching up. */
   readonly pageSize?: number;
+  /**
+   * Append a `ProjectionFault` for each skipped (projection, event) not yet in the log (default true).
+   * Off for throwaway runners (point-in-time scratch builds): they skip the same events but write nothing.
+   */
+  readonly recordFaults?: boolean;
 }
 
 interface Waiter {
@@ -91,8 +99,15 @@ interface StoredCheckpoint {
  * One subscription to the global log feeds every projection (each skips what its own checkpoint already
  * covers). Live batches, catch-up and the end of a rebuild run one at a time under a mutex; each batch is
  * one synchronous SQLite transaction (rows + checkpoints), and the change feed hears of it only after the
- * commit. A projection that throws stops the runner (status `failed`, feed `error`): skipping the event
- * would make the tables silently disagree with the log; restarting resumes at the failed batch.
+ * commit.
+ *
+ * No single event stops a projection: one that throws on an event skips it (see Applier) and the skip is
+ * recorded in the log as `ProjectionFault` on `projection-<name>`, so the tables never silently disagree with
+ * the log. The fault is appended BEFORE the batch that skips it commits (the batch is rolled back, the fault
+ * appended, the batch applied again): a checkpoint never moves past an unrecorded skip, and a crash in
+ * between only replays the batch, which throws again at the same place and finds its fault already
+ * recorded (the recorded faults are read back at start), so nothing is lost or recorded twice. Only a
+ * failing database or event store stops the runner (status `failed`, feed `error`).
  */
 class Runner<C> implements ProjectionRunner<C> {
   readonly changes: ChangeFeed<C>;
@@ -112,6 +127,9 @@ class Runner<C> implements ProjectionRunner<C> {
   private state: RunnerState = 'idle';
   private failure: Error | undefined;
   private rebuilding = false;
+  private readonly faults = new FaultBook();
+  private faultsLoaded: Promise<void> | undefined;
+  private readonly recordFaults: boolean;
 
   constructor(options: RunnerOptions, projections: readonly AnyProjection[]) {
     this.sqlite = options.readModels.sqlite;
@@ -119,6 +137,7 @@ class Runner<C> implements ProjectionRunner<C> {
     this.logger = options.logger ?? silentLogger();
     this.batchSize = options.batchSize ?? 1000;
     this.pageSize = options.pageSize ?? 5000;
+    this.recordFaults = options.recordFaults ?? true;
     this.changes = new ChangeFeed<C>((error) => this.logger.error({ err: error }, 'change-feed listener failed'));
 
     const tables = projections.flatMap((def) => Object.entries(def.tables).map(([table, spec]) => ({ table, spec, owner: def.name })));
@@ -139,6 +158,7 @@ class Runner<C> implements ProjectionRunner<C> {
     this.applier = new Applier(this.sqlite, this.liveStore, this.runtimes, {
       collect: true,
       saveCheckpoint: (name, position, version) => this.saveCheckpoint.run(name, position, version),
+      isRecorded: this.isRecorded,
     });
   }
 
@@ -154,11 +174,13 @@ class Runner<C> implements ProjectionRunner<C> {
       position: this.position(),
       rebuilding: this.rebuilding,
       ...(this.failure ? { error: this.failure.message } : {}),
+      faults: this.faults.report(),
     };
   }
 
   async start(): Promise<void> {
     if (this.state === 'running') throw new Error('projection runner already running');
+    await this.loadFaults();
     dropShadowTables(this.sqlite);
     // A projection whose code changed meaning, or that never ran over a non-empty log, is built by
     // replay into fresh tables rather than shown half-built while a live catch-up fills it.
@@ -207,11 +229,12 @@ class Runner<C> implements ProjectionRunner<C> {
 
   async catchUp(toPosition?: number): Promise<number> {
     if (this.state === 'running') throw new Error('catchUp() is for a runner that is not subscribed; it is running');
+    await this.loadFaults();
     return this.lock.run(async () => {
       const target = toPosition ?? (await this.store.headPosition());
-      await this.replay(this.position(), target, (events) => {
-        const changes = this.applier.apply(events);
-        this.committed(changes, events);
+      await this.replay(this.position(), target, async (events) => {
+        const changes = await this.applyRecorded(this.applier, events);
+        if (changes) this.committed(changes, events);
       });
       return this.position();
     });
@@ -224,6 +247,7 @@ class Runner<C> implements ProjectionRunner<C> {
     const tables = targets.flatMap((runtime) => [...runtime.tables]);
     this.rebuilding = true;
     try {
+      await this.loadFaults();
       dropShadowTables(this.sqlite);
       createShadowTables(this.sqlite, tables);
       const shadowStore = new RowStore(
@@ -231,12 +255,13 @@ class Runner<C> implements ProjectionRunner<C> {
         targets.flatMap((runtime) => Object.entries(runtime.def.tables).map(([table, spec]) => ({ table, spec, physical: shadowName(table) }))),
       );
       const shadow = targets.map((runtime) => bindProjection(runtime.def, shadowStore, 0));
-      const applier = new Applier(this.sqlite, shadowStore, shadow, { collect: false });
+      // The same decisions as the live run: the same pairs are skipped, and their faults are already recorded.
+      const applier = new Applier(this.sqlite, shadowStore, shadow, { collect: false, isRecorded: this.isRecorded });
       let replayed = 0;
       let at = 0;
       const replayTo = async (target: number): Promise<void> => {
-        at = await this.replay(at, target, (events) => {
-          applier.apply(events);
+        at = await this.replay(at, target, async (events) => {
+          await this.applyRecorded(applier, events);
           replayed += events.length;
           options.onProgress?.({ projections, position: events[events.length - 1]!.position, target });
         });
@@ -280,22 +305,84 @@ class Runner<C> implements ProjectionRunner<C> {
   }
 
   /** Reads the log in pages from `after` up to `target` and hands each page over; returns the last position handled. */
-  private async replay(after: number, target: number, apply: (events: readonly RecordedEvent[]) => void): Promise<number> {
+  private async replay(after: number, target: number, apply: (events: readonly RecordedEvent[]) => Promise<void>): Promise<number> {
     let at = after;
     while (at < target) {
       const page = await this.store.readAll({ fromPosition: at + 1, maxCount: Math.min(this.pageSize, target - at) });
       const events = page.filter((event) => event.position <= target);
       if (events.length === 0) break;
-      apply(events);
+      await apply(events);
       at = events[events.length - 1]!.position;
     }
     return at;
   }
 
-  private applyLive(events: readonly RecordedEvent[]): void {
+  private applyLive(events: readonly RecordedEvent[]): Promise<void> | void {
     // A batch delivered after stop() was asked for is left for the next start (its checkpoint is not advanced).
     if (this.state !== 'running') return;
-    this.committed(this.applier.apply(events), events);
+    const applied = this.applyRecorded(this.applier, events, () => this.state === 'running');
+    // The usual case stays synchronous: no await between the commit and the feed hearing of it.
+    if (Array.isArray(applied)) return this.committed(applied, events);
+    return applied.then((changes) => {
+      if (changes) this.committed(changes, events);
+    });
+  }
+
+  private readonly isRecorded = (projection: string, position: number): boolean => !this.recordFaults || this.faults.has(projection, position);
+
+  /**
+   * Applies a batch. When it holds faults not yet in the log, records them first and then applies it again
+   * (the pairs that threw are skipped, now with their record): async only then. Resolves undefined when
+   * `stillWanted` turned false while recording (the runner was stopped): the batch stays for the next start.
+   */
+  private applyRecorded(
+    applier: Applier,
+    events: readonly RecordedEvent[],
+    stillWanted: () => boolean = () => true,
+  ): Applied[] | Promise<Applied[] | undefined> {
+    const outcome = applier.apply(events);
+    if (outcome.committed) return outcome.changes;
+    return (async () => {
+      let unrecorded = outcome.unrecorded;
+      for (;;) {
+        await this.appendFaults(unrecorded);
+        if (!stillWanted()) return undefined;
+        const again = applier.apply(events);
+        if (again.committed) return again.changes;
+        unrecorded = again.unrecorded;
+      }
+    })();
+  }
+
+  private async appendFaults(faults: readonly ProjectionFaultData[]): Promise<void> {
+    const byProjection = new Map<string, ProjectionFaultData[]>();
+    for (const fault of faults) {
+      // A concurrent replay (a rebuild beside the live run) may have recorded it meanwhile.
+      if (this.faults.has(fault.projection, fault.position)) continue;
+      const list = byProjection.get(fault.projection) ?? [];
+      list.push(fault);
+      byProjection.set(fault.projection, list);
+    }
+    for (const [projection, list] of byProjection) {
+      const appended = await this.store.append(projectionFaultStream(projection), list.map(faultEvent));
+      list.forEach((fault, index) => {
+        this.faults.add({ ...fault, fault_position: appended.firstPosition + index });
+        this.logger.error({ ...fault }, 'projection failed on an event; skipped it and recorded a ProjectionFault');
+      });
+    }
+  }
+
+  /** Reads the recorded faults once, before the first batch (so a replay recognises the ones it meets again). */
+  private loadFaults(): Promise<void> {
+    if (!this.recordFaults) return Promise.resolve();
+    this.faultsLoaded ??= this.faults.load(
+      this.store,
+      this.runtimes.map((runtime) => runtime.def.name),
+    ).catch((error: unknown) => {
+      this.faultsLoaded = undefined;
+      throw error;
+    });
+    return this.faultsLoaded;
   }
 
   private committed(changes: readonly Applied[], events: readonly RecordedEvent[]): void {

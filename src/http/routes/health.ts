@@ -1,12 +1,15 @@
 import { Router } from '@koa/router';
 import type { AmiGateway } from '../../ami/port.js';
 import type { EventStore } from '../../eventstore/port.js';
+import type { FaultReport } from '../../readmodels/faults.js';
 import { reply } from '../envelope.js';
 
 export interface HealthDeps {
   readonly ami: Pick<AmiGateway, 'state'>;
   readonly store: Pick<EventStore, 'headPosition'>;
   readonly projectionsPosition: () => number;
+  /** Events projections skipped (ProjectionFault): the count and the latest, so a monitor sees a poison event. */
+  readonly projectionFaults?: () => Pick<FaultReport, 'count' | 'last_fault'>;
 }
 
 /** `/ping` and `/health`: public, and always 200 so a load balancer can read the body. */
@@ -24,10 +27,23 @@ export function healthRoutes(deps: HealthDeps): Router {
     reply(ctx, {
       ami: { connected: ami.connected, since: ami.since, last_event_at: ami.lastEventAt },
       eventstore,
-      projections: { position: deps.projectionsPosition() },
+      projections: { position: deps.projectionsPosition(), ...projectionFaults(deps) },
     });
   });
   return router;
+}
+
+type PublicFault = { projection: string; position: number; event_type: string };
+
+/**
+ * The public view of the faults: how many, and which projection skipped which event. The error text and the
+ * event's stream (a call id) stay behind the admin route (`GET /admin/projections`).
+ */
+function projectionFaults(deps: HealthDeps): { faults: number; last_fault?: PublicFault } | undefined {
+  if (!deps.projectionFaults) return undefined;
+  const { count, last_fault: last } = deps.projectionFaults();
+  if (last === undefined) return { faults: count };
+  return { faults: count, last_fault: { projection: last.projection, position: last.position, event_type: last.event_type } };
 }
 
 /** Routes any caller may use without a token. */

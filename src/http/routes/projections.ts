@@ -29,6 +29,7 @@ const progressEveryMs = 2000;
 export function projectionsRoutes(deps: ProjectionsRouteDeps): Router {
   const router = new Router();
 
+  // The status carries `faults`: per projection, how many events it skipped (ProjectionFault) and the latest ones.
   router.get('/admin/projections', (ctx) => {
     reply(ctx, { ...deps.runner.status(), projections: [...deps.names] });
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { channelsProjection, getChannel, listChannels, listChannelsJson, type ChannelRow } from '../../../projections/channels.js';
-import { ProjectionError, ReadModelTimeoutError, RunnerStoppedError } from '../../../src/readmodels/errors.js';
+import { ReadModelTimeoutError, RunnerStoppedError } from '../../../src/readmodels/errors.js';
 import { defineProjection } from '../../../src/readmodels/projection.js';
 import { defaultProjections, type ReadModelChange } from '../../../src/readmodels/registry.js';
 import { createProjectionRunner, type ProjectionRunner } from '../../../src/readmodels/runner.js';
@@ -12,12 +12,15 @@ function checkpoints(h: Harness): Record<string, number> {
   return Object.fromEntries(rows.map((row) => [row.name, row.position]));
 }
 
-/** The channels projection, except that it throws on the event at `position`. */
-function channelsFailingAt(position: number) {
+/**
+ * The channels projection, except that at the event at `position` the database stops taking writes
+ * (SQLITE_READONLY, as on a full or failing disk): a failure of the database, not of the event.
+ */
+function channelsWithDatabaseFailingAt(h: Harness, position: number) {
   return defineProjection<{ channels: ChannelRow }, 'channels'>({
     ...channelsProjection,
     project(state, event) {
-      if (event.position === position) throw new Error('boom');
+      if (event.position === position) h.readModels.sqlite.pragma('query_only = ON');
       return channelsProjection.project(state, event);
     },
   });
@@ -83,12 +86,12 @@ describe('projection runner (SQLite :memory: + memory event store)', function ()
     expect(hangups.every((change) => change.table === 'channels' && change.row.hangup_cause !== null)).to.equal(true);
   });
 
-  it('commits a batch rows and checkpoint together: a failure mid-batch leaves neither', async () => {
+  it('commits a batch rows and checkpoint together: a database failure mid-batch leaves neither', async () => {
     const head = await appendCapture(h.store, 60);
     // A checkpoint at 0 of the current version: start() replays live, in batches of 30, rather than rebuilding.
     h.readModels.sqlite.prepare("INSERT INTO projection_checkpoints (name, position, version) VALUES ('channels', 0, ?)").run(channelsProjection.version);
     const runner = track(
-      createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsFailingAt(40)] as const, batchSize: 30 }),
+      createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsWithDatabaseFailingAt(h, 40)] as const, batchSize: 30 }),
     );
     const errors: Error[] = [];
     runner.changes.on('error', (error) => errors.push(error));
@@ -103,8 +106,9 @@ describe('projection runner (SQLite :memory: + memory event store)', function ()
       (error: unknown) => error,
     );
     expect(failed).to.be.instanceOf(RunnerStoppedError);
+    h.readModels.sqlite.pragma('query_only = OFF');
     expect(errors).to.have.length(1);
-    expect(errors[0]).to.be.instanceOf(ProjectionError);
+    expect((errors[0] as Error & { code?: string }).code).to.equal('SQLITE_READONLY');
     expect(runner.status()).to.include({ state: 'failed', position: 30 });
     expect(checkpoints(h)).to.deep.equal({ channels: 30 });
     expect(emitted.every((position) => position <= 30)).to.equal(true);

@@ -3,6 +3,8 @@ import { amiEventTypes, streams } from '../../../src/events/index.js';
 import type { EventStore } from '../../../src/eventstore/port.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';
+import type { AnyProjection } from '../../../src/readmodels/projection.js';
+import { defaultProjections } from '../../../src/readmodels/registry.js';
 import { formatTimestamp } from '../../../src/time.js';
 import { framesToEvents, loadCaptureFrames } from '../../unit/projections/support/ami-capture.js';
 
@@ -79,4 +81,23 @@ export async function appendReconnect(store: EventStore, liveUniqueIds: readonly
 export function dumpTables(readModels: ReadModelDb): Record<string, unknown[]> {
   const keys: Record<(typeof liveTables)[number], string> = { channels: 'unique_id', agis: 'unique_id', modules: 'name', systems: 'id' };
   return Object.fromEntries(liveTables.map((table) => [table, readModels.sqlite.prepare(`SELECT * FROM ${table} ORDER BY ${keys[table]}`).all()]));
+}
+
+/**
+ * Every row of every table the given projections own (default: all of them), by table, in key order:
+ * `dumpTables` widened to the whole read model, for rebuild-equals-live checks over every projection.
+ */
+export function dumpAllTables(readModels: ReadModelDb, projections: readonly AnyProjection[] = defaultProjections): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const projection of projections) {
+    for (const [table, spec] of Object.entries(projection.tables)) {
+      out[table] = readModels.sqlite.prepare(`SELECT * FROM "${table}" ORDER BY "${spec.key}"`).all();
+    }
+  }
+  return out;
+}
+
+/** A second store holding the same log (types, data, metadata, streams), to build reference read models from. */
+export async function copyLog(from: EventStore, to: EventStore): Promise<void> {
+  for (const event of await from.readAll()) await to.append(event.stream, [{ type: event.type, data: event.data, metadata: event.metadata }]);
 }
