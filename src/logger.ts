@@ -8,7 +8,12 @@ export function createLogger(level: string, name = 'jade'): Logger {
     name,
     level,
     redact: {
-      paths: ['secret', 'password', '*.secret', '*.Secret', '*.password', '*.authtoken', 'Secret', 'authorization', '*.authorization'],
+      // pino redacts by path, not by a predicate: the credential names of src/history/redact.ts, spelled as they occur.
+      paths: [
+        ...['secret', 'Secret', 'password', 'Password', 'old_password', 'authtoken', 'authorization', 'Md5Cred', 'md5_cred', 'PasswordDigest', 'OauthSecret', 'RefreshToken'].flatMap(
+          (key) => [key, `*.${key}`],
+        ),
+      ],
       censor: '[redacted]',
     },
   });

@@ -45,10 +45,3 @@ function projectionFaults(deps: HealthDeps): { faults: number; last_fault?: Publ
   if (last === undefined) return { faults: count };
   return { faults: count, last_fault: { projection: last.projection, position: last.position, event_type: last.event_type } };
 }
-
-/** Routes any caller may use without a token. */
-export const publicRoutes: ReadonlyArray<{ readonly method: string; readonly path: string }> = [
-  { method: 'GET', path: '/ping' },
-  { method: 'GET', path: '/health' },
-  { method: 'POST', path: '/admin/login' },
-];
