@@ -9,11 +9,12 @@ import { keysetFrom, pageAfter, type Page, type SortOrder } from '../src/history
 
 /**
  * `/commands`: the audit of every API command (src/commands/command.ts writes each to its own
- * `command-<uuid>` stream as `<Type>Requested`, then `<Type>Succeeded` / `Failed` / `Rejected`).
- * One row per command: who asked what, what Asterisk answered, and how it ended.
+ * `command-<uuid>` stream as `<Type>Requested`, then `<Type>Succeeded` / `Failed` / `Rejected` / `Unknown`).
+ * One row per command: who asked what, what Asterisk answered, and how it ended. `rejected` was never sent;
+ * `unknown` was sent and got no answer (link lost, timeout): Asterisk may have acted on it.
  */
 
-export const commandOutcomes = ['pending', 'succeeded', 'failed', 'rejected'] as const;
+export const commandOutcomes = ['pending', 'succeeded', 'failed', 'rejected', 'unknown'] as const;
 export type CommandOutcome = (typeof commandOutcomes)[number];
 
 export interface CommandError {
@@ -58,6 +59,7 @@ const suffixes: ReadonlyArray<readonly [string, CommandOutcome]> = [
   ['Succeeded', 'succeeded'],
   ['Failed', 'failed'],
   ['Rejected', 'rejected'],
+  ['Unknown', 'unknown'],
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {

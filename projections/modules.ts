@@ -9,7 +9,14 @@ import { defineProjection, type ProjectionState, type RowChange } from '../src/r
  * `/core/modules`: Asterisk's module list, from AMI only (ARCHITECTURE.md: never the local disk, so
  * Asterisk may run on another host). The `Command: module show` snapshot is the source of truth;
  * Asterisk's `Load` / `Unload` / `Reload` events keep it current between snapshots.
+ *
+ * A module jade has seen is never dropped: `module show` no longer lists an unloaded module (dlclose
+ * unregisters it), so a module missing from a complete listing, or announced `Unload`, stays with
+ * `load: "Not Running"` (the catalog's word), and a client can find it and load it again.
  */
+
+/** The catalog's (and `module show`'s) word for a module that is not loaded now. */
+export const NOT_RUNNING = 'Not Running';
 
 export interface ModuleRow {
   /** Without `.so` (`app_voicemail`); the key. Built-in modules (`cdr`, `manager`) have no `.so` anyway. */
@@ -122,9 +129,15 @@ function reconcile(state: State, snapshot: Snapshot, like: string | undefined, t
   const inScope = (name: string): boolean =>
     needle === undefined || name.toLowerCase().includes(needle) || `${name}.so`.toLowerCase().includes(needle);
   for (const row of state.all('modules')) {
-    if (!listed.has(row.name) && inScope(row.name)) changes.push({ table: 'modules', op: 'delete', key: row.name, row });
+    if (!listed.has(row.name) && inScope(row.name)) changes.push(...notRunning(row, time));
   }
   return changes;
+}
+
+/** The row kept with `load: Not Running`; nothing when it already says so. */
+function notRunning(row: ModuleRow, time: string): Change[] {
+  if (row.load === NOT_RUNNING) return [];
+  return [{ table: 'modules', op: 'update', key: row.name, row: { ...row, load: NOT_RUNNING, use_count: 0, tm_update: time } }];
 }
 
 function onLoad(state: State, event: RecordedEvent, time: string): Change[] {
@@ -141,12 +154,12 @@ function onLoad(state: State, event: RecordedEvent, time: string): Change[] {
   return next === existing ? [] : [{ table: 'modules', op: 'update', key: name, row: { ...next, tm_update: time } }];
 }
 
-function onUnload(state: State, event: RecordedEvent): Change[] {
+function onUnload(state: State, event: RecordedEvent, time: string): Change[] {
   const resource = field(event.data, 'Module');
   if (resource === undefined || field(event.data, 'Status') !== 'Success') return [];
-  // An unloaded module leaves Asterisk's list (dlclose unregisters it), as the next `module show` would confirm.
+  // An unloaded module leaves Asterisk's list, but not jade's: it stays, not running, to be loaded again.
   const existing = state.get('modules', moduleName(resource));
-  return existing ? [{ table: 'modules', op: 'delete', key: existing.name, row: existing }] : [];
+  return existing ? notRunning(existing, time) : [];
 }
 
 function onReload(state: State, event: RecordedEvent, time: string): Change[] {
@@ -160,14 +173,15 @@ function onReload(state: State, event: RecordedEvent, time: string): Change[] {
 
 export const modulesProjection = defineProjection<Tables, 'modules'>({
   name: 'modules',
-  version: 1,
+  // 2: modules no longer listed stay as `Not Running` instead of being deleted.
+  version: 2,
   tables: { modules: { key: 'name' } },
   project(state, event) {
     switch (event.type) {
       case 'Load':
         return onLoad(state, event, eventTime(event));
       case 'Unload':
-        return onUnload(state, event);
+        return onUnload(state, event, eventTime(event));
       case 'Reload':
         return onReload(state, event, eventTime(event));
       case 'AmiSnapshot': {

@@ -127,6 +127,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     logger: logger.child({ module: 'dialer' }),
     tickMs: config.outbound.tickMs,
     maxDialsPerTick: config.outbound.maxDialsPerTick,
+    requestChannelSnapshot: () => ami.resnapshot(['CoreShowChannels']),
   });
   shutdown.add(() => dialer.stop());
   await dialer.start(logHead);

@@ -7,6 +7,7 @@ import { encodeAction } from './action-encoder.js';
 import { AmiFrameParser, frameText, splitRepeated, type AmiFrame } from './frame-parser.js';
 import { PendingActions, type FrameClaim } from './pending-actions.js';
 import {
+  AmiLinkLostError,
   AmiNotConnectedError,
   AmiTimeoutError,
   AmiUnsafeValueError,
@@ -216,7 +217,8 @@ export class AmiConnection implements AmiGateway {
       return Promise.reject(error);
     }
     const session = this.session;
-    if (session === undefined || session.phase !== 'up') return Promise.reject(new AmiNotConnectedError());
+    // A destroyed socket whose close event is still pending would swallow the write: that action was never sent.
+    if (session === undefined || session.phase !== 'up' || session.socket.destroyed || !session.socket.writable) return Promise.reject(new AmiNotConnectedError());
     if (this.pending.has(encoded.actionId)) {
       return Promise.reject(new Error(`ActionID ${encoded.actionId} is already waiting for an answer`));
     }
@@ -408,7 +410,8 @@ export class AmiConnection implements AmiGateway {
     const at = nowTimestamp();
     const reason = session.closeReason ?? (wasUp ? 'connection closed by Asterisk' : 'connection closed before login');
     for (const frame of session.parser.end()) this.dispatch(session, frame, at);
-    this.pending.failAll((name) => new AmiNotConnectedError(`AMI link lost before ${name} was answered (${reason})`));
+    // Everything pending was written (request() writes right after registering): Asterisk may have acted on it.
+    this.pending.failAll((name) => new AmiLinkLostError(name, reason));
 
     if (wasUp) {
       this.since = at;

@@ -48,10 +48,29 @@ export class AmiNotConnectedError extends Error {
   }
 }
 
-export class AmiTimeoutError extends Error {
+/**
+ * The action was written to Asterisk and no answer came: Asterisk may or may not have acted on it. A command
+ * ending so has the outcome `Unknown` (never `Rejected`: a retry could act twice, e.g. a second Originate).
+ */
+export class AmiNoAnswerError extends Error {
+  override readonly name: string = 'AmiNoAnswerError';
+  constructor(readonly action: string, message: string) {
+    super(message);
+  }
+}
+
+export class AmiTimeoutError extends AmiNoAnswerError {
   override readonly name = 'AmiTimeoutError';
-  constructor(readonly action: string, readonly timeoutMs: number) {
-    super(`Asterisk did not answer ${action} within ${timeoutMs} ms`);
+  constructor(action: string, readonly timeoutMs: number) {
+    super(action, `Asterisk did not answer ${action} within ${timeoutMs} ms`);
+  }
+}
+
+/** The link dropped after the action was written and before its answer (AmiNotConnectedError is "never written"). */
+export class AmiLinkLostError extends AmiNoAnswerError {
+  override readonly name = 'AmiLinkLostError';
+  constructor(action: string, readonly reason: string) {
+    super(action, `AMI link lost after ${action} was sent and before Asterisk answered (${reason})`);
   }
 }
 

@@ -2,7 +2,7 @@ import type { AmiFields, AmiSnapshotData, AmiSnapshotFailedData } from '../event
 import type { Logger } from '../logger.js';
 import { nowTimestamp } from '../time.js';
 import type { InOrderOptions } from './connection.js';
-import { AmiActionError, AmiNotConnectedError, type AmiAction, type AmiCommandResult, type AmiListResult } from './port.js';
+import { AmiActionError, AmiLinkLostError, AmiNotConnectedError, type AmiAction, type AmiCommandResult, type AmiListResult } from './port.js';
 import type { SnapshotSpec } from './snapshots.js';
 
 /** The link operations resync needs, with the in-order hooks of `AmiConnection`. */
@@ -62,7 +62,7 @@ export async function runResync(
       sink.snapshot({ action, round, ...data }, nowTimestamp());
     };
     const onError = (error: Error): void => {
-      if (error instanceof AmiNotConnectedError) {
+      if (error instanceof AmiNotConnectedError || error instanceof AmiLinkLostError) {
         interrupted = true;
         return;
       }
@@ -77,7 +77,7 @@ export async function runResync(
     // The hooks do the recording (in socket order); the promise only paces the loop.
     await send(link, spec, timeoutMs, record, onError).catch((error: unknown) => {
       // Refused before sending (the link was already down): the hooks never ran.
-      if (error instanceof AmiNotConnectedError) interrupted = true;
+      if (error instanceof AmiNotConnectedError || error instanceof AmiLinkLostError) interrupted = true;
     });
     if (interrupted) break;
   }

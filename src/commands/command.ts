@@ -3,7 +3,7 @@ import type { AmiFields } from '../events/index.js';
 import { streams } from '../events/index.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { AmiGateway } from '../ami/port.js';
-import { AmiActionError, AmiNotConnectedError, AmiTimeoutError } from '../ami/port.js';
+import { AmiActionError, AmiNoAnswerError, AmiNotConnectedError, AmiTimeoutError } from '../ami/port.js';
 import type { Logger } from '../logger.js';
 
 /** Who asked: recorded with every command. */
@@ -28,7 +28,7 @@ export interface CommandDeps {
 }
 
 export interface CommandSpec<TResult> {
-  /** `Originate` → events `OriginateRequested`, `OriginateSucceeded` / `OriginateFailed` / `OriginateRejected`. */
+  /** `Originate` → events `OriginateRequested`, then `OriginateSucceeded` / `OriginateFailed` / `OriginateRejected` / `OriginateUnknown`. */
   readonly type: string;
   /** What the caller asked, as recorded in the audit log (never secrets). */
   readonly request: Readonly<Record<string, unknown>>;
@@ -45,6 +45,24 @@ export interface CommandSpec<TResult> {
 export interface CommandOutcome<TResult> {
   readonly commandId: string;
   readonly result: TResult;
+}
+
+/**
+ * The command reached Asterisk and no answer came (link lost after the write, or a timeout): its outcome is
+ * `Unknown`, recorded as `<Type>Unknown`. Asterisk may have acted, so the caller must look before retrying.
+ */
+export class CommandOutcomeUnknownError extends Error {
+  override readonly name = 'CommandOutcomeUnknownError';
+  constructor(readonly commandId: string, readonly type: string, readonly noAnswer: AmiNoAnswerError) {
+    super(`outcome Unknown: ${type} was sent to Asterisk and no answer came (${noAnswer.message}); it may have taken effect, see /v1/commands/${commandId} before retrying`);
+  }
+}
+
+/** How a failed `act` ends: never sent, sent and refused/failed, or sent with no answer. */
+function failureOutcome(error: unknown): 'Rejected' | 'Failed' | 'Unknown' {
+  if (error instanceof AmiNoAnswerError) return 'Unknown';
+  if (error instanceof AmiNotConnectedError) return 'Rejected';
+  return 'Failed';
 }
 
 /**
@@ -78,13 +96,14 @@ export async function executeCommand<TResult>(deps: CommandDeps, spec: CommandSp
     acted = await spec.act(commandId);
   } catch (error) {
     const response = error instanceof AmiActionError ? error.response : undefined;
-    const outcome = error instanceof AmiNotConnectedError ? 'Rejected' : 'Failed';
+    const outcome = failureOutcome(error);
     await record(outcome, {
       error: error instanceof Error ? error.name : 'Error',
       reason: error instanceof Error ? error.message : String(error),
       timed_out: error instanceof AmiTimeoutError,
       ...(response ? { response } : {}),
     }, 0);
+    if (error instanceof AmiNoAnswerError) throw new CommandOutcomeUnknownError(commandId, spec.type, error);
     throw error;
   }
 

@@ -8,6 +8,7 @@ import { AmiActionError, AmiUnsafeValueError, isAmiSafe } from '../ami/port.js';
 import { snapshotActions } from '../ami/snapshots.js';
 import { nowTimestamp } from '../time.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { hangupAndConfirm } from './hangup.js';
 
 /** What the modules commands need beyond the gateway: a fresh module list, since Asterisk announces no unload of a list row. */
 export interface ModuleSnapshots {
@@ -75,20 +76,17 @@ export async function originate(
   });
 }
 
-/** Hangs up a channel by unique id; undefined when jade knows no such channel. */
+/** Hangs up a channel by unique id, answering once Asterisk's Hangup event confirms it; undefined when jade knows no such channel. */
 export async function hangupChannel(deps: CoreCommandDeps, actor: Actor, uniqueId: string, type = 'Hangup'): Promise<CommandOutcome<{ unique_id: string }> | undefined> {
   const channel = await getChannel(deps.db, uniqueId, nowTimestamp());
   if (!channel) return undefined;
-  return executeCommand(deps, {
+  return hangupAndConfirm(deps, {
     type,
     actor,
     request: { unique_id: uniqueId, channel: channel.channel },
     targets: { unique_id: uniqueId, linked_id: channel.linked_id },
-    act: async (commandId) => {
-      const response = await deps.ami.action({ Action: 'Hangup', ActionID: commandId, Channel: channel.channel, Cause: 16 });
-      return { response, result: { unique_id: uniqueId } };
-    },
-    settled: async () => (await getChannel(deps.db, uniqueId, nowTimestamp())) === undefined,
+    uniqueId,
+    channel: channel.channel,
   });
 }
 
@@ -122,11 +120,35 @@ export class ModuleNotFoundError extends Error {
   override readonly name = 'ModuleNotFoundError';
 }
 
+const MODULE_NAME_MAX = 80;
+const moduleNamePattern = new RegExp(`^[A-Za-z0-9_-]{1,${MODULE_NAME_MAX}}(?:\\.so)?$`);
+
+/** A module name that is not one: 400, before anything is recorded or sent. */
+export class InvalidModuleNameError extends Error {
+  override readonly name = 'InvalidModuleNameError';
+  constructor() {
+    super(`name must be 1-${MODULE_NAME_MAX} letters, digits, _ or -, optionally ending in .so`);
+  }
+}
+
+/**
+ * The bare module name (without `.so`), or InvalidModuleNameError. Asterisk `dlopen()`s `<modules dir>/<name>.so`:
+ * a slash, a dot or anything beyond these letters could load a file from elsewhere (`../../tmp/evil`).
+ */
+export function moduleNameOf(name: string): string {
+  // CR/LF/NUL keep their own error, as for every value bound for AMI; both are 400 naming the field.
+  if (!isAmiSafe(name)) throw new AmiUnsafeValueError('name');
+  if (!moduleNamePattern.test(name)) throw new InvalidModuleNameError();
+  return name.replace(/\.so$/, '');
+}
+
+const isRunning = (row: { readonly load: string } | undefined): boolean => row?.load === 'Running';
+
 export async function changeModule(deps: CoreCommandDeps, actor: Actor, name: string, operation: ModuleOperation): Promise<CommandOutcome<{ name: string }>> {
-  const bare = name.replace(/\.so$/, '');
   // The name comes from the URL and is sent to Asterisk: refuse it (400) before it is recorded as a command.
-  if (!isAmiSafe(bare)) throw new AmiUnsafeValueError('name');
-  if (operation !== 'load' && !(await getModule(deps.db, bare))) throw new ModuleNotFoundError(`module ${bare} is not loaded`);
+  const bare = moduleNameOf(name);
+  // A module jade saw and that was unloaded stays listed as Not Running: there is nothing to reload or unload.
+  if (operation !== 'load' && !isRunning(await getModule(deps.db, bare))) throw new ModuleNotFoundError(`module ${bare} is not loaded`);
   const expectLoaded = operation !== 'unload';
   try {
     return await executeCommand(deps, {
@@ -141,7 +163,8 @@ export async function changeModule(deps: CoreCommandDeps, actor: Actor, name: st
         await deps.snapshots.resnapshot(snapshotActions.map((spec) => spec.name));
         return { response, result: { name: bare } };
       },
-      settled: async () => ((await getModule(deps.db, bare)) !== undefined) === expectLoaded,
+      // Unloaded: the row says Not Running (it stays, so a client can load it again); loaded: Running.
+      settled: async () => isRunning(await getModule(deps.db, bare)) === expectLoaded,
     });
   } catch (error) {
     if (operation === 'load' && error instanceof AmiActionError) throw new ModuleNotFoundError(`module ${bare}: ${error.message}`);

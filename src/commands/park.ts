@@ -4,6 +4,7 @@ import { getChannel } from '../../projections/channels.js';
 import { findParkedCallByChannel, getParkedCall, type ParkedCallObject } from '../../projections/parking.js';
 import { nowTimestamp } from '../time.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { hangupAndConfirm } from './hangup.js';
 
 export interface ParkCommandDeps extends CommandDeps {
   readonly db: Kysely<Database>;
@@ -68,20 +69,20 @@ export async function parkedCallOf(deps: ParkCommandDeps, result: ParkResult): P
 
 /**
  * `DELETE /park/parkedcalls/<unique_id>`: hangs up the parked channel (AMI `Hangup`, catalog 70 §1.2), answering
- * once the read model shows it gone. Undefined when jade knows no such parked call.
+ * once Asterisk's Hangup event of that channel is in the log and the read models show it (hangup.ts). The parked
+ * call's row goes earlier (res_parking's `ParkedCallGiveUp` precedes the Hangup), so it cannot be the sign.
+ * Undefined when jade knows no such parked call.
  */
 export async function hangupParkedCall(deps: ParkCommandDeps, actor: Actor, uniqueId: string): Promise<CommandOutcome<{ parkee_unique_id: string }> | undefined> {
   const parked = await getParkedCall(deps.db, uniqueId, nowTimestamp());
   if (!parked) return undefined;
-  return executeCommand(deps, {
+  const outcome = await hangupAndConfirm(deps, {
     type: 'ParkedCallHangup',
     actor,
     request: { parkee_unique_id: uniqueId, parkee_channel: parked.parkee_channel, parking_lot: parked.parking_lot, parking_space: parked.parking_space },
     targets: { unique_id: uniqueId, linked_id: parked.parkee_linked_id, parking_lot: parked.parking_lot },
-    act: async (commandId) => {
-      const response = await deps.ami.action({ Action: 'Hangup', ActionID: commandId, Channel: parked.parkee_channel, Cause: 16 });
-      return { response, result: { parkee_unique_id: uniqueId } };
-    },
-    settled: async () => (await getParkedCall(deps.db, uniqueId, nowTimestamp())) === undefined,
+    uniqueId,
+    channel: parked.parkee_channel,
   });
+  return { commandId: outcome.commandId, result: { parkee_unique_id: uniqueId } };
 }

@@ -2,9 +2,11 @@ import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
 import { HttpError } from './errors.js';
 import { errorEnvelope } from './envelope.js';
-import { AmiActionError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../ami/port.js';
+import { AmiActionError, AmiNoAnswerError, AmiNotConnectedError, AmiUnsafeValueError } from '../ami/port.js';
+import { CommandOutcomeUnknownError } from '../commands/command.js';
+import { HangupUnconfirmedError } from '../commands/hangup.js';
 import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port.js';
-import { ModuleNotFoundError } from '../commands/core.js';
+import { InvalidModuleNameError, ModuleNotFoundError } from '../commands/core.js';
 import { ReadModelTimeoutError } from '../readmodels/errors.js';
 
 interface Mapped {
@@ -23,9 +25,13 @@ const amiInvalid = /invalid|missing|required|bad|must|malformed|unable to parse/
 const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: never) => Mapped]> = [
   [HttpError, (e: HttpError) => ({ status: e.status, message: e.message, details: e.details })],
   [ModuleNotFoundError, (e: ModuleNotFoundError) => ({ status: 404, message: e.message })],
+  [InvalidModuleNameError, (e: InvalidModuleNameError) => ({ status: 400, message: e.message, details: { fields: ['name'] } })],
   [AmiUnsafeValueError, (e: AmiUnsafeValueError) => ({ status: 400, message: e.message })],
   [AmiNotConnectedError, (e: AmiNotConnectedError) => ({ status: 503, message: e.message })],
-  [AmiTimeoutError, (e: AmiTimeoutError) => ({ status: 504, message: e.message })],
+  // Sent, no answer: the command's outcome is Unknown (it may have happened); the answer says so, never "not sent".
+  [CommandOutcomeUnknownError, (e: CommandOutcomeUnknownError) => ({ status: 504, message: e.message, details: { outcome: 'Unknown', command_id: e.commandId, action: e.noAnswer.action } })],
+  [AmiNoAnswerError, (e: AmiNoAnswerError) => ({ status: 504, message: e.message })],
+  [HangupUnconfirmedError, (e: HangupUnconfirmedError) => ({ status: 504, message: e.message, details: { command_id: e.commandId, unique_id: e.uniqueId } })],
   [AmiActionError, (e: AmiActionError) => ({ status: amiStatus(e.message), message: e.message, details: { action: e.action } })],
   [ConcurrencyError, (e: ConcurrencyError) => ({ status: 409, message: 'the object was changed concurrently; retry', details: { stream: e.stream } })],
   // The write is in the log; only the read-your-writes wait ran out. Say so rather than 500, so a client does not redo it.

@@ -209,6 +209,18 @@ export class AsteriskSandbox {
     await this.start();
   }
 
+  /**
+   * Freezes Asterisk (SIGSTOP): its sockets stay open but nothing is answered, as a hung PBX. `thaw()` resumes it;
+   * `restart()` works on a frozen one too (SIGKILL after the stop timeout).
+   */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Runs a CLI command (`asterisk -rx`) against this instance and returns its output. */
   async cli(command: string, timeoutMs = 10_000): Promise<string> {
     return new Promise((resolve, reject) => {

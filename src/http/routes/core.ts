@@ -106,6 +106,13 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
     router.post(`${base}/modules/:name`, moduleOperation('load'));
     router.put(`${base}/modules/:name`, moduleOperation('reload'));
     router.delete(`${base}/modules/:name`, moduleOperation('unload'));
+    // No name at all (`/core/modules/`) is a bad name too: the same 400 naming the field, not "no route".
+    const noName = (operation: ModuleOperation) => async (ctx: Context) => {
+      await changeModule(commands, currentUser(ctx), '', operation);
+    };
+    router.post(`${base}/modules`, noName('load'));
+    router.put(`${base}/modules`, noName('reload'));
+    router.delete(`${base}/modules`, noName('unload'));
 
     router.get(`${base}/systems`, async (ctx) => reply(ctx, { list: await listSystems(readDb(ctx, deps.db)) }));
     router.get(`${base}/systems/:id`, async (ctx) => {

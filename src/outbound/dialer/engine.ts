@@ -34,7 +34,7 @@ import { campaignStep, stepReasons, type CampaignView, type ScheduleView } from 
 import { resDialDetail, resHangupText } from './codes.js';
 import { buildDialing, evolveDialing, originateAction, progressChanges, progressOf } from './dialing.js';
 import { LiveDialings, type LiveDialing } from './live.js';
-import { isComplete, isSettling, observe, outcome, progress } from './observe.js';
+import { isComplete, isInDoubt, isSettling, observe, outcome, progress } from './observe.js';
 import { hangupDialingChannel } from './hangup.js';
 import { capacitySource, dialsAllowed, MEMBER_NOT_IN_USE, type Capacity } from './pacing.js';
 import { resultRecord, type ResultFile } from './result-file.js';
@@ -86,6 +86,11 @@ export interface DialerOptions {
   readonly snapshotGraceMs?: number;
   /** How long a tick waits for the read models to show its own decisions. */
   readonly settleTimeoutMs?: number;
+  /**
+   * Asks Asterisk for a fresh channel list (a `CoreShowChannels` snapshot in the log). Used for a dialing in
+   * doubt while the link stays up (its Originate timed out): a reconnect takes the snapshot by itself.
+   */
+  readonly requestChannelSnapshot?: () => Promise<unknown>;
 }
 
 /** Who the dialer's audited commands and events name. */
@@ -116,6 +121,9 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 /** A forced stop resends its Hangup to a channel still up after this long. */
 const HANGUP_RETRY_MS = 3000;
 
+/** A dialing in doubt past its timeout asks for a channel snapshot at most this often. */
+const DOUBT_SNAPSHOT_RETRY_MS = 30_000;
+
 interface LastChange {
   readonly reason: string | null;
   /** API timestamp of the change; null when the campaign never changed status. */
@@ -144,6 +152,8 @@ export class Dialer {
   /** Highest log position the subscription has handled. */
   private handled = 0;
   private readonly handledWaiters = new Set<{ position: number; resolve: () => void }>();
+  /** Wall clock of the last channel snapshot asked for on behalf of dialings in doubt. */
+  private doubtSnapshotAtMs: number | undefined;
   /** Counters for benchmarks and health. */
   readonly stats = { ticks: 0, dialed: 0, finalised: 0, statusChanges: 0 };
 
@@ -352,6 +362,8 @@ export class Dialer {
    * After a channel snapshot (a (re)connect to Asterisk, or jade's own restart): a dialing that reached
    * Asterisk, is old enough to have its channel, and whose channel Asterisk no longer lists ended while
    * jade could not hear it. Its outcome is what the log holds (an answered call stays answered).
+   * A dialing in doubt is judged only by a snapshot taken after its `Unknown` outcome: its channel not listed
+   * and never seen means the Originate made no call (`never_existed`), and the entry may be dialed again.
    */
   private async reconcileChannels(snapshot: RecordedEvent): Promise<void> {
     await this.options.readModels.waitForPosition(snapshot.position, this.settleTimeoutMs).catch(() => undefined);
@@ -360,10 +372,11 @@ export class Dialer {
     for (const live of this.live.all()) {
       const { obs } = live;
       if (live.ending || obs.mainHangup !== null) continue;
-      const reached = obs.channel !== null || obs.sent === 'queued' || obs.originate !== null;
+      const doubtSettled = obs.sent === 'in_doubt' && obs.doubtPosition !== null && snapshot.position > obs.doubtPosition;
+      const reached = obs.channel !== null || obs.sent === 'queued' || obs.originate !== null || doubtSettled;
       if (!reached || live.createdAtMs > at - this.snapshotGraceMs) continue;
       if (await getChannel(this.options.db, live.dialing.uuid, now)) continue;
-      await this.finalise(live, outcome(obs), 'channel_gone');
+      await this.finalise(live, outcome(obs), isInDoubt(obs) ? 'never_existed' : 'channel_gone');
     }
   }
 
@@ -408,9 +421,31 @@ export class Dialer {
     }
     for (const live of this.live.all()) {
       // The Originate was never requested: the crash came right after the dialing was created.
-      if (live.obs.sent === 'unknown') await this.finalise(live, { ...outcome(live.obs), status: dialingStatus.originateRequestFailed }, 'never_sent');
+      if (live.obs.sent === 'none') await this.finalise(live, { ...outcome(live.obs), status: dialingStatus.originateRequestFailed }, 'never_sent');
+      else if (live.obs.sent === 'requested') await this.recordCrashDoubt(live);
       else await this.advance(live);
     }
+  }
+
+  /**
+   * The crash fell between `OriginateRequested` and its outcome: the Originate may have been written. Its
+   * outcome is `Unknown` (recorded now, on the command's own stream), so the dialing is in doubt like any other.
+   */
+  private async recordCrashDoubt(live: LiveDialing): Promise<void> {
+    const commandId = live.dialing.action_id;
+    const event = {
+      type: 'OriginateUnknown',
+      data: { command_id: commandId, error: 'Restarted', reason: 'jade stopped after the Originate was requested and before Asterisk answered', timed_out: false },
+      metadata: { commandId, userId: dialerActor.uuid, correlationId: commandId },
+    };
+    try {
+      const appended = await this.options.store.append(streams.command(commandId), [event], 0);
+      live.obs = observe(live.obs, { ...event, position: appended.lastPosition }, live.ids);
+    } catch (error) {
+      // An outcome landed meanwhile (the stream moved on): it is read like any other.
+      this.options.logger.warn({ err: error, dialing: live.dialing.uuid }, 'could not record the Originate outcome as Unknown');
+    }
+    await this.advance(live);
   }
 
   // --- the tick ------------------------------------------------------------------------------------
@@ -437,11 +472,20 @@ export class Dialer {
     if (positions.length > 0) await this.options.readModels.waitForPosition(Math.max(...positions), this.settleTimeoutMs).catch(() => undefined);
   }
 
-  /** Timeouts (catalog §4 step 8): no OriginateResponse long after `dial_timeout`; an end whose remaining events never came. */
+  /**
+   * Timeouts (catalog §4 step 8): no OriginateResponse long after `dial_timeout`; an end whose remaining events
+   * never came. A dialing in doubt is not timed out: ending it would free its entry for a second call while the
+   * first may be ringing. Past its timeout it asks for a channel snapshot instead (reconcileChannels decides).
+   */
   private async expireDialings(): Promise<void> {
     const now = this.clock();
+    let doubtPastTimeout = false;
     for (const live of this.live.all()) {
       if (live.ending) continue;
+      if (isInDoubt(live.obs)) {
+        if (now - live.createdAtMs > live.dialing.dial_timeout + this.originateGraceMs) doubtPastTimeout = true;
+        continue;
+      }
       if (live.settlingSinceMs !== undefined && now - live.settlingSinceMs > this.hangupGraceMs) {
         await this.finalise(live, outcome(live.obs), 'hangup');
       } else if (live.obs.originate === null && now - live.createdAtMs > live.dialing.dial_timeout + this.originateGraceMs) {
@@ -449,6 +493,15 @@ export class Dialer {
         await this.finalise(live, outcome(live.obs), 'timeout');
       }
     }
+    if (doubtPastTimeout) this.askChannelSnapshot(now);
+  }
+
+  private askChannelSnapshot(now: number): void {
+    const request = this.options.requestChannelSnapshot;
+    if (!request || !this.options.ami.state().connected) return;
+    if (this.doubtSnapshotAtMs !== undefined && now - this.doubtSnapshotAtMs < DOUBT_SNAPSHOT_RETRY_MS) return;
+    this.doubtSnapshotAtMs = now;
+    this.track(request());
   }
 
   /** One campaign's step; returns the log positions it appended. */

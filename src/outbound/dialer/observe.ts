@@ -22,8 +22,11 @@ export interface HangupSeen {
   readonly text: string | null;
 }
 
-/** How far the Originate got on jade's side (its command stream). */
-export type SendState = 'unknown' | 'requested' | 'queued' | 'failed' | 'rejected' | 'timed_out';
+/**
+ * How far the Originate got on jade's side (its command stream). `in_doubt`: written to Asterisk and never
+ * answered (`OriginateUnknown`, or an older log's timed-out `OriginateFailed`): the call may exist.
+ */
+export type SendState = 'none' | 'requested' | 'queued' | 'failed' | 'rejected' | 'in_doubt';
 
 export interface Observation {
   /** The originated (`;1`) channel's name, once its Newchannel is seen. */
@@ -36,6 +39,8 @@ export interface Observation {
   readonly originate: { readonly success: boolean; readonly reason: number } | null;
   readonly mainHangup: HangupSeen | null;
   readonly otherHangup: HangupSeen | null;
+  /** Log position of the Originate's `Unknown` outcome: only a channel snapshot after it can say the call never existed. */
+  readonly doubtPosition: number | null;
   /** Highest log position folded in. */
   readonly position: number;
 }
@@ -51,10 +56,11 @@ export const emptyObservation: Observation = {
   channel: null,
   otherChannel: null,
   step: 0,
-  sent: 'unknown',
+  sent: 'none',
   originate: null,
   mainHangup: null,
   otherHangup: null,
+  doubtPosition: null,
   position: 0,
 };
 
@@ -76,7 +82,8 @@ const stepTo = (obs: Observation, step: number): number => (obs.step === dialing
 export function observe(obs: Observation, event: StoredEvent & { readonly position?: number }, ids: DialingIds): Observation {
   const next = observeEvent(obs, event, ids);
   const position = event.position ?? 0;
-  return position > next.position ? { ...next, position } : next;
+  const doubted = next.sent === 'in_doubt' && obs.sent !== 'in_doubt' ? { ...next, doubtPosition: position } : next;
+  return position > doubted.position ? { ...doubted, position } : doubted;
 }
 
 function observeEvent(obs: Observation, event: StoredEvent, ids: DialingIds): Observation {
@@ -84,14 +91,17 @@ function observeEvent(obs: Observation, event: StoredEvent, ids: DialingIds): Ob
   switch (event.type) {
     // The audited Originate command (src/commands/command.ts), whose command id is the dialing's action id.
     case 'OriginateRequested':
-      return data.command_id === ids.actionId && obs.sent === 'unknown' ? { ...obs, sent: 'requested' } : obs;
+      return data.command_id === ids.actionId && obs.sent === 'none' ? { ...obs, sent: 'requested' } : obs;
     case 'OriginateSucceeded':
       if (data.command_id !== ids.actionId) return obs;
       return { ...obs, sent: 'queued', step: obs.step < dialingStatus.originateQueued ? dialingStatus.originateQueued : obs.step };
     case 'OriginateFailed':
-      // A timeout says nothing: Asterisk may still have queued it. Its events, or the dialing's timeout, tell.
+      // A timeout (as logs before the `Unknown` outcome recorded it) says nothing: Asterisk may still have queued it.
       if (data.command_id !== ids.actionId) return obs;
-      return { ...obs, sent: data.timed_out === true ? 'timed_out' : 'failed' };
+      return { ...obs, sent: data.timed_out === true ? 'in_doubt' : 'failed' };
+    case 'OriginateUnknown':
+      // Sent, no answer (link lost or timeout): the call may exist. Its events, or a later channel snapshot, tell.
+      return data.command_id === ids.actionId ? { ...obs, sent: 'in_doubt' } : obs;
     case 'OriginateRejected':
       return data.command_id === ids.actionId ? { ...obs, sent: 'rejected' } : obs;
     // Asterisk's events.
@@ -148,6 +158,15 @@ export function isComplete(obs: Observation, local: boolean): boolean {
   if (obs.sent === 'failed' || obs.sent === 'rejected') return true;
   if (obs.originate === null || obs.mainHangup === null) return false;
   return !local || obs.mainHangup.cause !== 0 || obs.otherHangup !== null || obs.otherChannel === null;
+}
+
+/**
+ * The Originate may or may not have made a call and nothing Asterisk said since decides it: no answer, no
+ * channel, no hangup. Such a dialing holds its entry (no second call) until its events or a channel snapshot
+ * taken after the doubt arose settle it; the dialing's timeout does not end it.
+ */
+export function isInDoubt(obs: Observation): boolean {
+  return obs.sent === 'in_doubt' && obs.originate === null && obs.channel === null && obs.mainHangup === null;
 }
 
 /** The end has begun (the dialed channel hung up, or the Originate failed) but is not complete: the rest gets a grace period. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { silentLogger } from '../../../src/logger.js';
 import { AmiConnection, type AmiLinkListener } from '../../../src/ami/connection.js';
-import { AmiActionError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../../../src/ami/port.js';
+import { AmiActionError, AmiLinkLostError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../../../src/ami/port.js';
 import type { AmiFields } from '../../../src/events/index.js';
 import { FakeAmi, fakeModuleShow } from '../../support/fake-ami.js';
 import { amiConfig, capturingLogger, waitFor } from './helpers.js';
@@ -113,13 +113,16 @@ describe('AmiConnection against a fake AMI server', () => {
     expect(result.response).to.not.have.property('Output');
   });
 
-  it('rejects pending actions with AmiNotConnectedError when the link drops', async () => {
+  it('rejects pending actions with AmiLinkLostError (written, never answered: Asterisk may have acted) when the link drops', async () => {
     fake.on('QueueStatus', () => undefined);
     const link = await connected();
     const pending = link.listAction({ Action: 'QueueStatus' }).catch((e: unknown) => e);
     await fake.waitForAction('QueueStatus');
     fake.dropClients();
-    expect(await pending).to.be.instanceOf(AmiNotConnectedError);
+    const error = await pending;
+    expect(error).to.be.instanceOf(AmiLinkLostError);
+    expect(error).to.not.be.instanceOf(AmiNotConnectedError);
+    expect((error as AmiLinkLostError).action).to.equal('QueueStatus');
   });
 
   it('starts while Asterisk is down, says it is waiting, and connects once Asterisk listens', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callIdOf } from '../../../src/ami/event-table.js';
-import type { AmiAction, AmiConnectionState, AmiGateway, AmiListResult, AmiCommandResult } from '../../../src/ami/port.js';
+import { AmiLinkLostError, type AmiAction, type AmiConnectionState, type AmiGateway, type AmiListResult, type AmiCommandResult } from '../../../src/ami/port.js';
 import type { CommandDeps } from '../../../src/commands/command.js';
 import { ObResourceCommands, type ObCommandContext } from '../../../src/commands/outbound.js';
 import { amiEventTypes, type AmiFields, type JadeEvent } from '../../../src/events/index.js';
@@ -51,6 +51,12 @@ export class SimulatedAsterisk implements AmiGateway {
   holdAnswered = true;
   /** Originates answered with `Response: Error` while set. */
   refuseOriginate = false;
+  /**
+   * While set, the link drops after an Originate is written and before its answer (AmiLinkLostError), and Asterisk
+   * had: `no_call` made no call; `call` made it and its events reach jade (after the reconnect); `call_unseen` made
+   * it but its events so far were lost with the link (only a channel snapshot, or its hangup later, shows it).
+   */
+  loseOriginateAnswer: 'no_call' | 'call' | 'call_unseen' | undefined;
   private seq = 0;
   /** Answered calls wait here for a Hangup (action or test) to play the rest. */
   readonly held = new Map<string, HeldCall>();
@@ -72,6 +78,12 @@ export class SimulatedAsterisk implements AmiGateway {
         throw new AmiActionError('Originate', { Response: 'Error', Message: 'Originate failed' });
       }
       const uuid = String(action.ChannelId);
+      const lost = this.loseOriginateAnswer;
+      if (lost !== undefined) {
+        if (lost === 'call') setImmediate(() => this.track(this.play(uuid, action)));
+        if (lost === 'call_unseen') setImmediate(() => this.track(this.play(uuid, action, { silent: true })));
+        throw new AmiLinkLostError('Originate', 'connection closed by Asterisk');
+      }
       if (this.autoplay) setImmediate(() => this.track(this.play(uuid, action)));
       else this.pending.set(uuid, action);
       return { Response: 'Success', Message: 'Originate successfully queued' };
@@ -94,7 +106,7 @@ export class SimulatedAsterisk implements AmiGateway {
   }
 
   /** Plays a call: everything up to the answer for an answered one (then held), the whole call otherwise. */
-  async play(uuid: string, action: AmiAction = this.pending.get(uuid)!): Promise<void> {
+  async play(uuid: string, action: AmiAction = this.pending.get(uuid)!, options: { readonly silent?: boolean } = {}): Promise<void> {
     this.pending.delete(uuid);
     const channel = String(action.Channel);
     const scenario = scenarioFor(channel);
@@ -104,7 +116,7 @@ export class SimulatedAsterisk implements AmiGateway {
     if (scenario === 'answer_park' && this.holdAnswered) {
       // Up to the park: the customer is on the line until someone hangs up.
       const parked = events.findIndex((e) => e.fields.Event === 'ParkedCall');
-      await this.emit(events.slice(0, parked + 1));
+      if (!options.silent) await this.emit(events.slice(0, parked + 1));
       this.held.set(uuid, { channel: String(events[0]!.fields.Channel), rest: events.slice(parked + 1).filter((e) => e.fields.Event !== 'ParkedCallTimeOut') });
       return;
     }

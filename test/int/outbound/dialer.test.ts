@@ -440,4 +440,78 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
       expect(h.resultLines()).to.have.length(0);
     });
   });
+
+  describe('an Originate whose outcome is Unknown (written, the link dropped before Asterisk answered)', () => {
+    /** The Originate outcome events recorded for the campaign's dialings, in log order. */
+    const originateOutcomes = async (): Promise<string[]> =>
+      (await h.store.readAll()).filter((e) => e.stream.startsWith('command-') && e.type.startsWith('Originate') && e.type !== 'OriginateRequested').map((e) => e.type);
+
+    it('does not dial the entry again while in doubt, however long, and retries it once a later snapshot shows the channel never existed', async () => {
+      const s = await setup(h, [{ number_1: '1000' }], { plan: { dial_timeout: 5000, max_retry_cnt_1: 2, retry_delay: 0 } });
+      h.asterisk.loseOriginateAnswer = 'no_call';
+      await h.step();
+      expect(await originateOutcomes()).to.deep.equal(['OriginateUnknown']);
+      // Far past dial_timeout + the originate grace: a timed-out dialing would have been ended and its entry retried.
+      for (let i = 0; i < 3; i += 1) {
+        h.advance(60_000);
+        await h.step();
+      }
+      expect(await originates(h), 'no second call while the first may exist').to.equal(1);
+      expect(h.dialer.liveCount(s.campaign)).to.equal(1);
+      expect(await dl(h, s.dls[0]!)).to.include({ status: 1, trycnt_1: 1 });
+      expect(h.resultLines()).to.have.length(0);
+
+      h.asterisk.loseOriginateAnswer = undefined;
+      await h.asterisk.snapshotChannels();
+      await h.settle();
+      expect(h.dialer.liveCount(s.campaign)).to.equal(0);
+      const [ended] = h.resultLines();
+      expect(ended).to.include({ status: 10, res_dial: 0, res_hangup: 0 });
+      const endedEvent = (await h.store.readAll()).find((e) => e.type === obEventTypes.dialingEnded);
+      expect(endedEvent?.data).to.include({ reason: 'never_existed' });
+
+      h.advance(1000);
+      await h.step();
+      expect(await originates(h), 'retried as usual once the first call is known not to exist').to.equal(2);
+      expect(await takesAlternate(h, s.dls[0]!)).to.equal(2);
+    });
+
+    it('keeps the dialing while a snapshot lists its channel, and takes its real outcome from the events that follow', async () => {
+      const s = await setup(h, [{ number_1: '1000' }], { plan: { dial_timeout: 5000, max_retry_cnt_1: 2, retry_delay: 0 } });
+      h.asterisk.loseOriginateAnswer = 'call_unseen';
+      await h.step();
+      h.asterisk.loseOriginateAnswer = undefined;
+      h.advance(60_000);
+      await h.asterisk.snapshotChannels();
+      await h.settle();
+      await h.step();
+      expect(h.dialer.liveCount(s.campaign), 'the channel exists: the dialing goes on').to.equal(1);
+      expect(await originates(h)).to.equal(1);
+
+      const [dialing] = await listDialings(h.readModels.db);
+      await h.asterisk.hangup(dialing!.uuid);
+      await h.settle();
+      // Its OriginateResponse was lost with the link: the Hangup starts the end, the grace completes it.
+      h.advance(3001);
+      await h.step();
+      expect(h.dialer.liveCount(s.campaign)).to.equal(0);
+      expect(h.resultLines()[0]).to.include({ status: 7, res_hangup: 16 });
+      expect(await dl(h, s.dls[0]!)).to.include({ status: 0, res_hangup: 16, trycnt_1: 1 });
+    });
+
+    it('follows the call when its events arrive after the reconnect: answered is answered, no second call', async () => {
+      const s = await setup(h, [{ number_1: '1000' }], { plan: { max_retry_cnt_1: 2, retry_delay: 0 } });
+      h.asterisk.loseOriginateAnswer = 'call';
+      await h.step();
+      h.asterisk.loseOriginateAnswer = undefined;
+      await h.step();
+      expect(await originates(h)).to.equal(1);
+      const [dialing] = await listDialings(h.readModels.db);
+      expect(dialing).to.include({ res_dial: 4 });
+      await h.asterisk.hangup(dialing!.uuid);
+      await h.settle();
+      expect(h.resultLines()[0]).to.include({ status: 7, res_dial: 4, res_hangup: 16 });
+      expect(await dl(h, s.dls[0]!)).to.include({ status: 0, trycnt_1: 1 });
+    });
+  });
 });

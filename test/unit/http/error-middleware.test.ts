@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { amiStatus, mapError } from '../../../src/http/error-middleware.js';
 import { ReadModelTimeoutError } from '../../../src/readmodels/errors.js';
-import { AmiActionError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../../../src/ami/port.js';
+import { AmiActionError, AmiLinkLostError, AmiNotConnectedError, AmiTimeoutError, AmiUnsafeValueError } from '../../../src/ami/port.js';
+import { CommandOutcomeUnknownError } from '../../../src/commands/command.js';
+import { HangupUnconfirmedError } from '../../../src/commands/hangup.js';
+import { InvalidModuleNameError } from '../../../src/commands/core.js';
 import { ConcurrencyError } from '../../../src/eventstore/port.js';
 import { badRequest } from '../../../src/http/errors.js';
 
@@ -32,5 +35,22 @@ describe('error table', () => {
     expect(mapError(new ConcurrencyError('plan-1', 3, 4))?.status).to.equal(409);
     expect(mapError(badRequest('x is required'))).to.include({ status: 400, message: 'x is required' });
     expect(mapError(new Error('boom'))).to.equal(undefined);
+  });
+
+  it('answers 504 naming the Unknown outcome for a command sent without an answer, never 503 (which says "not sent")', () => {
+    const mapped = mapError(new CommandOutcomeUnknownError('c-1', 'Originate', new AmiLinkLostError('Originate', 'connection closed by Asterisk')));
+    expect(mapped?.status).to.equal(504);
+    expect(mapped?.message).to.include('Unknown');
+    expect(mapped?.details).to.deep.equal({ outcome: 'Unknown', command_id: 'c-1', action: 'Originate' });
+    expect(mapError(new AmiLinkLostError('Ping', 'reset'))?.status).to.equal(504);
+  });
+
+  it('answers 504 for a hangup Asterisk accepted whose channel is not gone yet, and 400 naming the field for a bad module name', () => {
+    const hangup = mapError(new HangupUnconfirmedError('c-2', '1.2', 'PJSIP/100-00000001', 5000));
+    expect(hangup?.status).to.equal(504);
+    expect(hangup?.message).to.match(/accepted the hangup.*not yet gone/);
+    const name = mapError(new InvalidModuleNameError());
+    expect(name?.status).to.equal(400);
+    expect(name?.message).to.match(/^name /);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { emptyObservation, isComplete, isSettling, observe, outcome, progress, type DialingIds, type Observation } from '../../../src/outbound/dialer/observe.js';
+import { emptyObservation, isComplete, isInDoubt, isSettling, observe, outcome, progress, type DialingIds, type Observation } from '../../../src/outbound/dialer/observe.js';
 import { materialise, type RecordedScenario } from './dialer-traffic.js';
 
 const ids: DialingIds = { uuid: 'd1a1d1a1-0000-4000-8000-000000000001', actionId: 'ac710000-0000-4000-8000-000000000001', otherId: '07e70000-0000-4000-8000-000000000001' };
@@ -97,5 +97,18 @@ describe('dialer observation of recorded Asterisk traffic (res_dial = OriginateR
     expect(isComplete(timedOut, true)).to.equal(false);
     const otherCommand = observe(emptyObservation, { type: 'OriginateFailed', data: { command_id: 'someone-else', timed_out: false } }, ids);
     expect(otherCommand).to.deep.equal(emptyObservation);
+  });
+
+  it('holds an Originate whose outcome is Unknown in doubt, from the position it was recorded, until Asterisk says something', () => {
+    const unknown = observe(emptyObservation, { type: 'OriginateUnknown', data: { command_id: ids.actionId, error: 'AmiLinkLostError' }, position: 7 }, ids);
+    expect(unknown).to.include({ sent: 'in_doubt', doubtPosition: 7 });
+    expect(isInDoubt(unknown)).to.equal(true);
+    expect(isComplete(unknown, true)).to.equal(false);
+    // An older log's timed-out Failed is the same doubt.
+    expect(isInDoubt(observe(emptyObservation, { type: 'OriginateFailed', data: { command_id: ids.actionId, timed_out: true } }, ids))).to.equal(true);
+    const seen = observe(unknown, { type: 'Newchannel', data: { Uniqueid: ids.uuid, Channel: 'Local/1000@customers-00000001;1' }, position: 9 }, ids);
+    expect(isInDoubt(seen), 'its channel exists').to.equal(false);
+    expect(seen.doubtPosition).to.equal(7);
+    expect(observe(emptyObservation, { type: 'OriginateUnknown', data: { command_id: 'someone-else' } }, ids)).to.deep.equal(emptyObservation);
   });
 });

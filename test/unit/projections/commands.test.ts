@@ -59,6 +59,15 @@ describe('commands projection', () => {
     expect(row('r')).to.deep.include({ type: 'ModuleLoad', outcome: 'rejected', error: { error: 'AmiNotConnectedError', reason: 'Asterisk is not connected' }, response: null });
   });
 
+  it('records a command sent without an answer as unknown, distinct from rejected (never sent)', () => {
+    const log = new StreamLog();
+    log.command('u', 'OriginateRequested', requested);
+    log.command('u', 'OriginateUnknown', { error: 'AmiLinkLostError', reason: 'AMI link lost after Originate was sent', timed_out: false });
+    const { row } = run(log);
+    expect(row('u')).to.deep.include({ outcome: 'unknown', error: { error: 'AmiLinkLostError', reason: 'AMI link lost after Originate was sent', timed_out: false }, response: null });
+    expect(commandEventKind('HangupUnknown')).to.deep.equal(['Hangup', 'unknown']);
+  });
+
   it('ignores look-alike events outside command streams and outcomes whose request is not in the log', () => {
     const log = new StreamLog();
     log.add('call-1', 'OriginateRequested', requested);

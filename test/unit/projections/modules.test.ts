@@ -70,20 +70,22 @@ describe('modules projection', () => {
     });
   });
 
-  it('on a new snapshot, deletes modules Asterisk no longer lists and updates changed ones', () => {
+  it('on a new snapshot, keeps modules Asterisk no longer lists as Not Running and updates changed ones', () => {
     const log = new LogBuilder();
     log.snapshot('Command: module show', { output: showOutput });
     log.snapshot('Command: module show', { output: [header, line('app_queue.so', 'True Call Queueing', 2, 'Running', 'core'), line('cdr', 'CDR Engine', 2, 'Running', 'core')] });
     const { projection, changes } = run(log);
     const second = changes.filter((c) => c.position === 2);
+    // chan_mobile already said Not Running: nothing to change.
     expect(second.map((c) => [c.op, c.key])).to.deep.equal([
       ['update', 'app_queue'],
-      ['delete', 'app_voicemail'],
-      ['delete', 'chan_mobile'],
-      ['delete', 'codec_g726'],
-      ['delete', 'res_pjsip_outbound_registration'],
+      ['update', 'app_voicemail'],
+      ['update', 'codec_g726'],
+      ['update', 'res_pjsip_outbound_registration'],
     ]);
     expect(projection.row('modules', 'app_queue')).to.include({ use_count: 2, tm_update: log.timeOf(2) });
+    expect(projection.row('modules', 'app_voicemail')).to.include({ load: 'Not Running', use_count: 0, description: 'Comedian Mail (Voicemail System)', tm_update: log.timeOf(2) });
+    expect(projection.rows('modules')).to.have.length(6);
   });
 
   it('reconciles only the modules a `module show like` snapshot covers', () => {
@@ -91,7 +93,9 @@ describe('modules projection', () => {
     log.snapshot('Command: module show', { output: showOutput });
     log.snapshot('Command: module show like app_', { output: [header, line('app_queue.so', 'True Call Queueing', 0, 'Running', 'core'), '1 modules loaded'] });
     const { projection } = run(log);
-    expect(projection.rows('modules').map((r) => r.name)).to.deep.equal(['app_queue', 'cdr', 'chan_mobile', 'codec_g726', 'res_pjsip_outbound_registration']);
+    expect(projection.rows('modules').map((r) => r.name)).to.deep.equal(['app_queue', 'app_voicemail', 'cdr', 'chan_mobile', 'codec_g726', 'res_pjsip_outbound_registration']);
+    // In scope and not listed: not running now. Out of scope (res_, codec_): as they were.
+    expect(projection.rows('modules').filter((r) => r.load === 'Not Running').map((r) => r.name)).to.deep.equal(['app_voicemail', 'chan_mobile']);
   });
 
   it('deletes nothing when it cannot read every line Asterisk says it listed', () => {
@@ -121,10 +125,11 @@ describe('modules projection', () => {
     const { projection, changes } = run(log);
 
     expect(changes.filter((c) => c.position > 1).map((c) => [c.op, c.key, c.position])).to.deep.equal([
-      ['delete', 'app_voicemail', 2],
-      ['create', 'app_voicemail', 3],
+      ['update', 'app_voicemail', 2],
+      ['update', 'app_voicemail', 3],
       ['update', 'app_queue', 5],
     ]);
+    expect(changes.find((c) => c.position === 2)?.row).to.include({ name: 'app_voicemail', load: 'Not Running' });
     expect(projection.row('modules', 'app_voicemail')).to.include({ load: 'Running' });
     expect(projection.row('modules', 'app_queue')).to.include({ load: 'Running', tm_update: log.timeOf(5) });
   });
