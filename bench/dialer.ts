@@ -24,7 +24,7 @@ import { decideDlCreate } from '../src/outbound/resources/index.js';
 import { openReadModelDb, readModelDbPath } from '../src/readmodels/database.js';
 import { createProjectionRunner } from '../src/readmodels/runner.js';
 import { createReadModelSync } from '../src/readmodels/sync.js';
-import { nowTimestamp } from '../src/time.js';
+import { nowTimestamp } from '../src/events/time.js';
 import { SimulatedAsterisk } from '../test/int/outbound/dialer-harness.js';
 
 const campaigns = Number.parseInt(process.argv[2] ?? '100', 10);

@@ -19,7 +19,7 @@ import type { JadeEvent, RecordedEvent } from '../src/events/index.js';
 import type { EventStore, ReadAllOptions } from '../src/eventstore/port.js';
 import { MemoryEventStore } from '../src/eventstore/memory/memory-event-store.js';
 import { openReadModelDb, readModelDbPath } from '../src/readmodels/database.js';
-import { defaultProjections } from '../src/readmodels/registry.js';
+import { defaultProjections } from '../projections/index.js';
 import { createProjectionRunner } from '../src/readmodels/runner.js';
 import { framesToEvents, loadCaptureFrames } from '../test/unit/projections/support/ami-capture.js';
 

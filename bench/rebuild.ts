@@ -25,7 +25,7 @@ import { SqliteEventStore } from '../src/eventstore/sqlite/sqlite-event-store.js
 import { ScratchReadModels } from '../src/history/scratch.js';
 import { openReadModelDb, readModelDbPath } from '../src/readmodels/database.js';
 import { createProjectionRunner } from '../src/readmodels/runner.js';
-import { formatTimestamp } from '../src/time.js';
+import { formatTimestamp } from '../src/events/time.js';
 import { parseAmiFrames } from '../test/unit/projections/support/ami-capture.js';
 
 const target = Number.parseInt(process.argv[2] ?? '1000000', 10);

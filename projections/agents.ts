@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { channelBlock, field, intField, readSnapshot, snapshotAction, type ChannelSnapshot, type Snapshot } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { epochSeconds, eventTime } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+import { channelBlock, field, intField, readSnapshot, snapshotAction, type ChannelSnapshot, type Snapshot } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { epochSeconds, eventTime } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
  * app_agent_pool agents (legacy `/agents`, catalog 10-legacy; statuses 00-basics §8.1).

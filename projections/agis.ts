@@ -9,10 +9,10 @@ import {
   readSnapshot,
   snapshotAction,
   type ChannelSnapshot,
-} from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { eventTime } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+} from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { eventTime } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
  * `/core/agis`: async-AGI sessions (catalog 60-core-dialplan §1-2).

@@ -1,12 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
 import { streamPrefixes } from '../src/events/index.js';
-import { field, intField, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { durationSeconds, eventTime, parseDuration, shiftTimestamp } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { WorkingSet } from '../src/history/working-set.js';
-import { keysetFrom, pageAfter, type Page, type SortOrder } from '../src/history/paging.js';
+import { field, intField, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { durationSeconds, eventTime, parseDuration, shiftTimestamp } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { WorkingSet } from './lib/working-set.js';
+import { keysetFrom, pageAfter, type Page, type SortOrder } from './lib/paging.js';
 
 /**
  * Call history (`/calls`): one row per call, that is per Asterisk linked id, kept forever.

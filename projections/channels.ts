@@ -11,10 +11,10 @@ import {
   snapshotAction,
   type ChannelSnapshot,
   type Snapshot,
-} from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { durationSeconds, durationSql, eventTime, parseDuration, shiftTimestamp } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+} from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { durationSeconds, durationSql, eventTime, parseDuration, shiftTimestamp } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
  * `/core/channels`: one row per live Asterisk channel (catalog 60-core-dialplan §3, 20-admin).

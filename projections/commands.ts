@@ -1,11 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
 import { streamPrefixes } from '../src/events/index.js';
-import type { Database } from '../src/readmodels/database.js';
-import { eventTime } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { redactValue } from '../src/history/redact.js';
-import { keysetFrom, pageAfter, type Page, type SortOrder } from '../src/history/paging.js';
+import type { Database } from './database.js';
+import { eventTime } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { redactValue } from './lib/redact.js';
+import { keysetFrom, pageAfter, type Page, type SortOrder } from './lib/paging.js';
 
 /**
  * `/commands`: the audit of every API command (src/commands/command.ts writes each to its own

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
-import { field, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { eventTime } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+import { field, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { eventTime } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
  * Every device Asterisk keeps a state for (legacy `/device_states`, catalog 10-legacy; names 00-basics §8.2):

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
-import { field, overlay, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { eventTime } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+import { field, overlay, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { eventTime } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
  * `/core/modules`: Asterisk's module list, from AMI only (ARCHITECTURE.md: never the local disk, so

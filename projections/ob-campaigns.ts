@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { obEventTypes, type CampaignReference } from '../src/events/outbound.js';
 import { evolveCampaign, type CampaignObject } from '../src/outbound/resources/campaign.js';
-import type { Database } from '../src/readmodels/database.js';
-import { defineProjection } from '../src/readmodels/projection.js';
+import type { Database } from './database.js';
+import { defineProjection } from './lib/projection.js';
 import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-common.js';
 
 /**

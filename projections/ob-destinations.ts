@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { obEventTypes } from '../src/events/outbound.js';
 import { evolveDestination, type DestinationObject } from '../src/outbound/resources/destination.js';
-import type { Database } from '../src/readmodels/database.js';
-import { defineProjection } from '../src/readmodels/projection.js';
+import type { Database } from './database.js';
+import { defineProjection } from './lib/projection.js';
 import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-common.js';
 
 /** `/ob/destinations` (catalog 50-outbound §6.2, §7.3-7.4): one row per destination in use. */

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { obEventTypes } from '../src/events/outbound.js';
 import { evolveDialing } from '../src/outbound/dialer/dialing.js';
 import { dialingJsonColumns, type DialingObject } from '../src/outbound/resources/dialing.js';
-import type { Database } from '../src/readmodels/database.js';
-import { defineProjection } from '../src/readmodels/projection.js';
+import type { Database } from './database.js';
+import { defineProjection } from './lib/projection.js';
 import { eventUuid, parseJsonColumns, type Stored } from './ob-common.js';
 
 /**

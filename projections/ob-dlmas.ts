@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { obEventTypes } from '../src/events/outbound.js';
 import { evolveDlma, type DlmaObject } from '../src/outbound/resources/dlma.js';
-import type { Database } from '../src/readmodels/database.js';
-import { defineProjection } from '../src/readmodels/projection.js';
+import type { Database } from './database.js';
+import { defineProjection } from './lib/projection.js';
 import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-common.js';
 
 /** `/ob/dlmas` (catalog 50-outbound §6.3, §7.5-7.6): one row per dial list master in use. */

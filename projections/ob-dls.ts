@@ -2,8 +2,8 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { obEventTypes } from '../src/events/outbound.js';
 import { dlIndexes, dlStatus, evolveDl, numberKey, RES_DIAL_ANSWERED, trycntKey, type DlObject } from '../src/outbound/resources/dl.js';
 import { maxRetryKey, retryThreshold, type RetryPolicy } from '../src/outbound/resources/selection.js';
-import type { Database } from '../src/readmodels/database.js';
-import { defineProjection } from '../src/readmodels/projection.js';
+import type { Database } from './database.js';
+import { defineProjection } from './lib/projection.js';
 import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-common.js';
 
 /**

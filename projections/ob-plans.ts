@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { obEventTypes } from '../src/events/outbound.js';
 import { evolvePlan, type PlanObject } from '../src/outbound/resources/plan.js';
-import type { Database } from '../src/readmodels/database.js';
-import { defineProjection } from '../src/readmodels/projection.js';
+import type { Database } from './database.js';
+import { defineProjection } from './lib/projection.js';
 import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-common.js';
 
 /** `/ob/plans` (catalog 50-outbound §6.1, §7.1-7.2): one row per plan in use, from the `plan-<uuid>` streams. */

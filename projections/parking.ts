@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { field, intField, overlay, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { durationSeconds, eventTime, secondsBetween, shiftTimestamp } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+import { field, intField, overlay, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { durationSeconds, eventTime, secondsBetween, shiftTimestamp } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
  * `/park/parkinglots` and `/park/parkedcalls` (catalog 70 §1, 20-admin "Park", 40-events §2.7-2.9).

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { field, floatField, intField, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { epochSeconds, eventTime } from '../src/readmodels/event-time.js';
-import { jsonEqual } from '../src/readmodels/rows.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { isCredentialName, maskedSecret } from '../src/history/redact.js';
+import { field, floatField, intField, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { epochSeconds, eventTime } from './lib/event-time.js';
+import { jsonEqual } from './lib/rows.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { isCredentialName, maskedSecret } from './lib/redact.js';
 
 /**
  * PJSIP live state (catalog 70 §2, 20-admin "PJSIP"; legacy `/peers` and `/registries` answer from it):

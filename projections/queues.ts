@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
-import { field, floatField, intField, overlay, readSnapshot, snapshotAction, type Snapshot } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { durationSeconds, epochSeconds, eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
+import { field, floatField, intField, overlay, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { durationSeconds, epochSeconds, eventTime, shiftTimestamp } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
  * `/queue/queues`, `/queue/members`, `/queue/entries` (catalog 70 §3, 20-admin): app_queue's live state.

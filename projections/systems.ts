@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { field, floatField, intField, overlay, readSnapshot, snapshotAction } from '../src/readmodels/ami-fields.js';
-import type { Database } from '../src/readmodels/database.js';
-import { eventTime, shiftTimestamp } from '../src/readmodels/event-time.js';
-import { defineProjection, type ProjectionState, type RowChange } from '../src/readmodels/projection.js';
-import { parseTimestamp, tryFormatTimestamp } from '../src/time.js';
+import { field, floatField, intField, overlay, readSnapshot, snapshotAction } from './lib/ami-fields.js';
+import type { Database } from './database.js';
+import { eventTime, shiftTimestamp } from './lib/event-time.js';
+import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { parseTimestamp, tryFormatTimestamp } from '../src/events/time.js';
 
 /**
  * `/core/systems`: the one Asterisk jade talks to (id `"1"`, catalog 60 §7). Filled from the

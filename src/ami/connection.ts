@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
 import type { AmiFields } from '../events/index.js';
 import type { Logger } from '../logger.js';
-import { nowTimestamp } from '../time.js';
+import { nowTimestamp } from '../events/time.js';
 import { encodeAction } from './action-encoder.js';
 import { AmiFrameParser, frameText, splitRepeated, type AmiFrame } from './frame-parser.js';
 import { PendingActions, type FrameClaim } from './pending-actions.js';

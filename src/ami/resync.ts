@@ -1,6 +1,6 @@
 import type { AmiFields, AmiSnapshotData, AmiSnapshotFailedData } from '../events/index.js';
 import type { Logger } from '../logger.js';
-import { nowTimestamp } from '../time.js';
+import { nowTimestamp } from '../events/time.js';
 import type { InOrderOptions } from './connection.js';
 import { AmiActionError, AmiLinkLostError, AmiNotConnectedError, type AmiAction, type AmiCommandResult, type AmiListResult } from './port.js';
 import type { SnapshotSpec } from './snapshots.js';

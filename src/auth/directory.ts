@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../events/index.js';
 import { streamPrefixes } from '../events/index.js';
 import type { EventStore, Subscription } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
-import { parseTimestamp } from '../time.js';
+import { parseTimestamp } from '../events/time.js';
 import {
   authEventTypes,
   tokenIssuedData,

@@ -79,17 +79,3 @@ export const tokenRevokedData = z.object({
 });
 export type TokenRevokedData = z.infer<typeof tokenRevokedData>;
 export type TokenRevokeReason = (typeof tokenRevokeReasons)[number];
-
-/** Event-data keys that must not leave the server (log API, debug logs). */
-export const secretEventFields: readonly string[] = ['password_hash'];
-
-/**
- * The event's data with its secret fields masked. For whoever shows raw events
- * (`GET /v1/events`, debug logs): the scrypt hash is useless to a client and a gift to an offline cracker.
- */
-export function redactEventData(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  if (!secretEventFields.some((key) => key in data)) return { ...data };
-  const out: Record<string, unknown> = { ...data };
-  for (const key of secretEventFields) if (key in out) out[key] = '[redacted]';
-  return out;
-}

@@ -14,7 +14,7 @@ import type { Clock } from './tokens.js';
 export { AuthService, UsernameTakenError, type LoginResult, type NewUser, type UserChanges, type UserView } from './service.js';
 export { currentUser, presentedToken, remoteAddress } from './middleware.js';
 export { hasPermission, mayUse, requirePermission, routeTable, routeAccess, type AuthUser, type RouteAccess, type RouteRule } from './permissions.js';
-export { authEventTypes, permissions, redactEventData, secretEventFields, type Permission } from './events.js';
+export { authEventTypes, permissions, type Permission } from './events.js';
 export { systemClock, type Clock } from './tokens.js';
 
 /** socket.io's default path; it authenticates at its own handshake (ARCHITECTURE.md "Realtime contract"). */

@@ -6,7 +6,7 @@ import type { EventStore, ExpectedRevision } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
 import { validate } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
-import { formatTimestamp } from '../time.js';
+import { formatTimestamp } from '../events/time.js';
 import { UserDirectory, type TokenRecord, type UserRecord } from './directory.js';
 import {
   authEventTypes,

@@ -3,7 +3,7 @@ import { openEventStore } from '../eventstore/index.js';
 import type { LogSource } from '../history/log.js';
 import { SqliteLogSource } from '../history/sqlite-log.js';
 import { StoreLogSource } from '../history/store-log.js';
-import { formatTimestamp, parseTimestamp } from '../time.js';
+import { formatTimestamp, parseTimestamp } from '../events/time.js';
 
 /** A log for a CLI command, and how to let go of it. */
 export interface CliLog {

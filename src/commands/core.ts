@@ -6,7 +6,7 @@ import { getAgi } from '../../projections/agis.js';
 import { getModule } from '../../projections/modules.js';
 import { AmiActionError, AmiUnsafeValueError, isAmiSafe } from '../ami/port.js';
 import { snapshotActions } from '../ami/snapshots.js';
-import { nowTimestamp } from '../time.js';
+import { nowTimestamp } from '../events/time.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 import { hangupAndConfirm } from './hangup.js';
 

@@ -5,7 +5,7 @@ import { obStreams } from '../events/index.js';
 import { ConcurrencyError, type EventStore, type ExpectedRevision } from '../eventstore/port.js';
 import type { Database } from '../readmodels/database.js';
 import { Mutex } from '../readmodels/mutex.js';
-import { nowTimestamp } from '../time.js';
+import { nowTimestamp } from '../events/time.js';
 import {
   decideCampaignClearReference,
   decideCampaignCreate,

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../readmodels/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { findParkedCallByChannel, getParkedCall, type ParkedCallObject } from '../../projections/parking.js';
-import { nowTimestamp } from '../time.js';
+import { nowTimestamp } from '../events/time.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 import { hangupAndConfirm } from './hangup.js';
 

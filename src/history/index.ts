@@ -5,7 +5,7 @@ import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
 import type { ProjectionRunner } from '../readmodels/runner.js';
 import type { ReadModelDb } from '../readmodels/database.js';
-import { defaultProjections } from '../readmodels/registry.js';
+import { defaultProjections } from '../../projections/index.js';
 import { pointInTime } from '../http/point-in-time.js';
 import { callsRoutes } from '../http/routes/calls.js';
 import { commandsRoutes } from '../http/routes/commands.js';

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../events/index.js';
-import { redactData } from './redact.js';
+import { redactData } from '../../projections/lib/redact.js';
 
 /**
  * The log as a product feature (`GET /v1/events`, `jade events ...`): filtered, paged reads of the

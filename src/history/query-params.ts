@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatTimestamp, parseTimestamp } from '../time.js';
-import { sortOrders } from './paging.js';
+import { formatTimestamp, parseTimestamp } from '../events/time.js';
+import { sortOrders } from '../../projections/lib/paging.js';
 
 /**
  * Query-string fields of the history endpoints, as zod schemas over the raw strings Koa gives.

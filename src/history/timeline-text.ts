@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../events/index.js';
-import { eventTime } from '../readmodels/event-time.js';
-import { parseTimestamp } from '../time.js';
+import { eventTime } from '../../projections/lib/event-time.js';
+import { parseTimestamp } from '../events/time.js';
 import type { CallSummary } from '../../projections/calls.js';
 import type { CommandObject } from '../../projections/commands.js';
 

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { nowTimestamp } from '../time.js';
+import { nowTimestamp } from '../events/time.js';
 
 export const API_VERSION = '0.1';
 

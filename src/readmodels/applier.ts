@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { projectionEventTypes, type ProjectionFaultData, type RecordedEvent } from '../events/index.js';
 import { faultMessage } from './faults.js';
-import type { AnyProjection, AppliedChange, ProjectionState, RowChange, TableRows } from './projection.js';
+import { reactsTo, type AnyProjection, type AppliedChange, type ProjectionState, type RowChange, type TableRows } from '../../projections/lib/projection.js';
 import type { RowStore } from './row-store.js';
 
 export type Applied = AppliedChange<TableRows, string>;
@@ -121,7 +121,7 @@ export class Applier {
     for (const event of events) {
       if (!isForProjections(event)) continue;
       for (const runtime of this.runtimes) {
-        if (event.position <= runtime.checkpoint) continue;
+        if (event.position <= runtime.checkpoint || !reactsTo(runtime.def, event)) continue;
         const changes = runtime.def.project(runtime.state, event);
         assertOwned(runtime, changes);
         for (const change of changes) {
@@ -142,7 +142,7 @@ export class Applier {
     for (const event of events) {
       if (!isForProjections(event)) continue;
       for (const runtime of this.runtimes) {
-        if (event.position <= runtime.checkpoint) continue;
+        if (event.position <= runtime.checkpoint || !reactsTo(runtime.def, event)) continue;
         try {
           const changes = runtime.def.project(runtime.state, event);
           assertOwned(runtime, changes);

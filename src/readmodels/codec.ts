@@ -1,4 +1,4 @@
-import type { TableSpec } from './projection.js';
+import type { TableSpec } from '../../projections/lib/projection.js';
 
 /** A row as the runner handles it without its type: column name -> value. */
 export type LooseRow = Readonly<Record<string, unknown>>;

@@ -2,10 +2,10 @@
 export { ChangeFeed, type ChangeBatch, type ChangeFeedEvents } from './change-feed.js';
 export { openReadModelDb, readModelDbPath, type Database, type ReadModelDb } from './database.js';
 export { ProjectionError, ReadModelTimeoutError, RebuildInProgressError, RunnerStoppedError, UnknownProjectionError } from './errors.js';
-export { eventTime } from './event-time.js';
-export { MemoryProjection } from './memory-state.js';
-export type { AppliedChange, ChangeOp, ProjectionDefinition, ProjectionState, RowChange } from './projection.js';
-export { defaultProjections, type ProjectionName, type ReadModelChange } from './registry.js';
+export { eventTime } from '../../projections/lib/event-time.js';
+export { MemoryProjection } from '../../projections/lib/memory-state.js';
+export type { AppliedChange, ChangeOp, ProjectionDefinition, ProjectionState, RowChange } from '../../projections/lib/projection.js';
+export { defaultProjections, type ProjectionName, type ReadModelChange } from '../../projections/index.js';
 export {
   createProjectionRunner,
   type ProjectionRunner,

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { quoteIdent, TableCodec, type LooseRow } from './codec.js';
-import type { TableSpec } from './projection.js';
+import type { TableSpec } from '../../projections/lib/projection.js';
 
 export interface TableBindingSpec {
   /** The table name projections use. */

@@ -8,8 +8,8 @@ import { ChangeFeed } from './change-feed.js';
 import type { ReadModelDb } from './database.js';
 import { RebuildInProgressError, ReadModelTimeoutError, RunnerStoppedError, UnknownProjectionError } from './errors.js';
 import { Mutex } from './mutex.js';
-import type { AnyProjection, ChangeOf } from './projection.js';
-import { defaultProjections, type ReadModelChange } from './registry.js';
+import type { AnyProjection, ChangeOf } from '../../projections/lib/projection.js';
+import { defaultProjections, type ReadModelChange } from '../../projections/index.js';
 import { RowStore } from './row-store.js';
 import { createShadowTables, diffShadow, dropShadowTables, shadowName, swapShadowTable } from './shadow.js';
 

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { quoteIdent, type LooseRow, type TableCodec } from './codec.js';
-import type { ChangeOp } from './projection.js';
-import { jsonEqual } from './rows.js';
+import type { ChangeOp } from '../../projections/lib/projection.js';
+import { jsonEqual } from '../../projections/lib/rows.js';
 
 /**
  * Rebuild by shadow tables: a rebuild fills `<table>__rebuild` (same schema, read from sqlite_master)

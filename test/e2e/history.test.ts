@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { SandboxAmi } from '../support/asterisk-sandbox.js';
 import { eventually, startTestJade, waitForAmi, type RunningJade } from '../support/jade.js';
-import { nowTimestamp } from '../../src/time.js';
+import { nowTimestamp } from '../../src/events/time.js';
 import { getSandbox } from './hooks.js';
 
 type Row = Record<string, unknown>;

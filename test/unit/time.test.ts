@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatTimestamp, nowNanoseconds, nowTimestamp, parseTimestamp } from '../../src/time.js';
+import { formatTimestamp, nowNanoseconds, nowTimestamp, parseTimestamp } from '../../src/events/time.js';
 
 describe('API timestamps', function () {
   it('formats epoch nanoseconds in UTC with 9 fraction digits', function () {

@@ -22,7 +22,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import type { EventMetadata, JadeEvent, RecordedEvent } from '../../events/index.js';
-import { formatTimestamp } from '../../time.js';
+import { formatTimestamp } from '../../events/time.js';
 import { assertAppendable } from '../append-rules.js';
 import {
   ConcurrencyError,

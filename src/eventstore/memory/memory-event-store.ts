@@ -1,5 +1,5 @@
 import type { JadeEvent, RecordedEvent } from '../../events/index.js';
-import { nowTimestamp } from '../../time.js';
+import { nowTimestamp } from '../../events/time.js';
 import { assertAppendable, checkExpectedRevision } from '../append-rules.js';
 import {
   EventStoreUnavailableError,

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { JadeEvent, RecordedEvent } from '../../events/index.js';
-import { nowTimestamp } from '../../time.js';
+import { nowTimestamp } from '../../events/time.js';
 import { assertAppendable, checkExpectedRevision } from '../append-rules.js';
 import {
   EventStoreUnavailableError,

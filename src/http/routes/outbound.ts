@@ -13,7 +13,7 @@ import type { Actor } from '../../commands/command.js';
 import type { ObResourceCommands } from '../../commands/outbound.js';
 import { ObRefusal, type RefusalKind } from '../../outbound/resources/index.js';
 import type { Database } from '../../readmodels/database.js';
-import { formatTimestamp, parseTimestamp } from '../../time.js';
+import { formatTimestamp, parseTimestamp } from '../../events/time.js';
 import { amiSafeString, nonEmptyAmiString, pathParam, validate, validBody } from '../body.js';
 import { readDb } from '../point-in-time.js';
 import { reply } from '../envelope.js';

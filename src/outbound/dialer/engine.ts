@@ -15,7 +15,7 @@ import type { EventStore, Subscription } from '../../eventstore/port.js';
 import type { Logger } from '../../logger.js';
 import type { Database } from '../../readmodels/database.js';
 import { Mutex } from '../../readmodels/mutex.js';
-import { formatTimestamp, parseTimestamp } from '../../time.js';
+import { formatTimestamp, parseTimestamp } from '../../events/time.js';
 import {
   campaignStartProblems,
   campaignStatus,

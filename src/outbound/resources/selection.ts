@@ -1,4 +1,4 @@
-import { parseTimestamp, formatTimestamp } from '../../time.js';
+import { parseTimestamp, formatTimestamp } from '../../events/time.js';
 import { dlIndexes, dlStatus, numberKey, RES_DIAL_ANSWERED, trycntKey, type DlIndex, type DlObject } from './dl.js';
 import type { PlanObject } from './plan.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { streams } from '../../../src/events/index.js';
-import { formatTimestamp } from '../../../src/time.js';
+import { formatTimestamp } from '../../../src/events/time.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';
 
 type Row = Record<string, unknown>;

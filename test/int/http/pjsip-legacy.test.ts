@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { streams, type AmiFields, type JadeEvent } from '../../../src/events/index.js';
 import { contactId } from '../../../projections/pjsip.js';
-import { nowTimestamp } from '../../../src/time.js';
+import { nowTimestamp } from '../../../src/events/time.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';
 import { parseAmiFrames } from '../../unit/projections/support/ami-capture.js';
 import { snapshotEvent } from '../readmodels/support.js';

@@ -13,7 +13,7 @@ import { healthRoutes } from '../../../src/http/routes/health.js';
 import { silentLogger } from '../../../src/logger.js';
 import { ChangeFeed, createProjectionRunner, openReadModelDb, type ReadModelChange, type ReadModelDb } from '../../../src/readmodels/index.js';
 import { attachRealtime, type Realtime } from '../../../src/realtime/index.js';
-import { formatTimestamp } from '../../../src/time.js';
+import { formatTimestamp } from '../../../src/events/time.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';
 import { httpClient, type HttpClient } from '../../support/http.js';
 

@@ -8,7 +8,7 @@ import { streams, type AmiFields } from '../../../src/events/index.js';
 import { AmiActionError, type AmiAction, type AmiGateway } from '../../../src/ami/port.js';
 import { createProjectionRunner, openReadModelDb, type ProjectionRunner, type ReadModelChange, type ReadModelDb } from '../../../src/readmodels/index.js';
 import { createReadModelSync } from '../../../src/readmodels/sync.js';
-import { nowTimestamp } from '../../../src/time.js';
+import { nowTimestamp } from '../../../src/events/time.js';
 import { httpClient, listen, type HttpClient, type TestServer } from '../../support/http.js';
 import { startTestJade } from '../../support/jade.js';
 import { snapshotEvent } from '../readmodels/support.js';

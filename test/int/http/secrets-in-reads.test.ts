@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { amiEventTypes, streams } from '../../../src/events/index.js';
-import { maskedSecret } from '../../../src/history/redact.js';
+import { maskedSecret } from '../../../projections/lib/redact.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';
 import type { TestResponse } from '../../support/http.js';
 

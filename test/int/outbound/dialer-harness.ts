@@ -14,9 +14,9 @@ import { Dialer, type DialerOptions } from '../../../src/outbound/dialer/index.j
 import { ResultFile } from '../../../src/outbound/dialer/result-file.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';
 import { createProjectionRunner, type ProjectionRunner } from '../../../src/readmodels/runner.js';
-import type { ReadModelChange } from '../../../src/readmodels/registry.js';
+import type { ReadModelChange } from '../../../projections/index.js';
 import { createReadModelSync } from '../../../src/readmodels/sync.js';
-import { formatTimestamp } from '../../../src/time.js';
+import { formatTimestamp } from '../../../src/events/time.js';
 import { materialise, type RecordedEvent, type RecordedScenario } from '../../unit/outbound/dialer-traffic.js';
 
 /**

@@ -3,7 +3,7 @@ import { agisProjection } from '../../../projections/agis.js';
 import { channelsProjection, type ChannelRow } from '../../../projections/channels.js';
 import { projectionEventTypes, projectionFaultStream, type RecordedEvent } from '../../../src/events/index.js';
 import { faultEvent } from '../../../src/readmodels/faults.js';
-import { defineProjection } from '../../../src/readmodels/projection.js';
+import { defineProjection } from '../../../projections/lib/projection.js';
 import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import { appendCapture, copyLog, dumpAllTables, harness, type Harness } from './support.js';
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { channelsProjection, type ChannelRow } from '../../../projections/channels.js';
 import { RebuildInProgressError, UnknownProjectionError } from '../../../src/readmodels/errors.js';
-import { defineProjection } from '../../../src/readmodels/projection.js';
-import type { ReadModelChange } from '../../../src/readmodels/registry.js';
+import { defineProjection } from '../../../projections/lib/projection.js';
+import type { ReadModelChange } from '../../../projections/index.js';
 import { createProjectionRunner, type ProjectionRunner } from '../../../src/readmodels/runner.js';
 import { appendCapture, appendReconnect, dumpTables, harness, type Harness } from './support.js';
 

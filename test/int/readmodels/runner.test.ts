@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { channelsProjection, getChannel, listChannels, listChannelsJson, type ChannelRow } from '../../../projections/channels.js';
 import { ReadModelTimeoutError, RunnerStoppedError } from '../../../src/readmodels/errors.js';
-import { defineProjection } from '../../../src/readmodels/projection.js';
-import { defaultProjections, type ReadModelChange } from '../../../src/readmodels/registry.js';
+import { defineProjection } from '../../../projections/lib/projection.js';
+import { defaultProjections, type ReadModelChange } from '../../../projections/index.js';
 import { createProjectionRunner, type ProjectionRunner } from '../../../src/readmodels/runner.js';
-import { nowTimestamp } from '../../../src/time.js';
+import { nowTimestamp } from '../../../src/events/time.js';
 import { appendCapture, dumpTables, harness, type Harness } from './support.js';
 
 function checkpoints(h: Harness): Record<string, number> {

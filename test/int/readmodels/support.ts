@@ -3,9 +3,9 @@ import { amiEventTypes, streams } from '../../../src/events/index.js';
 import type { EventStore } from '../../../src/eventstore/port.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';
-import type { AnyProjection } from '../../../src/readmodels/projection.js';
-import { defaultProjections } from '../../../src/readmodels/registry.js';
-import { formatTimestamp } from '../../../src/time.js';
+import type { AnyProjection } from '../../../projections/lib/projection.js';
+import { defaultProjections } from '../../../projections/index.js';
+import { formatTimestamp } from '../../../src/events/time.js';
 import { framesToEvents, loadCaptureFrames } from '../../unit/projections/support/ami-capture.js';
 
 export const liveTables = ['channels', 'agis', 'modules', 'systems'] as const;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { isCredentialName, maskedSecret, redactText, redactValue } from '../../../src/history/redact.js';
+import { isCredentialName, maskedSecret, redactText, redactValue } from '../../../projections/lib/redact.js';
 import { parseAmiFrames } from '../projections/support/ami-capture.js';
 
 /** Asterisk 22's answers of the sandbox with a registered contact: ContactList, PJSIPShowEndpoint (AuthDetail, ContactStatusDetail), AuthList. */

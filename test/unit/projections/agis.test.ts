@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { agiCommandRequestedType, agisProjection, parseAgiEnv } from '../../../projections/agis.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { channelFields, LogBuilder } from './support/events.js';
 
 /** Env as Asterisk sends it in AsyncAGIStart: the `key: value` lines, URI-encoded. */

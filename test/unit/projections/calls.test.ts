@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { callsProjection, type CallRow } from '../../../projections/calls.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import type { RecordedEvent } from '../../../src/events/index.js';
 import { loadCaptureFrames } from './support/ami-capture.js';
 import { captureLog, legFields, StreamLog } from './support/stream-log.js';

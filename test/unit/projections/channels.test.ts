@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { channelsProjection, toChannelObject, type ChannelRow } from '../../../projections/channels.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import type { RecordedEvent } from '../../../src/events/index.js';
 import { framesToEvents, loadCaptureFrames } from './support/ami-capture.js';
 import { channelFields, LogBuilder } from './support/events.js';

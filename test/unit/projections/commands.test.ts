@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { commandEventKind, commandsProjection, type CommandRow } from '../../../projections/commands.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { StreamLog } from './support/stream-log.js';
 
 function run(log: StreamLog) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { modulesProjection, parseModuleLine, parseModuleShow } from '../../../projections/modules.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { LogBuilder } from './support/events.js';
 
 /** One line as Asterisk prints it: `%-30s %-40.40s %-10d %-11s %13s`. */

@@ -18,7 +18,7 @@ import {
 } from '../../../src/outbound/resources/index.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';
 import { createProjectionRunner } from '../../../src/readmodels/index.js';
-import { formatTimestamp } from '../../../src/time.js';
+import { formatTimestamp } from '../../../src/events/time.js';
 
 /**
  * The dialer picks entries with SQL (`listDialableDls`, `countDls`); the catalog's rule is stated once more

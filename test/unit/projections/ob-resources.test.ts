@@ -18,7 +18,7 @@ import {
   evolvePlan,
   type ObEvent,
 } from '../../../src/outbound/resources/index.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { realtimeTable, toRealtimeEvent } from '../../../src/realtime/event-table.js';
 import type { ReadModelChange } from '../../../src/readmodels/index.js';
 import { LogBuilder } from './support/events.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parkingProjection, toParkedCallObject, type ParkedCallRow } from '../../../projections/parking.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import type { RecordedEvent } from '../../../src/events/index.js';
 import { LogBuilder } from './support/events.js';
 import { sandboxCaptureEvents } from './support/sandbox-capture.js';

@@ -11,7 +11,7 @@ import {
   toEndpointObject,
   toRegistrationObject,
 } from '../../../projections/pjsip.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import type { RecordedEvent } from '../../../src/events/index.js';
 import { parseAmiFrames } from './support/ami-capture.js';
 import { LogBuilder } from './support/events.js';

@@ -10,7 +10,7 @@ import {
   type QueueRow,
 } from '../../../projections/queues.js';
 import type { AmiFields, RecordedEvent } from '../../../src/events/index.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { framesToEvents, loadCaptureFrames, parseAmiFrames } from './support/ami-capture.js';
 import { channelFields, LogBuilder } from './support/events.js';
 

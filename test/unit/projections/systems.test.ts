@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { systemsProjection, type SystemRow } from '../../../projections/systems.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { LogBuilder } from './support/events.js';
 
 const coreSettings = {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { RecordedEvent } from '../../../src/events/index.js';
-import { durationSeconds, eventTime, secondsBetween, shiftTimestamp } from '../../../src/readmodels/event-time.js';
+import { durationSeconds, eventTime, secondsBetween, shiftTimestamp } from '../../../projections/lib/event-time.js';
 
 const event = (metadata: Record<string, unknown>): RecordedEvent => ({
   type: 'Newchannel',

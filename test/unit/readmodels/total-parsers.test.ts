@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { amiEventTypes, type RecordedEvent } from '../../../src/events/index.js';
-import { floatField, intField } from '../../../src/readmodels/ami-fields.js';
-import { durationSeconds, epochSeconds, epochSecondsToNs, eventTime, parseDuration, secondsBetween, shiftTimestamp } from '../../../src/readmodels/event-time.js';
-import { MemoryProjection } from '../../../src/readmodels/memory-state.js';
-import type { AnyProjection } from '../../../src/readmodels/projection.js';
-import { defaultProjections } from '../../../src/readmodels/registry.js';
-import { parseTimestamp, tryFormatTimestamp } from '../../../src/time.js';
+import { floatField, intField } from '../../../projections/lib/ami-fields.js';
+import { durationSeconds, epochSeconds, epochSecondsToNs, eventTime, parseDuration, secondsBetween, shiftTimestamp } from '../../../projections/lib/event-time.js';
+import { MemoryProjection } from '../../../projections/lib/memory-state.js';
+import type { AnyProjection } from '../../../projections/lib/projection.js';
+import { defaultProjections } from '../../../projections/index.js';
+import { parseTimestamp, tryFormatTimestamp } from '../../../src/events/time.js';
 import { hostileFrames, hostileValues, seededRandom } from '../../support/hostile-ami.js';
 
 const canonical = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AmiFields, JadeEvent } from '../../../../src/events/index.js';
 import { streams } from '../../../../src/events/index.js';
-import { formatTimestamp } from '../../../../src/time.js';
+import { formatTimestamp } from '../../../../src/events/time.js';
 
 /** The recorded Asterisk 22 traffic (raw AMI frames, CRLF, blank-line separated). */
 export const capturePath = fileURLToPath(new URL('../../../fixtures/ami-capture-asterisk22.txt', import.meta.url));

@@ -1,6 +1,6 @@
 import type { AmiFields, AmiSnapshotData, RecordedEvent } from '../../../../src/events/index.js';
 import { amiEventTypes } from '../../../../src/events/index.js';
-import { formatTimestamp } from '../../../../src/time.js';
+import { formatTimestamp } from '../../../../src/events/time.js';
 
 /**
  * Builds a log for projection tests: positions from 1, each event one second after the previous

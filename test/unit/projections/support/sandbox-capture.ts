@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AmiFields, AmiSnapshotData, RecordedEvent } from '../../../../src/events/index.js';
 import { amiEventTypes, streams } from '../../../../src/events/index.js';
-import { formatTimestamp } from '../../../../src/time.js';
+import { formatTimestamp } from '../../../../src/events/time.js';
 import { parseAmiFrames } from './ami-capture.js';
 
 /**

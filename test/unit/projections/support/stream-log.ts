@@ -1,5 +1,5 @@
 import type { AmiFields, RecordedEvent } from '../../../../src/events/index.js';
-import { formatTimestamp } from '../../../../src/time.js';
+import { formatTimestamp } from '../../../../src/events/time.js';
 import { callIdOf } from '../../../../src/ami/event-table.js';
 import { framesToEvents } from './ami-capture.js';
 

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../events/index.js';
+import type { RecordedEvent } from '../../src/events/index.js';
 import type { AppliedChange, ProjectionDefinition, ProjectionState, TableRows } from './projection.js';
 
 /**

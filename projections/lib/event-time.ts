@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { RecordedEvent } from '../events/index.js';
-import { formatTimestamp, isTimestampInRange, parseTimestamp, tryFormatTimestamp } from '../time.js';
+import type { RecordedEvent } from '../../src/events/index.js';
+import { formatTimestamp, isTimestampInRange, parseTimestamp, tryFormatTimestamp } from '../../src/events/time.js';
 
 /**
  * The time of an event, as projections must see it: from the event itself, never from the clock,

@@ -1,8 +1,6 @@
-import { redactEventData } from '../auth/events.js';
-
 /**
  * What never leaves the server through the log, call history, command audit or the PJSIP auths: password
- * hashes (auth's own list, `redactEventData`), token hashes (a SHA-256 of a live token is a key to brute
+ * hashes (`password_hash`), token hashes (a SHA-256 of a live token is a key to brute
  * force offline and a way to correlate sessions), and every credential Asterisk or a request may carry.
  *
  * One list of credential names decides everywhere (`isCredentialName`). It is matched case-insensitively
@@ -98,6 +96,5 @@ export function redactValue(value: unknown): unknown {
 
 /** An event's data as the API may show it. */
 export function redactData(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  // Auth's list first: it is the contract for its own events; the list above catches what it does not name.
-  return redactValue(redactEventData(data)) as Record<string, unknown>;
+  return redactValue(data) as Record<string, unknown>;
 }

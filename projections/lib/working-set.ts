@@ -1,4 +1,4 @@
-import type { ProjectionState, RowChange, TableRows } from '../readmodels/projection.js';
+import type { ProjectionState, RowChange, TableRows } from './projection.js';
 
 interface Slot {
   readonly table: string;

@@ -1,4 +1,4 @@
-import { amiEventTypes, type AmiFields, type RecordedEvent } from '../events/index.js';
+import { amiEventTypes, type AmiFields, type RecordedEvent } from '../../src/events/index.js';
 
 /**
  * Reading AMI events as stored (`data` = Asterisk's headers, Asterisk's spelling).

@@ -1,0 +1,58 @@
+/**
+ * The read-model schema, as kysely sees it: one table interface per projection file, plus the runner's checkpoints.
+ * It lives with the projections (they query it) so that projections/ needs nothing of src/.
+ */
+import type { AgentsTable } from './agents.js';
+import type { AgisTable } from './agis.js';
+import type { ChannelsTable } from './channels.js';
+import type { DeviceStatesTable } from './device-states.js';
+import type { ModulesTable } from './modules.js';
+import type { ParkedCallsTable, ParkingLotsTable } from './parking.js';
+import type { PjsipAorsTable, PjsipAuthsTable, PjsipContactsTable, PjsipEndpointsTable, PjsipRegistrationsTable } from './pjsip.js';
+import type { QueueEntriesTable, QueueMembersTable, QueuesTable } from './queues.js';
+import type { SystemsTable } from './systems.js';
+import type { CallLegsTable, CallPendingTable, CallsLiveTable, CallsTable } from './calls.js';
+import type { CommandsTable } from './commands.js';
+import type { ObCampaignsTable } from './ob-campaigns.js';
+import type { ObDestinationsTable } from './ob-destinations.js';
+import type { ObDialingsTable } from './ob-dialings.js';
+import type { ObDlmasTable } from './ob-dlmas.js';
+import type { ObDlsTable } from './ob-dls.js';
+import type { ObPlansTable } from './ob-plans.js';
+
+export interface CheckpointsTable {
+  name: string;
+  position: number;
+  version: number;
+}
+
+export interface Database {
+  projection_checkpoints: CheckpointsTable;
+  channels: ChannelsTable;
+  agis: AgisTable;
+  modules: ModulesTable;
+  systems: SystemsTable;
+  queues: QueuesTable;
+  queue_members: QueueMembersTable;
+  queue_entries: QueueEntriesTable;
+  calls: CallsTable;
+  call_legs: CallLegsTable;
+  calls_live: CallsLiveTable;
+  call_pending: CallPendingTable;
+  commands: CommandsTable;
+  ob_plans: ObPlansTable;
+  ob_destinations: ObDestinationsTable;
+  ob_dlmas: ObDlmasTable;
+  ob_dls: ObDlsTable;
+  ob_campaigns: ObCampaignsTable;
+  ob_dialings: ObDialingsTable;
+  parking_lots: ParkingLotsTable;
+  parked_calls: ParkedCallsTable;
+  agents: AgentsTable;
+  device_states: DeviceStatesTable;
+  pjsip_endpoints: PjsipEndpointsTable;
+  pjsip_aors: PjsipAorsTable;
+  pjsip_auths: PjsipAuthsTable;
+  pjsip_contacts: PjsipContactsTable;
+  pjsip_registration_outbounds: PjsipRegistrationsTable;
+}
