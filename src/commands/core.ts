@@ -21,17 +21,11 @@ export interface CoreCommandDeps extends CommandDeps {
   readonly snapshots: ModuleSnapshots;
 }
 
-export interface OriginateRequest {
-  readonly channel: string;
-  readonly context?: string;
-  readonly exten?: string;
-  readonly priority?: string;
-  readonly application?: string;
-  readonly data?: string;
+/** The API's body (ARCHITECTURE.md "Originate"): where it names the call as Asterisk does, the builder's fields. */
+export interface OriginateRequest extends Pick<amiActions.OriginateInput, 'channel' | 'context' | 'exten' | 'priority' | 'application' | 'data' | 'variables'> {
   readonly caller_id?: string;
   /** Milliseconds Asterisk waits for the channel to answer. */
   readonly timeout?: number;
-  readonly variables?: Readonly<Record<string, string>>;
   readonly account_code?: string;
 }
 
