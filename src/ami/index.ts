@@ -8,7 +8,9 @@ import type { AmiGateway } from './port.js';
 import { runResync, type ResyncReport } from './resync.js';
 import { snapshotActions, type SnapshotSpec } from './snapshots.js';
 
-export { AmiConnection, reconnectDelay, type AmiConnectionOptions, type AmiLinkListener, type AmiSessionInfo, type InOrderOptions } from './connection.js';
+export { AmiConnection, type AmiConnectionOptions, type AmiLinkListener, type AmiSessionInfo } from './connection.js';
+export type { InOrderOptions } from './action-dispatch.js';
+export { reconnectDelay } from './reconnect-delay.js';
 export { AmiIngest, type AmiIngestOptions, type AmiIngestStats } from './ingest.js';
 export { amiEventTable, callIdOf, type EventHandling } from './event-table.js';
 export { snapshotActions, type SnapshotSpec } from './snapshots.js';

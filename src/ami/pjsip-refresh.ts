@@ -3,6 +3,7 @@ import type { RecordedEvent } from '../events/index.js';
 import { amiEventTypes } from '../events/index.js';
 import type { EventStore, Subscription } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
+import { pjsipShowEndpoint } from './actions.js';
 import type { AmiConnection } from './connection.js';
 import type { AmiIngest } from './ingest.js';
 import { runResync } from './resync.js';
@@ -43,7 +44,7 @@ export const endpointDetailAction = 'PJSIPShowEndpoint';
 const detailSpec = (endpoint: string): SnapshotSpec => ({
   kind: 'list',
   name: endpointDetailAction,
-  action: { Action: 'PJSIPShowEndpoint', Endpoint: endpoint },
+  action: pjsipShowEndpoint({ endpoint }),
 });
 
 function listedEndpoints(event: RecordedEvent): string[] {

@@ -1,7 +1,7 @@
 import type { AmiFields, AmiSnapshotData, AmiSnapshotFailedData } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import { nowTimestamp } from '../events/time.js';
-import type { InOrderOptions } from './connection.js';
+import type { InOrderOptions } from './action-dispatch.js';
 import { AmiActionError, AmiLinkLostError, AmiNotConnectedError, type AmiAction, type AmiCommandResult, type AmiListResult } from './port.js';
 import type { SnapshotSpec } from './snapshots.js';
 

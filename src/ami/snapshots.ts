@@ -1,3 +1,4 @@
+import { query } from './actions.js';
 import type { AmiAction } from './port.js';
 
 /**
@@ -20,8 +21,8 @@ export type SnapshotSpec =
 
 const noneFound = /^No .+ found/i;
 
-const list = (action: string, emptyWhen?: RegExp): SnapshotSpec => ({ kind: 'list', name: action, action: { Action: action }, emptyWhen });
-const response = (action: string): SnapshotSpec => ({ kind: 'response', name: action, action: { Action: action } });
+const list = (action: string, emptyWhen?: RegExp): SnapshotSpec => ({ kind: 'list', name: action, action: query(action), emptyWhen });
+const response = (action: string): SnapshotSpec => ({ kind: 'response', name: action, action: query(action) });
 const command = (cli: string): SnapshotSpec => ({ kind: 'command', name: `Command: ${cli}`, command: cli });
 
 /** In this order, one at a time; channels first because calls are what goes stale fastest. */

@@ -4,6 +4,7 @@ import type { Database } from '../readmodels/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { getAgi } from '../../projections/agis.js';
 import { getModule } from '../../projections/modules.js';
+import * as amiActions from '../ami/actions.js';
 import { AmiActionError, AmiUnsafeValueError, isAmiSafe } from '../ami/port.js';
 import { snapshotActions } from '../ami/snapshots.js';
 import { nowTimestamp } from '../events/time.js';
@@ -20,25 +21,12 @@ export interface CoreCommandDeps extends CommandDeps {
   readonly snapshots: ModuleSnapshots;
 }
 
-export interface OriginateRequest {
-  readonly channel: string;
-  readonly context?: string;
-  readonly exten?: string;
-  readonly priority?: string;
-  readonly application?: string;
-  readonly data?: string;
+/** The API's body (ARCHITECTURE.md "Originate"): where it names the call as Asterisk does, the builder's fields. */
+export interface OriginateRequest extends Pick<amiActions.OriginateInput, 'channel' | 'context' | 'exten' | 'priority' | 'application' | 'data' | 'variables'> {
   readonly caller_id?: string;
   /** Milliseconds Asterisk waits for the channel to answer. */
   readonly timeout?: number;
-  readonly variables?: Readonly<Record<string, string>>;
   readonly account_code?: string;
-}
-
-/** Asterisk splits a `Variable` header on commas, honouring backslash escapes (ast_app_separate_args). */
-function encodeVariables(variables: Readonly<Record<string, string>> | undefined): string | undefined {
-  if (!variables) return undefined;
-  const pairs = Object.entries(variables).map(([name, value]) => `${name}=${value.replace(/[\\,"]/g, (c) => `\\${c}`)}`);
-  return pairs.length === 0 ? undefined : pairs.join(',');
 }
 
 export async function originate(
@@ -53,23 +41,24 @@ export async function originate(
     request: { ...request },
     targets: { unique_id: uniqueId },
     act: async (commandId) => {
-      const response = await deps.ami.action({
-        Action: 'Originate',
-        ActionID: commandId,
-        Channel: request.channel,
-        Context: request.context,
-        Exten: request.exten,
-        Priority: request.exten === undefined ? undefined : (request.priority ?? '1'),
-        Application: request.application,
-        Data: request.data,
-        CallerID: request.caller_id,
-        Timeout: request.timeout ?? 30_000,
-        Variable: encodeVariables(request.variables),
-        Account: request.account_code,
-        // Presetting the Uniqueid lets the answer name the channel before Asterisk creates it.
-        ChannelId: uniqueId,
-        Async: 'true',
-      });
+      const response = await deps.ami.action(
+        amiActions.originate({
+          actionId: commandId,
+          channel: request.channel,
+          context: request.context,
+          exten: request.exten,
+          // A priority means nothing without an extension (the API takes exten or application).
+          priority: request.exten === undefined ? undefined : request.priority,
+          application: request.application,
+          data: request.data,
+          callerId: request.caller_id,
+          timeoutMs: request.timeout ?? 30_000,
+          variables: request.variables,
+          account: request.account_code,
+          // Presetting the Uniqueid lets the answer name the channel before Asterisk creates it.
+          channelId: uniqueId,
+        }),
+      );
       return { response, result: { unique_id: uniqueId, command_id: commandId } };
     },
     settled: async () => (await getChannel(deps.db, uniqueId, nowTimestamp())) !== undefined,
@@ -105,13 +94,13 @@ export async function sendAgiCommand(
     request: { unique_id: uniqueId, command },
     targets: { unique_id: uniqueId, linked_id: agi.linked_id },
     act: async (commandId) => {
-      const response = await deps.ami.action({ Action: 'AGI', ActionID: commandId, Channel: agi.channel, Command: command, CommandID: commandId });
+      const response = await deps.ami.action(amiActions.agi({ actionId: commandId, channel: agi.channel, command, commandId }));
       return { response, result: { command_id: commandId } };
     },
   });
 }
 
-export type ModuleOperation = 'load' | 'reload' | 'unload';
+export type ModuleOperation = amiActions.ModuleOperation;
 
 const moduleCommandType: Readonly<Record<ModuleOperation, string>> = { load: 'ModuleLoad', reload: 'ModuleReload', unload: 'ModuleUnload' };
 
@@ -157,7 +146,7 @@ export async function changeModule(deps: CoreCommandDeps, actor: Actor, name: st
       request: { name: bare },
       targets: { module: bare },
       act: async (commandId) => {
-        const response = await deps.ami.action({ Action: 'ModuleLoad', ActionID: commandId, Module: `${bare}.so`, LoadType: operation });
+        const response = await deps.ami.action(amiActions.moduleLoad({ actionId: commandId, module: bare, operation }));
         // Asterisk announces no list change for most of what a module owns (a reloaded app_queue's queues,
         // a loaded res_parking's lots, CoreStatus's reload time): take every snapshot again.
         await deps.snapshots.resnapshot(snapshotActions.map((spec) => spec.name));

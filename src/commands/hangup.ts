@@ -1,3 +1,4 @@
+import * as amiActions from '../ami/actions.js';
 import type { RecordedEvent } from '../events/index.js';
 import { amiEventTypes } from '../events/index.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -85,7 +86,7 @@ export async function hangupAndConfirm(deps: CommandDeps, spec: HangupSpec): Pro
       request: spec.request,
       targets: spec.targets,
       act: async (commandId) => {
-        const response = await deps.ami.action({ Action: 'Hangup', ActionID: commandId, Channel: spec.channel, Cause: 16 });
+        const response = await deps.ami.action(amiActions.hangup({ actionId: commandId, channel: spec.channel }));
         return { response, result: { unique_id: spec.uniqueId } };
       },
     });

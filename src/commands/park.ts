@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import * as amiActions from '../ami/actions.js';
 import type { Database } from '../readmodels/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { findParkedCallByChannel, getParkedCall, type ParkedCallObject } from '../../projections/parking.js';
@@ -47,14 +48,15 @@ export async function parkChannel(deps: ParkCommandDeps, actor: Actor, request: 
     request: { unique_id: channel.unique_id, channel: channel.channel, parkinglot: request.parkinglot, timeout: request.timeout },
     targets: { unique_id: channel.unique_id, linked_id: channel.linked_id, ...(request.parkinglot === undefined ? {} : { parking_lot: request.parkinglot }) },
     act: async (commandId) => {
-      const response = await deps.ami.action({
-        Action: 'Park',
-        ActionID: commandId,
-        Channel: channel.channel,
-        Parkinglot: request.parkinglot,
-        // AMI takes milliseconds ("converted to seconds" by res_parking); the API speaks seconds like the read model.
-        Timeout: request.timeout === undefined ? undefined : request.timeout * 1000,
-      });
+      const response = await deps.ami.action(
+        amiActions.park({
+          actionId: commandId,
+          channel: channel.channel,
+          parkinglot: request.parkinglot,
+          // The API speaks seconds like the read model; AMI takes milliseconds.
+          timeoutMs: request.timeout === undefined ? undefined : request.timeout * 1000,
+        }),
+      );
       return { response, result: { command_id: commandId, parkee_unique_id: channel.unique_id, parkee_channel: channel.channel } };
     },
     settled: async (result) => (await getParkedCall(deps.db, result.parkee_unique_id, nowTimestamp())) !== undefined,

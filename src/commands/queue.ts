@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import * as amiActions from '../ami/actions.js';
 import type { Database } from '../readmodels/database.js';
 import { getMember, getQueue, memberId, type QueueMemberObject } from '../../projections/queues.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
@@ -29,8 +30,6 @@ export interface AddMemberRequest {
 /** Why a member command was not sent: jade knows no such queue or member (404 for the API). */
 export type MemberLookupFailure = { readonly missing: 'queue' | 'member'; readonly message: string };
 
-const flag = (value: boolean): string => (value ? 'true' : 'false');
-
 async function findMember(db: Kysely<Database>, queueName: string, name: string): Promise<QueueMemberObject | MemberLookupFailure> {
   const member = await getMember(db, queueName, name);
   if (member) return member;
@@ -49,17 +48,18 @@ export async function addMember(deps: QueueCommandDeps, actor: Actor, request: A
     request: { ...request },
     targets: { queue: request.queue_name, member: id },
     act: async (commandId) => {
-      const response = await deps.ami.action({
-        Action: 'QueueAdd',
-        ActionID: commandId,
-        Queue: request.queue_name,
-        Interface: request.location,
-        MemberName: request.name,
-        Penalty: request.penalty,
-        Paused: request.paused === undefined ? undefined : flag(request.paused),
-        Reason: request.paused_reason,
-        StateInterface: request.state_interface,
-      });
+      const response = await deps.ami.action(
+        amiActions.queueAdd({
+          actionId: commandId,
+          queue: request.queue_name,
+          interface: request.location,
+          memberName: request.name,
+          penalty: request.penalty,
+          paused: request.paused,
+          reason: request.paused_reason,
+          stateInterface: request.state_interface,
+        }),
+      );
       return { response, result: { id, command_id: commandId } };
     },
     settled: async () => (await getMember(deps.db, request.queue_name, name)) !== undefined,
@@ -81,7 +81,7 @@ export async function removeMember(
     request: { queue_name: queueName, name, location: member.location },
     targets: { queue: queueName, member: member.id },
     act: async (commandId) => {
-      const response = await deps.ami.action({ Action: 'QueueRemove', ActionID: commandId, Queue: queueName, Interface: member.location });
+      const response = await deps.ami.action(amiActions.queueRemove({ actionId: commandId, queue: queueName, interface: member.location }));
       return { response, result: { id: member.id } };
     },
     settled: async () => (await getMember(deps.db, queueName, name)) === undefined,
@@ -111,14 +111,9 @@ export async function pauseMember(
     request: { queue_name: queueName, name, location: member.location, ...request },
     targets: { queue: queueName, member: member.id },
     act: async (commandId) => {
-      const response = await deps.ami.action({
-        Action: 'QueuePause',
-        ActionID: commandId,
-        Queue: queueName,
-        Interface: member.location,
-        Paused: flag(request.paused),
-        Reason: request.paused_reason,
-      });
+      const response = await deps.ami.action(
+        amiActions.queuePause({ actionId: commandId, queue: queueName, interface: member.location, paused: request.paused, reason: request.paused_reason }),
+      );
       return { response, result: { id: member.id } };
     },
     settled: async () => {
@@ -143,7 +138,7 @@ export async function setMemberPenalty(
     request: { queue_name: queueName, name, location: member.location, penalty },
     targets: { queue: queueName, member: member.id },
     act: async (commandId) => {
-      const response = await deps.ami.action({ Action: 'QueuePenalty', ActionID: commandId, Queue: queueName, Interface: member.location, Penalty: penalty });
+      const response = await deps.ami.action(amiActions.queuePenalty({ actionId: commandId, queue: queueName, interface: member.location, penalty }));
       return { response, result: { id: member.id } };
     },
     settled: async () => (await getMember(deps.db, queueName, name))?.penalty === penalty,

@@ -5,6 +5,7 @@ import {
   type DialingUpdatedData,
   type ObVariables,
 } from '../../events/outbound.js';
+import * as amiActions from '../../ami/actions.js';
 import type { AmiAction } from '../../ami/port.js';
 import {
   dialingStatus,
@@ -155,12 +156,6 @@ export function dialerVariables(dialing: DialingObject): ObVariables {
   };
 }
 
-/** Asterisk splits a `Variable` header on commas, honouring backslash escapes (ast_app_separate_args). */
-export function encodeVariables(variables: ObVariables): string | undefined {
-  const pairs = Object.entries(variables).map(([name, value]) => `${name}=${value.replace(/[\\,"]/g, (c) => `\\${c}`)}`);
-  return pairs.length === 0 ? undefined : pairs.join(',');
-}
-
 const nonEmpty = (value: string | null): string | undefined => (value === null || value === '' ? undefined : value);
 
 /**
@@ -169,24 +164,22 @@ const nonEmpty = (value: string | null): string | undefined => (value === null |
  * comes as `OriginateResponse`.
  */
 export function originateAction(dialing: DialingObject, plan: Pick<PlanObject, 'caller_id' | 'codecs' | 'early_media'>): AmiAction {
-  const destination: AmiAction =
+  const destination =
     dialing.dial_type === 1
-      ? { Application: nonEmpty(dialing.dial_application) ?? 'Hangup', Data: nonEmpty(dialing.dial_data) }
-      : { Context: nonEmpty(dialing.dial_context), Exten: nonEmpty(dialing.dial_exten), Priority: nonEmpty(dialing.dial_priority) ?? '1' };
-  return {
-    Action: 'Originate',
-    ActionID: dialing.action_id,
-    Channel: dialing.dial_channel,
+      ? { application: nonEmpty(dialing.dial_application) ?? 'Hangup', data: nonEmpty(dialing.dial_data) }
+      : { context: nonEmpty(dialing.dial_context), exten: nonEmpty(dialing.dial_exten), priority: nonEmpty(dialing.dial_priority) ?? '1' };
+  return amiActions.originate({
+    actionId: dialing.action_id,
+    channel: dialing.dial_channel,
     ...destination,
-    Timeout: dialing.dial_timeout,
-    CallerID: nonEmpty(plan.caller_id),
-    Codecs: nonEmpty(plan.codecs),
-    EarlyMedia: nonEmpty(plan.early_media),
-    Variable: encodeVariables({ ...dialing.dial_variables, ...dialerVariables(dialing) }),
-    ChannelId: dialing.uuid,
-    OtherChannelId: otherChannelIdOf(dialing),
-    Async: 'true',
-  };
+    timeoutMs: dialing.dial_timeout,
+    callerId: nonEmpty(plan.caller_id),
+    codecs: nonEmpty(plan.codecs),
+    earlyMedia: nonEmpty(plan.early_media),
+    variables: { ...dialing.dial_variables, ...dialerVariables(dialing) },
+    channelId: dialing.uuid,
+    otherChannelId: otherChannelIdOf(dialing),
+  });
 }
 
 /** The progress fields of a dialing, for comparing with what Asterisk's events say now. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { reconnectDelay } from '../../../src/ami/connection.js';
+import { reconnectDelay } from '../../../src/ami/reconnect-delay.js';
 
 describe('reconnectDelay', () => {
   it('doubles from the initial delay up to the cap', () => {
