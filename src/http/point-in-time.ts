@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../readmodels/database.js';
-import type { LogSource } from '../history/log.js';
+import type { LogSource } from '../eventstore/log-port.js';
 import { ScratchBusyError, type ScratchReadModels } from '../history/scratch.js';
 import { formatTimestamp, nowNanoseconds, nowTimestamp, parseTimestamp } from '../events/time.js';
 import { badRequest, HttpError } from './errors.js';

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
-import { queryLog, toWireEvent, type LogSource } from '../../history/log.js';
+import type { LogSource } from '../../eventstore/log-port.js';
+import { queryLog, toWireEvent } from '../../history/log.js';
 import { limitParam, listParam, positionParam, textParam, timestampParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
 import { badRequest, notFound } from '../errors.js';
