@@ -8,7 +8,8 @@ import { AuthService, defaultLoginProtection, type LoginProtection } from './ser
 import type { ScryptParams } from './password.js';
 import type { Clock } from './tokens.js';
 
-export { AuthService, UsernameTakenError, type LoginResult, type NewUser, type UserChanges, type UserView } from './service.js';
+export { NotAuthenticatedError, PermissionDeniedError, UsernameTakenError } from './errors.js';
+export { AuthService, type LoginResult, type NewUser, type UserChanges, type UserView } from './service.js';
 export { currentUser, presentedToken, remoteAddress } from './middleware.js';
 export { hasPermission, mayUse, requirePermission, routeTable, routeAccess, type AuthUser, type RouteAccess, type RouteRule } from './permissions.js';
 export { authEventTypes, permissions, type Permission } from './events.js';
