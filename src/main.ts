@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import type { Middleware } from 'koa';
 import type { Router } from '@koa/router';
+import type { Kysely } from 'kysely';
 import { resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { openEventStore, SqliteEventStore, type EventStore } from './eventstore/index.js';
+import { openEventStore, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
 import { startAmi, type AmiRuntime } from './ami/index.js';
 import { startPjsipRefresh } from './ami/pjsip-refresh.js';
 import {
@@ -16,19 +18,28 @@ import {
   type ReadModelDb,
 } from './readmodels/index.js';
 import { createReadModelSync } from './readmodels/sync.js';
-import { createAuth, type Auth } from './auth/index.js';
+import type { Database } from './readmodels/database.js';
+import { defaultProjections } from '../projections/index.js';
+import { createAuth, type Auth, type AuthService } from './auth/index.js';
 import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
-import { healthRoutes } from './http/routes/health.js';
+import { pointInTime } from './http/point-in-time.js';
+import { healthRoutes, type HealthDeps } from './http/routes/health.js';
+import { allLoginRoutes } from './http/routes/login.js';
+import { adminInfoRoutes } from './http/routes/admin-info.js';
 import { coreRoutes } from './http/routes/core.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { parkRoutes } from './http/routes/park.js';
 import { pjsipRoutes } from './http/routes/pjsip.js';
 import { legacyRoutes } from './http/routes/legacy.js';
+import { eventsRoutes, logPaths } from './http/routes/events.js';
+import { callsRoutes } from './http/routes/calls.js';
+import { commandsRoutes } from './http/routes/commands.js';
+import { projectionsRoutes, type ProjectionsRouteDeps } from './http/routes/projections.js';
 import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './commands/outbound.js';
-import { outboundRoutes } from './http/routes/outbound.js';
-import { startHistory } from './history/index.js';
+import { outboundRoutes, type OutboundRouteDeps } from './http/routes/outbound.js';
+import { ScratchReadModels } from './history/index.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
 
@@ -92,9 +103,16 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   const auth = createAuth({ store, config, logger, scrypt: options.scrypt, print: options.print });
   shutdown.add(() => auth.stop());
   await auth.start();
-  // Log API, call history, command audit, replay and point-in-time reads.
-  const history = startHistory({ config, store, readModels, runner, logger });
-  shutdown.add(() => history.stop());
+  // The log port: SQL over the SQLite file on a read-only connection of its own (filters run in SQLite), else the store.
+  const log: LogSource = config.eventstore.type === 'sqlite' ? SqliteLogSource.open(config.dataDir) : new StoreLogSource(store);
+  shutdown.add(() => log.close());
+  const scratch = new ScratchReadModels({
+    store,
+    maxBuilds: config.history.maxScratchBuilds,
+    maxQueued: config.history.maxQueuedScratchBuilds,
+    logger: logger.child({ module: 'point-in-time' }),
+  });
+  shutdown.add(() => scratch.close());
 
   // Read before AMI starts, so the PJSIP follow-ups see the first snapshot round.
   const logHead = await store.headPosition();
@@ -132,18 +150,14 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   shutdown.add(() => dialer.stop());
   await dialer.start(logHead);
 
-  const routers: Router[] = [
-    healthRoutes({ ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults }),
-    ...auth.routers,
-    coreRoutes({ db: readModels.db, commands, ami }),
-    queueRoutes({ db: readModels.db, commands }),
-    outboundRoutes({ db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) }),
-    ...history.routers,
-    parkRoutes({ db: readModels.db, commands }),
-    pjsipRoutes({ db: readModels.db }),
-    legacyRoutes({ db: readModels.db }),
-  ];
-  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, beforeRoutes: [history.pointInTime], routers });
+  const routers = buildRouters({
+    health: { ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
+    auth: auth.service,
+    pbx: { db: readModels.db, commands, ami },
+    outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
+    history: { db: readModels.db, store, log, runner, logger },
+  });
+  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, beforeRoutes: [pointInTimeReads({ log, scratch })], routers });
   const httpServer = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -176,6 +190,72 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= shutdown.run());
   return { httpServer, port, store, readModels, runner, ami, auth, realtime, stop };
+}
+
+/** The service objects the routers are built from, each made once by compose() (or by a test). */
+export interface RouterParts {
+  readonly health: HealthDeps;
+  readonly auth: AuthService;
+  readonly pbx: PbxRouterParts;
+  readonly outbound: OutboundRouteDeps;
+  readonly history: HistoryRouterParts;
+}
+
+export interface PbxRouterParts {
+  readonly db: Kysely<Database>;
+  readonly commands: CommandDeps;
+  readonly ami: AmiRuntime;
+}
+
+export interface HistoryRouterParts {
+  readonly db: Kysely<Database>;
+  readonly store: Pick<EventStore, 'readStream'>;
+  readonly log: LogSource;
+  readonly runner: ProjectionsRouteDeps['runner'];
+  readonly logger: Logger;
+}
+
+/** Every router of the API, one per URL area, in the order the app tries them. */
+export function buildRouters(parts: RouterParts): Router[] {
+  const { db, commands } = parts.pbx;
+  return [
+    healthRoutes(parts.health),
+    ...authRouters(parts.auth),
+    coreRoutes({ db, commands, ami: parts.pbx.ami }),
+    queueRoutes({ db, commands }),
+    outboundRoutes(parts.outbound),
+    ...historyRouters(parts.history),
+    parkRoutes({ db, commands }),
+    pjsipRoutes({ db }),
+    legacyRoutes({ db }),
+  ];
+}
+
+/** `/admin/login`, `/manager/login`, `/me/login` and `/admin/info`. */
+export function authRouters(auth: AuthService): Router[] {
+  return [...allLoginRoutes(auth), adminInfoRoutes(auth)];
+}
+
+/** Log API, call history, command audit and replay: `/events`, `/calls`, `/commands`, `/admin/projections`. */
+export function historyRouters(parts: HistoryRouterParts): Router[] {
+  return [
+    eventsRoutes({ log: parts.log }),
+    callsRoutes({ db: parts.db, store: parts.store }),
+    commandsRoutes({ db: parts.db }),
+    projectionsRoutes({ runner: parts.runner, names: defaultProjections.map((p) => p.name), logger: parts.logger.child({ module: 'rebuild' }) }),
+  ];
+}
+
+/**
+ * Authenticated paths whose `at=` selects no read models: the log caps its range with it; the rest read none.
+ * (Public paths, `/ping`, `/health`, login, need no entry: point-in-time.ts ignores `at` without a user.)
+ */
+const ownsAt = (path: string): boolean =>
+  logPaths(path) || path.startsWith('/admin/login') || path.startsWith('/admin/info') || path.startsWith('/admin/projections');
+
+/** Resolves `at=` for the routes after it; runs behind authentication, so only a known caller can make us replay. */
+export function pointInTimeReads(parts: { readonly log: LogSource; readonly scratch: ScratchReadModels }): Middleware {
+  return pointInTime({ log: parts.log, scratch: parts.scratch, ownsAt });
 }
 
 export interface OfflineRebuildOptions {

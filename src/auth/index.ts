@@ -1,17 +1,15 @@
 import type { Context, Next } from 'koa';
-import type { Router } from '@koa/router';
 import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
-import { allLoginRoutes } from '../http/routes/login.js';
-import { adminInfoRoutes } from '../http/routes/admin-info.js';
 import { createAuthenticate } from './middleware.js';
 import { routeTable, type AuthUser, type RouteRule } from './permissions.js';
 import { AuthService, defaultLoginProtection, type LoginProtection } from './service.js';
 import type { ScryptParams } from './password.js';
 import type { Clock } from './tokens.js';
 
-export { AuthService, UsernameTakenError, type LoginResult, type NewUser, type UserChanges, type UserView } from './service.js';
+export { NotAuthenticatedError, PermissionDeniedError, UsernameTakenError } from './errors.js';
+export { AuthService, type LoginResult, type NewUser, type UserChanges, type UserView } from './service.js';
 export { currentUser, presentedToken, remoteAddress } from './middleware.js';
 export { hasPermission, mayUse, requirePermission, routeTable, routeAccess, type AuthUser, type RouteAccess, type RouteRule } from './permissions.js';
 export { authEventTypes, permissions, type Permission } from './events.js';
@@ -41,15 +39,14 @@ export interface Auth {
   readonly verifyToken: (token: string) => AuthUser | undefined;
   /** For realtime's re-check of open connections: is the token still good? Not counted as a use. */
   readonly tokenState: (token: string) => 'live' | 'expired' | 'revoked';
-  /** `/admin/login`, `/manager/login`, `/me/login` and `/admin/info`. */
-  readonly routers: readonly Router[];
+  /** Users, tokens and logins: what the login and `/admin/info` routes (built in main.ts) act on. */
   readonly service: AuthService;
   /** Loads users and tokens from the log and creates the first admin on an empty one. Call before serving. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Wires the auth module for main.ts. */
+/** The auth service and the gate in front of every route, for main.ts; the routes over them are main.ts's to build. */
 export function createAuth(options: CreateAuthOptions): Auth {
   const service = new AuthService({
     store: options.store,
@@ -71,7 +68,6 @@ export function createAuth(options: CreateAuthOptions): Auth {
     authenticate,
     verifyToken,
     tokenState: (token) => service.tokenState(token),
-    routers: [...allLoginRoutes(service), adminInfoRoutes(service)],
     service,
     start: () => service.start(),
     stop: () => service.stop(),

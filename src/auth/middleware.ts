@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { unauthorized } from '../http/errors.js';
+import { NotAuthenticatedError } from './errors.js';
 import { extractToken } from './credentials.js';
 import { requireAccess, routeAccess, type AuthUser, type RouteRule } from './permissions.js';
 
@@ -29,7 +29,7 @@ export function presentedToken(ctx: Context): string | undefined {
 /** The authenticated caller; ctx.state is untyped in Koa, so read it through here. */
 export function currentUser(ctx: Context): AuthUser {
   const user: unknown = ctx.state.user;
-  if (!isAuthUser(user)) throw unauthorized();
+  if (!isAuthUser(user)) throw new NotAuthenticatedError();
   return user;
 }
 
@@ -57,7 +57,7 @@ export function createAuthenticate(options: AuthenticateOptions) {
     if (!user) {
       // RFC 9110: a 401 names the scheme that would work.
       ctx.set('WWW-Authenticate', 'Bearer realm="jade"');
-      throw unauthorized(token === undefined ? 'an authtoken is required' : 'the authtoken is unknown or expired');
+      throw new NotAuthenticatedError(token === undefined ? 'an authtoken is required' : 'the authtoken is unknown or expired');
     }
     requireAccess(user, access);
     ctx.state.user = user;

@@ -1,4 +1,4 @@
-import { forbidden } from '../http/errors.js';
+import { PermissionDeniedError } from './errors.js';
 import { permissions, type Permission } from './events.js';
 
 /** Who is calling: what handlers and command auditing see in `ctx.state.user`. Never carries the password hash. */
@@ -19,7 +19,7 @@ export function mayUse(user: AuthUser, allowed: readonly Permission[]): boolean 
 
 /** Throws 403 (a valid token, but not enough rights: ARCHITECTURE.md "HTTP contract"). */
 export function requirePermission(user: AuthUser, permission: Permission): void {
-  if (!hasPermission(user, permission)) throw forbidden(`permission ${permission} is required`);
+  if (!hasPermission(user, permission)) throw new PermissionDeniedError(`permission ${permission} is required`);
 }
 
 /**
@@ -112,5 +112,5 @@ export function routeAccess(table: readonly RouteRule[], method: string, path: s
 /** Throws 403 when `user` may not use a route that needs `access` (public and any-token routes always pass). */
 export function requireAccess(user: AuthUser, access: RouteAccess): void {
   if (access.kind !== 'permission' || mayUse(user, access.anyOf)) return;
-  throw forbidden(`permission ${access.anyOf.join(' or ')} is required`);
+  throw new PermissionDeniedError(`permission ${access.anyOf.join(' or ')} is required`);
 }

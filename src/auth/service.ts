@@ -4,8 +4,8 @@ import type { JadeEvent } from '../events/index.js';
 import { streams } from '../events/index.js';
 import type { EventStore, ExpectedRevision } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
-import { validate } from '../http/body.js';
-import { HttpError } from '../http/errors.js';
+import { validate } from '../validation.js';
+import { UsernameTakenError } from './errors.js';
 import { formatTimestamp } from '../events/time.js';
 import { UserDirectory, type TokenRecord, type UserRecord } from './directory.js';
 import {
@@ -50,17 +50,6 @@ export const nameSchema = z.string().max(255, 'must be at most 255 characters');
 
 const newUserSchema = z.object({ username: usernameSchema, name: nameSchema, password: passwordSchema });
 const userChangesSchema = z.object({ name: nameSchema.optional(), password: passwordSchema.optional() });
-
-/**
- * An HttpError so that whichever route creates users answers it without a mapping of its own;
- * 409 is ARCHITECTURE.md's "conflicting state" (the catalog's proposed 400 predates that table).
- */
-export class UsernameTakenError extends HttpError {
-  override readonly name = 'UsernameTakenError';
-  constructor(readonly username: string) {
-    super(409, `username ${username} already exists`, { field: 'username' });
-  }
-}
 
 export interface NewUser {
   readonly username: string;

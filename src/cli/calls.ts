@@ -3,7 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { loadConfig } from '../config.js';
 import type { RecordedEvent } from '../events/index.js';
-import type { LogSource } from '../history/log.js';
+import type { LogSource } from '../eventstore/log-port.js';
 import { formatCall } from '../history/timeline-text.js';
 import { readModelDbPath, type Database } from '../readmodels/database.js';
 import { nowTimestamp } from '../events/time.js';

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { followLog } from '../history/follow.js';
-import { toWireEvent, type LogFilter } from '../history/log.js';
+import type { LogFilter } from '../eventstore/log-port.js';
+import { toWireEvent } from '../history/log.js';
 import { openCliLog, positionOption, timestampOption, UsageError, writeOut } from './log-access.js';
 
 export const eventsUsage = `usage:

@@ -1,8 +1,5 @@
 import type { Config } from '../config.js';
-import { openEventStore } from '../eventstore/index.js';
-import type { LogSource } from '../history/log.js';
-import { SqliteLogSource } from '../history/sqlite-log.js';
-import { StoreLogSource } from '../history/store-log.js';
+import { openEventStore, SqliteLogSource, StoreLogSource, type LogSource } from '../eventstore/index.js';
 import { formatTimestamp, parseTimestamp } from '../events/time.js';
 
 /** A log for a CLI command, and how to let go of it. */

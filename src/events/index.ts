@@ -3,3 +3,4 @@ export * from './streams.js';
 export * from './ami.js';
 export * from './outbound.js';
 export * from './projection.js';
+export * from './errors.js';

@@ -8,6 +8,9 @@ export { DataDirLockedError, lockFileName } from './sqlite/lock-file.js';
 export { SqliteEventStore, type SqliteEventStoreOptions, type SqliteEventStoreStats } from './sqlite/sqlite-event-store.js';
 export { MemoryEventStore } from './memory/memory-event-store.js';
 export { EsdbEventStore } from './esdb/esdb-event-store.js';
+export * from './log-port.js';
+export { SqliteLogSource } from './sqlite/sqlite-log-source.js';
+export { StoreLogSource } from './store-log-source.js';
 
 export interface OpenEventStoreOptions {
   readonly type: 'sqlite' | 'esdb' | 'memory';

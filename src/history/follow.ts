@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../events/index.js';
-import type { LogFilter, LogSource } from './log.js';
+import type { LogFilter, LogSource } from '../eventstore/log-port.js';
 
 export interface FollowOptions {
   /** First position to deliver. */

@@ -2,6 +2,9 @@ import type { Context, Next } from 'koa';
 import { z, type ZodType, type ZodTypeDef } from 'zod';
 import { badRequest, payloadTooLarge } from './errors.js';
 import { isAmiSafe } from '../ami/port.js';
+import { validate } from '../validation.js';
+
+export { validate } from '../validation.js';
 
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -53,20 +56,6 @@ export function jsonBody(limitBytes: number) {
     ctx.state.body = await readJson(ctx, limitBytes);
     return next();
   };
-}
-
-function describeIssue(issue: z.ZodIssue): string {
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
-  if (issue.code === 'invalid_type' && issue.received === 'undefined') return `${field} is required`;
-  return `${field}: ${issue.message}`;
-}
-
-/** Validates with a zod schema; a failure is a 400 naming the offending field. */
-export function validate<T>(schema: ZodType<T, ZodTypeDef, unknown>, input: unknown): T {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues;
-  throw badRequest(issues.map(describeIssue).join('; '), { fields: issues.map((i) => i.path.join('.')) });
 }
 
 /** The request body validated; a missing body validates as `{}` so "x is required" names the field. */

@@ -7,7 +7,12 @@ import { CommandOutcomeUnknownError } from '../commands/command.js';
 import { HangupUnconfirmedError } from '../commands/hangup.js';
 import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port.js';
 import { InvalidModuleNameError, ModuleNotFoundError } from '../commands/core.js';
-import { ReadModelTimeoutError } from '../readmodels/errors.js';
+import { RebuildInProgressError, ReadModelTimeoutError, UnknownProjectionError } from '../readmodels/errors.js';
+import { NotFoundError } from '../events/errors.js';
+import { NotAuthenticatedError, PermissionDeniedError, UsernameTakenError } from '../auth/errors.js';
+import { ObRefusal, type RefusalKind } from '../outbound/resources/errors.js';
+import { ScratchBusyError } from '../history/scratch.js';
+import { InvalidInputError } from '../validation.js';
 
 interface Mapped {
   readonly status: number;
@@ -21,10 +26,31 @@ const amiNotFound = /no such|not found|does not exist|unknown|invalid channel|no
 const amiConflict = /already there|already exists|not dynamic/i;
 const amiInvalid = /invalid|missing|required|bad|must|malformed|unable to parse/i;
 
-/** One table from a thrown error's class to the HTTP answer; anything else is a 500 and logged. */
+/** A decider's refusal by kind: no such object, a request the catalog forbids, a clash with the object's state. */
+const refusalStatus: Readonly<Record<RefusalKind, number>> = { not_found: 404, invalid: 400, conflict: 409 };
+
+/** Every "not found" answers alike: 404, the message naming what is missing, no details. */
+const notFound = (e: Error): Mapped => ({ status: 404, message: e.message });
+
+/**
+ * One table from a thrown error's class to the HTTP answer; anything else is a 500 and logged.
+ * The domain's errors are plain classes of their parts; only this table knows their statuses.
+ */
 const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: never) => Mapped]> = [
   [HttpError, (e: HttpError) => ({ status: e.status, message: e.message, details: e.details })],
-  [ModuleNotFoundError, (e: ModuleNotFoundError) => ({ status: 404, message: e.message })],
+  [InvalidInputError, (e: InvalidInputError) => ({ status: 400, message: e.message, details: { fields: e.fields } })],
+  [NotAuthenticatedError, (e: NotAuthenticatedError) => ({ status: 401, message: e.message })],
+  [PermissionDeniedError, (e: PermissionDeniedError) => ({ status: 403, message: e.message })],
+  [NotFoundError, notFound],
+  [ModuleNotFoundError, notFound],
+  [UsernameTakenError, (e: UsernameTakenError) => ({ status: 409, message: e.message, details: { field: 'username' } })],
+  // Its field, when it has one, in `details.fields` like a validation error's.
+  [ObRefusal, (e: ObRefusal) => (e.kind === 'not_found' ? notFound(e) : { status: refusalStatus[e.kind], message: e.message, details: e.field === undefined ? undefined : { fields: [e.field] } })],
+  [RebuildInProgressError, (e: RebuildInProgressError) => ({ status: 409, message: e.message })],
+  // Only `POST /admin/projections/rebuild {name}` names projections, so the field is `name`.
+  [UnknownProjectionError, (e: UnknownProjectionError) => ({ status: 400, message: `name: ${e.message}` })],
+  // Every point-in-time build slot and queue place is taken (point-in-time.ts sets Retry-After).
+  [ScratchBusyError, (e: ScratchBusyError) => ({ status: 503, message: e.message, details: { building: e.building, queued: e.queued } })],
   [InvalidModuleNameError, (e: InvalidModuleNameError) => ({ status: 400, message: e.message, details: { fields: ['name'] } })],
   [AmiUnsafeValueError, (e: AmiUnsafeValueError) => ({ status: 400, message: e.message })],
   [AmiNotConnectedError, (e: AmiNotConnectedError) => ({ status: 503, message: e.message })],

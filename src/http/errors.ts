@@ -1,6 +1,9 @@
+import { NotAuthenticatedError, PermissionDeniedError } from '../auth/errors.js';
+
 /**
- * Typed HTTP failures. Route code throws these; the one error middleware (error-middleware.ts)
- * turns them, and the domain errors it knows, into the envelope with `error: {code, message, details?}`.
+ * Failures of the HTTP layer itself (a query parameter, a body too large, a login brake). Route code
+ * throws these; the domain's own errors are plain classes of their parts. The one error middleware
+ * (error-middleware.ts) turns both into the envelope with `error: {code, message, details?}`.
  */
 export class HttpError extends Error {
   override readonly name: string = 'HttpError';
@@ -14,8 +17,9 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (message: string, details?: Record<string, unknown>): HttpError => new HttpError(400, message, details);
-export const unauthorized = (message = 'a valid authtoken is required'): HttpError => new HttpError(401, message);
-export const forbidden = (message = 'permission denied'): HttpError => new HttpError(403, message);
+export const unauthorized = (message?: string): NotAuthenticatedError => new NotAuthenticatedError(message);
+export const forbidden = (message?: string): PermissionDeniedError => new PermissionDeniedError(message);
+/** A 404 by message alone; a route that knows the kind and id throws NotFoundError (src/events/errors.ts) instead. */
 export const notFound = (message: string): HttpError => new HttpError(404, message);
 export const conflict = (message: string, details?: Record<string, unknown>): HttpError => new HttpError(409, message, details);
 export const payloadTooLarge = (limit: number): HttpError => new HttpError(413, `request body is larger than ${limit} bytes`);

@@ -1,10 +1,10 @@
 import type { Context, Next } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../readmodels/database.js';
-import type { LogSource } from '../history/log.js';
+import type { LogSource } from '../eventstore/log-port.js';
 import { ScratchBusyError, type ScratchReadModels } from '../history/scratch.js';
 import { formatTimestamp, nowNanoseconds, nowTimestamp, parseTimestamp } from '../events/time.js';
-import { badRequest, HttpError } from './errors.js';
+import { badRequest } from './errors.js';
 
 /**
  * Point-in-time reads (ARCHITECTURE.md "Point in time"): every read endpoint accepts `at=<API timestamp>`
@@ -96,10 +96,9 @@ async function acquire(scratch: ScratchReadModels, position: number, ctx: Contex
   try {
     return await scratch.acquire(position);
   } catch (error) {
-    if (!(error instanceof ScratchBusyError)) throw error;
-    // The error middleware keeps headers set before the throw (as with WWW-Authenticate).
-    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    throw new HttpError(503, error.message, { building: error.building, queued: error.queued });
+    // The error table answers it 503; it keeps headers set before the throw (as with WWW-Authenticate).
+    if (error instanceof ScratchBusyError) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    throw error;
   }
 }
 

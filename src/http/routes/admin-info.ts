@@ -5,7 +5,8 @@ import { nameSchema, passwordSchema } from '../../auth/service.js';
 import { currentUser, presentedToken, remoteAddress } from '../../auth/middleware.js';
 import { validBody } from '../body.js';
 import { reply } from '../envelope.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { NotFoundError } from '../../events/index.js';
+import { badRequest, forbidden } from '../errors.js';
 import { loginRefusal } from './login.js';
 
 export type AdminInfoDeps = Pick<AuthService, 'userView' | 'updateUser' | 'checkCurrentPassword'>;
@@ -23,6 +24,9 @@ const infoUpdate = z.object({
   old_password: passwordSchema.optional(),
 });
 
+/** The caller's own user is gone (deleted while its token lived). */
+const missingUser = (uuid: string): NotFoundError => new NotFoundError({ kind: 'user', id: uuid }, `user ${uuid} does not exist`);
+
 /** `/admin/info`: the caller's own user record, read and update. */
 export function adminInfoRoutes(auth: AdminInfoDeps): Router {
   const router = new Router();
@@ -31,7 +35,7 @@ export function adminInfoRoutes(auth: AdminInfoDeps): Router {
     const user = currentUser(ctx);
     // The view type has no password field at all: nothing to strip, nothing to forget to strip.
     const view = auth.userView(user.uuid);
-    if (!view) throw notFound(`user ${user.uuid} does not exist`);
+    if (!view) throw missingUser(user.uuid);
     reply(ctx, view);
   });
 
@@ -45,14 +49,14 @@ export function adminInfoRoutes(auth: AdminInfoDeps): Router {
       const check = await auth.checkCurrentPassword(user.uuid, oldPassword, remoteAddress(ctx));
       if (!check.ok) {
         if (check.reason === 'throttled' || check.reason === 'busy') throw loginRefusal(ctx, check);
-        if (check.reason === 'unknown_user') throw notFound(`user ${user.uuid} does not exist`);
+        if (check.reason === 'unknown_user') throw missingUser(user.uuid);
         throw forbidden('old_password is not the current password');
       }
     }
     // A password change revokes every other token of this user (a leaked one dies with the old
     // password); the token this request came with stays valid, so the caller stays logged in.
     const updated = await auth.updateUser(user.uuid, changes, user, presentedToken(ctx));
-    if (!updated) throw notFound(`user ${user.uuid} does not exist`);
+    if (!updated) throw missingUser(user.uuid);
     reply(ctx);
   });
 

@@ -2,14 +2,13 @@ import { Router } from '@koa/router';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { EventStore } from '../../eventstore/port.js';
-import { streams } from '../../events/index.js';
+import { NotFoundError, streams } from '../../events/index.js';
 import type { Database } from '../../readmodels/database.js';
 import { getCall, listCalls } from '../../../projections/calls.js';
 import { getCommands } from '../../../projections/commands.js';
 import { toWireEvent } from '../../history/log.js';
 import { integerParam, limitParam, orderParam, textParam, timestampParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
-import { notFound } from '../errors.js';
 import { validate } from '../body.js';
 import { readAt, readDb, readNow } from '../point-in-time.js';
 
@@ -64,7 +63,7 @@ export function callsRoutes(deps: CallsRouteDeps): Router {
     const linkedId = String(ctx.params.linkedId ?? '');
     const db = readDb(ctx, deps.db);
     const call = await getCall(db, linkedId, readNow(ctx));
-    if (!call) throw notFound(`no call with linked_id ${linkedId}`);
+    if (!call) throw new NotFoundError({ kind: 'call', id: linkedId }, `no call with linked_id ${linkedId}`);
     const at = readAt(ctx);
     const events = await deps.store.readStream(streams.call(linkedId));
     const timeline = (at === undefined ? events : events.filter((event) => event.position <= at.position)).map(toWireEvent);

@@ -5,7 +5,7 @@ import type { Database } from '../../readmodels/database.js';
 import { commandOutcomes, getCommand, listCommands } from '../../../projections/commands.js';
 import { limitParam, orderParam, textParam, timestampParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
-import { notFound } from '../errors.js';
+import { NotFoundError } from '../../events/index.js';
 import { validate } from '../body.js';
 import { readDb } from '../point-in-time.js';
 
@@ -36,7 +36,7 @@ export function commandsRoutes(deps: CommandsRouteDeps): Router {
   router.get('/commands/:uuid', async (ctx) => {
     const uuid = String(ctx.params.uuid ?? '');
     const command = await getCommand(readDb(ctx, deps.db), uuid);
-    if (!command) throw notFound(`no command ${uuid}`);
+    if (!command) throw new NotFoundError({ kind: 'command', id: uuid });
     reply(ctx, command);
   });
 

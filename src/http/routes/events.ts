@@ -1,9 +1,11 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
-import { queryLog, toWireEvent, type LogSource } from '../../history/log.js';
+import type { LogSource } from '../../eventstore/log-port.js';
+import { queryLog, toWireEvent } from '../../history/log.js';
 import { limitParam, listParam, positionParam, textParam, timestampParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
-import { badRequest, notFound } from '../errors.js';
+import { NotFoundError } from '../../events/index.js';
+import { badRequest } from '../errors.js';
 import { validate } from '../body.js';
 import { readAt } from '../point-in-time.js';
 
@@ -64,7 +66,7 @@ export function eventsRoutes(deps: EventsRouteDeps): Router {
     if (!parsed.success) throw badRequest(`position: ${raw} is not a log position (a whole number from 1)`);
     const at = readAt(ctx);
     const event = at !== undefined && parsed.data > at.position ? undefined : await deps.log.get(parsed.data);
-    if (!event) throw notFound(`no event at position ${parsed.data}`);
+    if (!event) throw new NotFoundError({ kind: 'event', id: String(parsed.data) }, `no event at position ${parsed.data}`);
     reply(ctx, toWireEvent(event));
   });
 

@@ -11,13 +11,12 @@ import { getPlan, listPlans } from '../../../projections/ob-plans.js';
 import { currentUser } from '../../auth/index.js';
 import type { Actor } from '../../commands/command.js';
 import type { ObResourceCommands } from '../../commands/outbound.js';
-import { ObRefusal, type RefusalKind } from '../../outbound/resources/index.js';
 import type { Database } from '../../readmodels/database.js';
 import { formatTimestamp, parseTimestamp } from '../../events/time.js';
 import { amiSafeString, nonEmptyAmiString, pathParam, validate, validBody } from '../body.js';
 import { readDb } from '../point-in-time.js';
 import { reply } from '../envelope.js';
-import { HttpError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 
 /**
  * `/ob/...`: the outbound dialer's resources (catalog 50-outbound §7). Reads answer from the read models
@@ -209,20 +208,9 @@ const dlListQuery = z.object({
 
 // --- errors -------------------------------------------------------------------------------------
 
-const refusalStatus: Readonly<Record<RefusalKind, number>> = { not_found: 404, invalid: 400, conflict: 409 };
-
-/** A decider's refusal as the HTTP answer; its field, when it has one, in `details.fields` like a validation error's. */
+/** A route's work; a decider's ObRefusal goes on to the error table (error-middleware.ts), which answers it. */
 function handle(work: (ctx: Context) => Promise<void>) {
-  return async (ctx: Context): Promise<void> => {
-    try {
-      await work(ctx);
-    } catch (error) {
-      if (error instanceof ObRefusal) {
-        throw new HttpError(refusalStatus[error.kind], error.message, error.field === undefined ? undefined : { fields: [error.field] });
-      }
-      throw error;
-    }
-  };
+  return work;
 }
 
 /** The body without the status (a campaign's status is its own event), and the status. */

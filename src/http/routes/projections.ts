@@ -1,9 +1,9 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
-import { RebuildInProgressError, UnknownProjectionError, type RebuildProgress, type RebuildResult, type RunnerStatus } from '../../readmodels/index.js';
+import type { RebuildProgress, RebuildResult, RunnerStatus } from '../../readmodels/index.js';
 import { reply } from '../envelope.js';
-import { badRequest, conflict } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { validBody } from '../body.js';
 
 export interface ProjectionsRouteDeps {
@@ -44,14 +44,8 @@ export function projectionsRoutes(deps: ProjectionsRouteDeps): Router {
       lastLog = Date.now();
       deps.logger.info({ ...progress }, 'rebuild in progress');
     };
-    let result: RebuildResult;
-    try {
-      result = await deps.runner.rebuild(name === undefined ? undefined : [name], { onProgress });
-    } catch (error) {
-      if (error instanceof RebuildInProgressError) throw conflict(error.message);
-      if (error instanceof UnknownProjectionError) throw badRequest(`name: ${error.message}`);
-      throw error;
-    }
+    // A rebuild already running (409) or an unknown name (400) goes on to the error table.
+    const result = await deps.runner.rebuild(name === undefined ? undefined : [name], { onProgress });
     reply(ctx, { ...result, duration_ms: Date.now() - started });
   });
 

@@ -8,6 +8,11 @@
  * (built from the fold) and the read model can never disagree.
  */
 
+import { ObRefusal } from './errors.js';
+
+/** The refusal lives in its own module (errors.ts); deciders import it from here with the rest. */
+export { ObRefusal, type RefusalKind } from './errors.js';
+
 /** The catalog's lifecycle fields (§2.1): `in_use` 1, or 0 once soft-deleted with `tm_delete` set. */
 export interface Lifecycle {
   readonly uuid: string;
@@ -27,25 +32,6 @@ export interface ObEvent<TType extends string = string, TData = unknown> {
 export interface StoredEvent {
   readonly type: string;
   readonly data: unknown;
-}
-
-/**
- * Why a command was refused. `not_found`: no such object, or it was deleted (404). `invalid`: the request
- * asks for something the catalog forbids, e.g. an in-use object deleted without `force` (400).
- * `conflict`: the object's current state does not allow it now (409).
- */
-export type RefusalKind = 'not_found' | 'invalid' | 'conflict';
-
-export class ObRefusal extends Error {
-  override readonly name = 'ObRefusal';
-  constructor(
-    readonly kind: RefusalKind,
-    message: string,
-    /** The request field the refusal is about, when there is one. */
-    readonly field?: string,
-  ) {
-    super(message);
-  }
 }
 
 export const isLive = <T extends Lifecycle>(object: T | undefined): object is T => object !== undefined && object.in_use === 1;

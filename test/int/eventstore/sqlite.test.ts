@@ -6,11 +6,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'chai';
 import { DataDirLockedError, lockFileName } from '../../../src/eventstore/sqlite/lock-file.js';
 import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqlite-event-store.js';
+import { SqliteLogSource } from '../../../src/eventstore/sqlite/sqlite-log-source.js';
 import type { JadeEvent } from '../../../src/events/index.js';
 import { httpClient } from '../../support/http.js';
 import { eventually } from '../../support/jade.js';
 import { exited, freePort, serveJade } from '../../support/jade-process.js';
 import { eventStoreContract } from './contract.js';
+import { logSourceContract } from './log-source-contract.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -27,6 +29,21 @@ describe('sqlite adapter', function () {
   });
 
   eventStoreContract('sqlite', () => SqliteEventStore.open({ dataDir: tempDir() }), { gapFreePositions: true, emptyOnOpen: true });
+
+  // The log read straight from the file beside its writer: opened while the store holds the data dir's lock (a reader needs none).
+  logSourceContract('sqlite file read beside its writer', async () => {
+    const dataDir = tempDir();
+    const writer = await SqliteEventStore.open({ dataDir });
+    const source = SqliteLogSource.open(dataDir);
+    return {
+      writer,
+      source,
+      close: async () => {
+        source.close();
+        await writer.close();
+      },
+    };
+  });
 
   it('keeps its events across a reopen and continues the positions', async function () {
     const dataDir = tempDir();

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
 import { pino } from 'pino';
-import { createHttpApp } from '../../../src/http/app.js';
 import { MemoryEventStore } from '../../../src/eventstore/index.js';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { createAuth, permissions, type Auth } from '../../../src/auth/index.js';
 import type { ScryptParams } from '../../../src/auth/password.js';
 import { listen, type TestServer } from '../../support/http.js';
+import { testHttpApp } from '../../support/app.js';
 
 const ADMIN = { username: 'admin', password: 'admin-secret' };
 const GOOD = { username: 'good-user', password: 'good-user-pw' };
@@ -84,7 +84,7 @@ class Harness {
     this.auth = createAuth({ store: new MemoryEventStore(), config, logger, clock: () => this.nowMs, scrypt: this.scrypt, print: () => undefined });
     await this.auth.start();
     await this.auth.service.createUser({ username: GOOD.username, name: 'Good', password: GOOD.password, permissions: [permissions.admin] });
-    const app = createHttpApp({ logger, bodyLimitBytes: 1024 * 1024, authenticate: this.auth.authenticate, routers: this.auth.routers });
+    const app = testHttpApp({ logger, auth: this.auth });
     this.server = await listen(app);
   }
 

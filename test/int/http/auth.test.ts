@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { createHttpApp } from '../../../src/http/app.js';
-import { healthRoutes } from '../../../src/http/routes/health.js';
 import { MemoryEventStore } from '../../../src/eventstore/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { loadConfig } from '../../../src/config.js';
 import { createAuth, authEventTypes, permissions, type Auth } from '../../../src/auth/index.js';
 import { httpClient, listen, type HttpClient, type TestResponse, type TestServer } from '../../support/http.js';
+import { offlineHealth, testHttpApp } from '../../support/app.js';
 
 const IDLE_SECONDS = 900;
 const ADMIN = { username: 'admin', password: 'admin-secret' };
@@ -44,12 +43,7 @@ class Harness {
       print: (line) => this.printed.push(line),
     });
     await this.auth.start();
-    const health = healthRoutes({
-      ami: { state: () => ({ connected: false, since: null, lastEventAt: null }) },
-      store: this.store,
-      projectionsPosition: () => 0,
-    });
-    const app = createHttpApp({ logger, bodyLimitBytes: 1024 * 1024, authenticate: this.auth.authenticate, routers: [health, ...this.auth.routers] });
+    const app = testHttpApp({ logger, auth: this.auth, health: offlineHealth(this.store) });
     this.server = await listen(app);
     const client = httpClient(this.server.baseUrl);
     const record = async (response: Promise<TestResponse>): Promise<TestResponse> => {

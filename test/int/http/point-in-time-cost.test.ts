@@ -7,15 +7,14 @@ import { loadConfig } from '../../../src/config.js';
 import { streams, type JadeEvent } from '../../../src/events/index.js';
 import type { EventStore } from '../../../src/eventstore/port.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
-import { StoreLogSource, startHistory, type History, type LogSource } from '../../../src/history/index.js';
-import { createHttpApp } from '../../../src/http/app.js';
-import { healthRoutes } from '../../../src/http/routes/health.js';
+import { StoreLogSource, type LogSource } from '../../../src/eventstore/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { ChangeFeed, createProjectionRunner, openReadModelDb, type ReadModelChange, type ReadModelDb } from '../../../src/readmodels/index.js';
 import { attachRealtime, type Realtime } from '../../../src/realtime/index.js';
 import { formatTimestamp } from '../../../src/events/time.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';
 import { httpClient, type HttpClient } from '../../support/http.js';
+import { offlineHealth, testHistory, testHttpApp, type TestHistory } from '../../support/app.js';
 
 const password = 'cost-secret';
 const testScrypt = { log2N: 10, r: 8, p: 1 };
@@ -53,7 +52,7 @@ describe('point-in-time reads cost nothing without a token (counted log reads)',
   let store: MemoryEventStore;
   let readModels: ReadModelDb;
   let auth: Auth;
-  let history: History;
+  let history: TestHistory;
   let realtime: Realtime;
   let server: Server;
   let http: HttpClient;
@@ -71,14 +70,8 @@ describe('point-in-time reads cost nothing without a token (counted log reads)',
     await auth.start();
     const countedStore: EventStore = counting(store, counter);
     const log: LogSource = counting(new StoreLogSource(store), counter);
-    history = startHistory({ config, store: countedStore, readModels, runner, logger: silentLogger(), log });
-    const app = createHttpApp({
-      logger: silentLogger(),
-      bodyLimitBytes: config.http.bodyLimitBytes,
-      authenticate: auth.authenticate,
-      beforeRoutes: [history.pointInTime],
-      routers: [healthRoutes({ ami: { state: () => ({ connected: false, since: null, lastEventAt: null }) }, store, projectionsPosition: () => 0 }), ...auth.routers, ...history.routers],
-    });
+    history = testHistory({ config, db: readModels.db, store: countedStore, log, runner, logger: silentLogger() });
+    const app = testHttpApp({ logger: silentLogger(), bodyLimitBytes: config.http.bodyLimitBytes, auth, health: offlineHealth(store), history });
     server = createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     realtime = attachRealtime({

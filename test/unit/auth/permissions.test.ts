@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { requireAccess, routeAccess, routeTable, type AuthUser, type RouteAccess } from '../../../src/auth/permissions.js';
-import { HttpError } from '../../../src/http/errors.js';
+import { mapError } from '../../../src/http/error-middleware.js';
 
 const user = (...permissions: string[]): AuthUser => ({ uuid: 'u', username: 'u', permissions });
 const allowed = (who: AuthUser, access: RouteAccess): boolean => {
@@ -8,7 +8,7 @@ const allowed = (who: AuthUser, access: RouteAccess): boolean => {
     requireAccess(who, access);
     return true;
   } catch (error) {
-    if (error instanceof HttpError && error.status === 403) return false;
+    if (mapError(error)?.status === 403) return false;
     throw error;
   }
 };

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { MemoryEventStore } from '../../../src/eventstore/index.js';
 import { silentLogger } from '../../../src/logger.js';
-import { AuthService, UsernameTakenError } from '../../../src/auth/service.js';
+import { AuthService } from '../../../src/auth/service.js';
+import { UsernameTakenError } from '../../../src/auth/errors.js';
 import { authEventTypes, permissions } from '../../../src/auth/events.js';
 import type { ScryptParams } from '../../../src/auth/password.js';
-import { HttpError } from '../../../src/http/errors.js';
+import { mapError } from '../../../src/http/error-middleware.js';
 
 const fast: ScryptParams = { log2N: 10, r: 8, p: 1 };
 const IDLE_SECONDS = 600;
@@ -210,9 +211,10 @@ describe('AuthService', () => {
       } catch (error) {
         failure = error;
       }
-      expect(failure).to.be.instanceOf(HttpError);
-      expect((failure as HttpError).status).to.equal(400);
-      expect((failure as HttpError).message).to.match(/^username: must not contain ":"/);
+      // A plain domain error; the HTTP error table answers it 400.
+      expect(failure).to.be.instanceOf(Error);
+      expect(mapError(failure)?.status).to.equal(400);
+      expect((failure as Error).message).to.match(/^username: must not contain ":"/);
     });
 
     it('changes the password: the old one stops working, the new one works, other tokens end, the caller keeps its own', async () => {

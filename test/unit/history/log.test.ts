@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
 import { queryLog, toWireEvent } from '../../../src/history/log.js';
-import { StoreLogSource } from '../../../src/history/store-log.js';
+import { StoreLogSource } from '../../../src/eventstore/store-log-source.js';
 import type { RecordedEvent } from '../../../src/events/index.js';
 
 async function storeWith(types: readonly string[]): Promise<MemoryEventStore> {

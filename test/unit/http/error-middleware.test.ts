@@ -6,7 +6,14 @@ import { CommandOutcomeUnknownError } from '../../../src/commands/command.js';
 import { HangupUnconfirmedError } from '../../../src/commands/hangup.js';
 import { InvalidModuleNameError } from '../../../src/commands/core.js';
 import { ConcurrencyError } from '../../../src/eventstore/port.js';
-import { badRequest } from '../../../src/http/errors.js';
+import { badRequest, forbidden, unauthorized } from '../../../src/http/errors.js';
+import { NotFoundError } from '../../../src/events/errors.js';
+import { ModuleNotFoundError } from '../../../src/commands/core.js';
+import { ObRefusal } from '../../../src/outbound/resources/errors.js';
+import { NotAuthenticatedError, PermissionDeniedError, UsernameTakenError } from '../../../src/auth/errors.js';
+import { RebuildInProgressError, UnknownProjectionError } from '../../../src/readmodels/errors.js';
+import { ScratchBusyError } from '../../../src/history/scratch.js';
+import { InvalidInputError } from '../../../src/validation.js';
 
 describe('error table', () => {
   it('answers 504, not 500, when a recorded write outruns the read-your-writes wait', () => {
@@ -52,5 +59,33 @@ describe('error table', () => {
     const name = mapError(new InvalidModuleNameError());
     expect(name?.status).to.equal(400);
     expect(name?.message).to.match(/^name /);
+  });
+
+  it('answers every "not found" alike: 404, the message naming what is missing, no details', () => {
+    const answers = [
+      mapError(new NotFoundError({ kind: 'command', id: 'c-9' })),
+      mapError(new ObRefusal('not_found', 'no plan p-1')),
+      mapError(new ModuleNotFoundError('module app_nope is not loaded')),
+    ];
+    expect(answers).to.deep.equal([
+      { status: 404, message: 'no command c-9' },
+      { status: 404, message: 'no plan p-1' },
+      { status: 404, message: 'module app_nope is not loaded' },
+    ]);
+    expect(new NotFoundError({ kind: 'call', id: 'x' }, 'no call with linked_id x')).to.include({ kind: 'call', id: 'x', message: 'no call with linked_id x' });
+  });
+
+  it('gives each domain error its status: input 400, token 401, permission 403, clashes 409, a full scratch queue 503', () => {
+    expect(mapError(new InvalidInputError('name is required', ['name']))).to.deep.equal({ status: 400, message: 'name is required', details: { fields: ['name'] } });
+    expect(mapError(new NotAuthenticatedError())).to.deep.equal({ status: 401, message: 'a valid authtoken is required' });
+    expect(mapError(unauthorized('wrong username or password'))?.status).to.equal(401);
+    expect(mapError(new PermissionDeniedError('permission admin is required'))?.status).to.equal(403);
+    expect(mapError(forbidden())).to.deep.equal({ status: 403, message: 'permission denied' });
+    expect(mapError(new UsernameTakenError('ann'))).to.deep.equal({ status: 409, message: 'username ann already exists', details: { field: 'username' } });
+    expect(mapError(new ObRefusal('invalid', 'delete with force=1', 'force'))).to.deep.equal({ status: 400, message: 'delete with force=1', details: { fields: ['force'] } });
+    expect(mapError(new ObRefusal('conflict', 'entry taken'))).to.deep.equal({ status: 409, message: 'entry taken', details: undefined });
+    expect(mapError(new RebuildInProgressError())).to.deep.equal({ status: 409, message: 'a rebuild is already running' });
+    expect(mapError(new UnknownProjectionError('nope'))).to.deep.equal({ status: 400, message: 'name: unknown projection nope' });
+    expect(mapError(new ScratchBusyError(2, 8))).to.deep.include({ status: 503, details: { building: 2, queued: 8 } });
   });
 });

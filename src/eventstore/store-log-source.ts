@@ -1,11 +1,11 @@
 import type { RecordedEvent } from '../events/index.js';
-import type { EventStore } from '../eventstore/port.js';
-import { matches, type LogFilter, type LogSource, type ScanResult } from './log.js';
+import { matchesFilter, type LogFilter, type LogSource, type ScanResult } from './log-port.js';
+import type { EventStore } from './port.js';
 
 const pageSize = 2000;
 
 /**
- * The log through the event-store port, for the stores other than SQLite (memory in tests, EventStoreDB).
+ * The log port (log-port.ts) over the event-store port, for the stores other than SQLite (memory in tests, EventStoreDB).
  * It reads pages and filters in memory; EventStoreDB's positions are not dense (a `readAll` must start at
  * a position the store returned), so it pages by "the event after the last one seen", never by arithmetic.
  */
@@ -40,7 +40,7 @@ export class StoreLogSource implements LogSource {
   async scan(from: number, to: number, filter: LogFilter, limit: number, budget: number): Promise<ScanResult> {
     if (filter.stream !== undefined) {
       // One stream (a call's): the store reads it directly, whatever the size of the global log.
-      const inStream = (await this.store.readStream(filter.stream)).filter((event) => event.position >= from && event.position <= to && matches(event, filter));
+      const inStream = (await this.store.readStream(filter.stream)).filter((event) => event.position >= from && event.position <= to && matchesFilter(event, filter));
       return { events: inStream.slice(0, limit), resumeAt: null };
     }
     const events: RecordedEvent[] = [];
@@ -49,7 +49,7 @@ export class StoreLogSource implements LogSource {
       for (const event of page) {
         if (examined >= budget) return { events, resumeAt: event.position };
         examined += 1;
-        if (!matches(event, filter)) continue;
+        if (!matchesFilter(event, filter)) continue;
         events.push(event);
         if (events.length >= limit) return { events, resumeAt: null };
       }

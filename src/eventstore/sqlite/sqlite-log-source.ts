@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { RecordedEvent } from '../events/index.js';
-import { SqliteEventStore } from '../eventstore/sqlite/sqlite-event-store.js';
-import { toRecorded, type EventRow } from '../eventstore/sqlite/schema.js';
-import type { LogFilter, LogSource, ScanResult } from './log.js';
+import type { RecordedEvent } from '../../events/index.js';
+import type { LogFilter, LogSource, ScanResult } from '../log-port.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
+import { toRecorded, type EventRow } from './schema.js';
 
 const columns = 'position, stream, revision, type, data, metadata, recorded_at';
 /** Positions per SQL statement while scanning: large enough to amortise, small enough to stop early. */
 const windowSize = 20_000;
 
 /**
- * The log read straight from the SQLite event store's file, on a connection of its own opened
+ * The log port (../log-port.ts) read straight from the SQLite event store's file, on a connection of its own opened
  * read-only. It never takes the data dir's lock (jade.lock): WAL mode lets readers run beside the
  * server's writer, so `jade events tail` works while a server holds the data dir, and the server's
  * own log API reads without going through the append queue. Filters run in SQL, so only matching
