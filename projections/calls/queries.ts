@@ -2,25 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import { durationSeconds } from '../lib/event-time.js';
 import { keysetFrom, pageAfter, type Page, type SortOrder } from '../lib/paging.js';
-import { callJson, type CallLegRow, type CallRow, type HangupBy, type Party } from './rows.js';
+import { callJson, type CallLegRow, type CallRow, type HangupBy } from './rows.js';
 
 // Queries (REST, CLI). `now` is the read's time (or the `at=` time), for a live call's duration.
 
-/** One leg as the API shows it. */
-export interface CallLegObject {
-  readonly unique_id: string;
-  readonly channel: string;
-  readonly party: Party;
-  readonly caller_id_num: string;
-  readonly caller_id_name: string;
-  readonly context: string;
-  readonly exten: string;
-  readonly tm_create: string;
-  readonly tm_answer: string | null;
-  readonly tm_hangup: string | null;
-  readonly hangup_cause: number | null;
-  readonly hangup_cause_desc: string | null;
-}
+/** One leg as the API shows it: the row without what only the projection's rules need. */
+export type CallLegObject = Omit<CallLegRow, 'linked_id' | 'local_peer' | 'bridged'>;
 
 /** A call's summary (ARCHITECTURE.md "Calls"), plus who called whom and who hung up through the API. */
 export interface CallSummary {
