@@ -1,6 +1,6 @@
 import { agentsProjection } from './agents.js';
 import { agisProjection } from './agis.js';
-import { callsProjection } from './calls.js';
+import { callsProjection } from './calls/index.js';
 import { commandsProjection } from './commands.js';
 import { channelsProjection } from './channels.js';
 import { deviceStatesProjection } from './device-states.js';
@@ -12,8 +12,8 @@ import { obDlmasProjection } from './ob-dlmas.js';
 import { obDlsProjection } from './ob-dls.js';
 import { obPlansProjection } from './ob-plans.js';
 import { parkingProjection } from './parking.js';
-import { pjsipProjection } from './pjsip.js';
-import { queuesProjection } from './queues.js';
+import { pjsipProjection } from './pjsip/index.js';
+import { queuesProjection } from './queues/index.js';
 import { systemsProjection } from './systems.js';
 import type { ChangeOf } from './lib/projection.js';
 

@@ -7,7 +7,7 @@ import type { LogSource } from '../eventstore/log-port.js';
 import { formatCall } from '../history/timeline-text.js';
 import { readModelDbPath, type Database } from '../readmodels/database.js';
 import { nowTimestamp } from '../events/time.js';
-import { getCall, type CallSummary } from '../../projections/calls.js';
+import { getCall, type CallSummary } from '../../projections/calls/index.js';
 import { getCommands, type CommandObject } from '../../projections/commands.js';
 import { openCliLog, UsageError, writeOut } from './log-access.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import * as amiActions from '../ami/actions.js';
 import type { Database } from '../readmodels/database.js';
-import { getMember, getQueue, memberId, type QueueMemberObject } from '../../projections/queues.js';
+import { getMember, getQueue, memberId, type QueueMemberObject } from '../../projections/queues/index.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../events/index.js';
 import { eventTime } from '../../projections/lib/event-time.js';
 import { parseTimestamp } from '../events/time.js';
-import type { CallSummary } from '../../projections/calls.js';
+import type { CallSummary } from '../../projections/calls/index.js';
 import type { CommandObject } from '../../projections/commands.js';
 
 /**

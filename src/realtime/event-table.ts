@@ -1,5 +1,5 @@
 import { toChannelObject } from '../../projections/channels.js';
-import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/queues.js';
+import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/queues/index.js';
 import { toParkedCallObject } from '../../projections/parking.js';
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { publishTopic } from './topics.js';

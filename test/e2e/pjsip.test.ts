@@ -8,7 +8,7 @@ import * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { contactId } from '../../projections/pjsip.js';
+import { contactId } from '../../projections/pjsip/index.js';
 import { amiGet, SandboxAmi } from '../support/asterisk-sandbox.js';
 import { eventually, startTestJade, waitForAmi, type RunningJade } from '../support/jade.js';
 import { getSandbox } from './hooks.js';

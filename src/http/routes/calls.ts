@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { EventStore } from '../../eventstore/port.js';
 import { NotFoundError, streams } from '../../events/index.js';
 import type { Database } from '../../readmodels/database.js';
-import { getCall, listCalls } from '../../../projections/calls.js';
+import { getCall, listCalls } from '../../../projections/calls/index.js';
 import { getCommands } from '../../../projections/commands.js';
 import { toWireEvent } from '../../history/log.js';
 import { integerParam, limitParam, orderParam, textParam, timestampParam } from '../../history/query-params.js';

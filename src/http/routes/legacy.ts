@@ -13,7 +13,7 @@ import {
   type PjsipContactRow,
   type PjsipEndpointRow,
   type PjsipRegistrationRow,
-} from '../../../projections/pjsip.js';
+} from '../../../projections/pjsip/index.js';
 import { reply } from '../envelope.js';
 import { badRequest, notFound } from '../errors.js';
 import { readJson, type JsonBody } from '../body.js';

@@ -19,7 +19,7 @@ import {
   toEndpointObject,
   toRegistrationObject,
   type PjsipObject,
-} from '../../../projections/pjsip.js';
+} from '../../../projections/pjsip/index.js';
 import { reply } from '../envelope.js';
 import { notFound } from '../errors.js';
 import { readDb } from '../point-in-time.js';

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
-import { getEntry, getMember, getQueue, getStatus, listEntries, listMembers, listQueues, listStatuses } from '../../../projections/queues.js';
+import { getEntry, getMember, getQueue, getStatus, listEntries, listMembers, listQueues, listStatuses } from '../../../projections/queues/index.js';
 import { addMember, isLookupFailure, pauseMember, removeMember, setMemberPenalty, type QueueCommandDeps } from '../../commands/queue.js';
 import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';

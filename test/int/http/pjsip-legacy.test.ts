@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { streams, type AmiFields, type JadeEvent } from '../../../src/events/index.js';
-import { contactId } from '../../../projections/pjsip.js';
+import { contactId } from '../../../projections/pjsip/index.js';
 import { nowTimestamp } from '../../../src/events/time.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';
 import { parseAmiFrames } from '../../unit/projections/support/ami-capture.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { callsProjection, type CallRow } from '../../../projections/calls.js';
+import { callsProjection, type CallRow } from '../../../projections/calls/index.js';
 import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import type { RecordedEvent } from '../../../src/events/index.js';
 import { loadCaptureFrames } from './support/ami-capture.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { agentsProjection } from '../../../projections/agents.js';
 import { deviceStatesProjection } from '../../../projections/device-states.js';
 import { parkingProjection } from '../../../projections/parking.js';
-import { pjsipProjection } from '../../../projections/pjsip.js';
+import { pjsipProjection } from '../../../projections/pjsip/index.js';
 import { amiEventTypes, streams, type AmiSnapshotData, type RecordedEvent } from '../../../src/events/index.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';

@@ -10,7 +10,7 @@ import {
   toContactObject,
   toEndpointObject,
   toRegistrationObject,
-} from '../../../projections/pjsip.js';
+} from '../../../projections/pjsip/index.js';
 import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import type { RecordedEvent } from '../../../src/events/index.js';
 import { parseAmiFrames } from './support/ami-capture.js';

@@ -8,7 +8,7 @@ import {
   toQueueObject,
   type QueueMemberRow,
   type QueueRow,
-} from '../../../projections/queues.js';
+} from '../../../projections/queues/index.js';
 import type { AmiFields, RecordedEvent } from '../../../src/events/index.js';
 import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { framesToEvents, loadCaptureFrames, parseAmiFrames } from './support/ami-capture.js';
