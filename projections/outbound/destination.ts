@@ -1,0 +1,30 @@
+import { obEventTypes, type DestinationCreatedData, type DestinationFields } from '../../src/events/outbound.js';
+import { createObject, evolveLifecycle, type Lifecycle, type StoredEvent } from '../lib/lifecycle.js';
+
+/** The catalog's destination object (50-outbound §6.2). */
+export type DestinationObject = Lifecycle & DestinationFields;
+
+/** Destination type codes (catalog §2.3). */
+export const destinationTypes = { extension: 0, application: 1 } as const;
+
+/** Defaults of `POST /ob/destinations {}` (catalog §7.3 example). */
+export const destinationDefaults: DestinationFields = {
+  name: null,
+  detail: null,
+  type: destinationTypes.extension,
+  application: null,
+  data: null,
+  context: null,
+  exten: null,
+  priority: null,
+  variables: null,
+};
+
+const types = { created: obEventTypes.destinationCreated, updated: obEventTypes.destinationUpdated, deleted: obEventTypes.destinationDeleted };
+
+export function evolveDestination(state: DestinationObject | undefined, event: StoredEvent): DestinationObject | undefined {
+  return evolveLifecycle(state, event, types, (data) => {
+    const { uuid, tm_create, ...fields } = data as DestinationCreatedData;
+    return createObject(uuid, destinationDefaults, fields, tm_create);
+  }).state;
+}
