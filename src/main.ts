@@ -26,7 +26,7 @@ import { parkRoutes } from './http/routes/park.js';
 import { pjsipRoutes } from './http/routes/pjsip.js';
 import { legacyRoutes } from './http/routes/legacy.js';
 import type { CommandDeps } from './commands/command.js';
-import { ObResourceCommands } from './commands/outbound.js';
+import { ObResourceCommands } from './outbound/commands.js';
 import { outboundRoutes } from './http/routes/outbound.js';
 import { startHistory } from './history/index.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';

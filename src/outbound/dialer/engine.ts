@@ -9,7 +9,8 @@ import { countDls, listDialableDls, listDialingDls } from '../../../projections/
 import { getPlan } from '../../../projections/ob-plans.js';
 import type { AmiGateway } from '../../ami/port.js';
 import { executeCommand, type Actor, type CommandDeps } from '../../commands/command.js';
-import type { ObCommandContext, ObResourceCommands } from '../../commands/outbound.js';
+import type { ResourceContext } from '../../commands/resource.js';
+import type { ObResourceCommands } from '../commands.js';
 import { amiEventTypes, obEventTypes, obStreams, streams, type DialingEndedData, type DialingProgress, type RecordedEvent } from '../../events/index.js';
 import type { EventStore, Subscription } from '../../eventstore/port.js';
 import type { Logger } from '../../logger.js';
@@ -695,11 +696,11 @@ export class Dialer {
     return formatTimestamp(BigInt(Math.trunc(this.clock())) * 1_000_000n);
   }
 
-  private context(correlationId: string): ObCommandContext {
+  private context(correlationId: string): ResourceContext {
     return { commandId: this.newUuid(), userId: dialerActor.uuid, correlationId };
   }
 
-  private metadata(dialingUuid: string, ctx: ObCommandContext = this.context(dialingUuid)) {
+  private metadata(dialingUuid: string, ctx: ResourceContext = this.context(dialingUuid)) {
     return { commandId: ctx.commandId, userId: ctx.userId, correlationId: ctx.correlationId };
   }
 }
