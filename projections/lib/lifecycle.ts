@@ -75,3 +75,13 @@ export function evolveLifecycle<O extends Lifecycle>(
       return { handled: false, state };
   }
 }
+
+/** The evolver of a kind with only the lifecycle events, whose `*Created` data is `{uuid, tm_create, ...fields}`. */
+export function lifecycleEvolver<F extends object>(types: LifecycleTypes, defaults: F) {
+  type O = Lifecycle & F;
+  return (state: O | undefined, event: StoredEvent): O | undefined =>
+    evolveLifecycle<O>(state, event, types, (data) => {
+      const { uuid, tm_create, ...fields } = data as { readonly uuid: string; readonly tm_create: string } & Partial<F>;
+      return createObject(uuid, defaults, fields as Partial<F>, tm_create);
+    }).state;
+}

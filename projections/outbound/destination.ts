@@ -1,5 +1,5 @@
-import { obEventTypes, type DestinationCreatedData, type DestinationFields } from '../../src/events/outbound.js';
-import { createObject, evolveLifecycle, type Lifecycle, type StoredEvent } from '../lib/lifecycle.js';
+import { obEventTypes, type DestinationFields } from '../../src/events/outbound.js';
+import { lifecycleEvolver, type Lifecycle, type StoredEvent } from '../lib/lifecycle.js';
 
 /** The catalog's destination object (50-outbound §6.2). */
 export type DestinationObject = Lifecycle & DestinationFields;
@@ -22,9 +22,4 @@ export const destinationDefaults: DestinationFields = {
 
 const types = { created: obEventTypes.destinationCreated, updated: obEventTypes.destinationUpdated, deleted: obEventTypes.destinationDeleted };
 
-export function evolveDestination(state: DestinationObject | undefined, event: StoredEvent): DestinationObject | undefined {
-  return evolveLifecycle(state, event, types, (data) => {
-    const { uuid, tm_create, ...fields } = data as DestinationCreatedData;
-    return createObject(uuid, destinationDefaults, fields, tm_create);
-  }).state;
-}
+export const evolveDestination: (state: DestinationObject | undefined, event: StoredEvent) => DestinationObject | undefined = lifecycleEvolver(types, destinationDefaults);

@@ -1,5 +1,5 @@
-import { obEventTypes, type PlanCreatedData, type PlanFields } from '../../src/events/outbound.js';
-import { createObject, evolveLifecycle, type Lifecycle, type StoredEvent } from '../lib/lifecycle.js';
+import { obEventTypes, type PlanFields } from '../../src/events/outbound.js';
+import { lifecycleEvolver, type Lifecycle, type StoredEvent } from '../lib/lifecycle.js';
 
 /** The catalog's plan object (50-outbound §6.1). */
 export type PlanObject = Lifecycle & PlanFields;
@@ -31,9 +31,4 @@ export const planDefaults: PlanFields = {
 
 const types = { created: obEventTypes.planCreated, updated: obEventTypes.planUpdated, deleted: obEventTypes.planDeleted };
 
-export function evolvePlan(state: PlanObject | undefined, event: StoredEvent): PlanObject | undefined {
-  return evolveLifecycle(state, event, types, (data) => {
-    const { uuid, tm_create, ...fields } = data as PlanCreatedData;
-    return createObject(uuid, planDefaults, fields, tm_create);
-  }).state;
-}
+export const evolvePlan: (state: PlanObject | undefined, event: StoredEvent) => PlanObject | undefined = lifecycleEvolver(types, planDefaults);

@@ -9,9 +9,11 @@ import type { ExpectedRevision } from '../eventstore/port.js';
 import {
   ResourceCommandPath,
   resourceCommands,
+  type DecidedEvent,
   type ResourceCommandDeps,
   type ResourceCommands,
   type ResourceContext,
+  type ResourceDeclaration,
   type ResourceStream,
   type Executed,
 } from '../commands/resource.js';
@@ -79,6 +81,13 @@ const dlmas: ResourceStream<DlmaObject> = { stream: obStreams.dlma, evolve: evol
 const dls: ResourceStream<DlObject> = { stream: obStreams.dl, evolve: evolveDl };
 const campaigns: ResourceStream<CampaignObject> = { stream: obStreams.campaign, evolve: evolveCampaign };
 
+/** The deciders of a kind whose only cross-object rule is the campaigns that reference it (plans, destinations). */
+interface ReferencedDeciders<S, F> {
+  create(state: S | undefined, command: { uuid: string; fields: Partial<F>; now: string }): readonly DecidedEvent[];
+  update(state: S | undefined, command: { uuid: string; changes: Partial<F>; now: string }): readonly DecidedEvent[];
+  delete(state: S | undefined, command: { uuid: string; force: boolean; campaigns: readonly string[]; now: string }): readonly DecidedEvent[];
+}
+
 /** The status, when given, as the optional field the campaign deciders take. */
 const statusOf = (status: number | undefined): { status?: number } => (status === undefined ? {} : { status });
 
@@ -95,27 +104,27 @@ export class ObResourceCommands {
     this.path = path;
     const referencing = (field: CampaignReference) => (uuid: string) => listCampaignsReferencing(deps.db, field, uuid);
 
-    this.plans = resourceCommands(path, {
-      kind: plans,
-      create: (state, { uuid, body, now }) => decidePlanCreate(state, { uuid, fields: body, now }),
-      update: (state, { uuid, body, now }) => decidePlanUpdate(state, { uuid, changes: body, now }),
+    /** A kind that campaigns point at: deleting one in use needs `force`, and then clears the campaigns' references. */
+    const referenced = <S, F>(
+      kind: ResourceStream<S>,
+      field: CampaignReference,
+      decide: ReferencedDeciders<S, F>,
+    ): ResourceDeclaration<S, Partial<F>, Partial<F>, ForceOption, readonly string[]> => ({
+      kind,
+      create: (state, { uuid, body, now }) => decide.create(state, { uuid, fields: body, now }),
+      update: (state, { uuid, body, now }) => decide.update(state, { uuid, changes: body, now }),
       delete: {
-        facts: referencing('plan'),
-        decide: (state, { uuid, options, facts, now }) => decidePlanDelete(state, { uuid, force: options.force, campaigns: facts, now }),
-        cascade: (ctx, { uuid, facts, now }) => this.clearReferences(ctx, facts, 'plan', uuid, now),
+        facts: referencing(field),
+        decide: (state, { uuid, options, facts, now }) => decide.delete(state, { uuid, force: options.force, campaigns: facts, now }),
+        cascade: (ctx, { uuid, facts, now }) => this.clearReferences(ctx, facts, field, uuid, now),
       },
     });
 
-    this.destinations = resourceCommands(path, {
-      kind: destinations,
-      create: (state, { uuid, body, now }) => decideDestinationCreate(state, { uuid, fields: body, now }),
-      update: (state, { uuid, body, now }) => decideDestinationUpdate(state, { uuid, changes: body, now }),
-      delete: {
-        facts: referencing('dest'),
-        decide: (state, { uuid, options, facts, now }) => decideDestinationDelete(state, { uuid, force: options.force, campaigns: facts, now }),
-        cascade: (ctx, { uuid, facts, now }) => this.clearReferences(ctx, facts, 'dest', uuid, now),
-      },
-    });
+    this.plans = resourceCommands(path, referenced(plans, 'plan', { create: decidePlanCreate, update: decidePlanUpdate, delete: decidePlanDelete }));
+    this.destinations = resourceCommands(
+      path,
+      referenced(destinations, 'dest', { create: decideDestinationCreate, update: decideDestinationUpdate, delete: decideDestinationDelete }),
+    );
 
     this.dlmas = resourceCommands(path, {
       kind: dlmas,
