@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ObResourceCommands } from '../src/commands/outbound.js';
+import { ObResourceCommands } from '../src/outbound/commands.js';
 import type { CommandDeps } from '../src/commands/command.js';
 import { obStreams } from '../src/events/index.js';
 import { SqliteEventStore } from '../src/eventstore/index.js';
@@ -49,9 +49,9 @@ async function main(): Promise<void> {
   const setupStart = performance.now();
   const campaignIds: string[] = [];
   for (let c = 0; c < campaigns; c += 1) {
-    const plan = await resources.createPlan(ctx, { tech_name: 'Local', trunk_name: 'customers', dial_mode: 1, dial_timeout: 5000, retry_delay: 0, max_retry_cnt_1: 1 });
-    const dest = await resources.createDestination(ctx, { type: 1, application: 'park' });
-    const dlma = await resources.createDlma(ctx, { name: `bench ${c}` });
+    const plan = await resources.plans.create(ctx, { tech_name: 'Local', trunk_name: 'customers', dial_mode: 1, dial_timeout: 5000, retry_delay: 0, max_retry_cnt_1: 1 });
+    const dest = await resources.destinations.create(ctx, { type: 1, application: 'park' });
+    const dlma = await resources.dlmas.create(ctx, { name: `bench ${c}` });
     const appends: Promise<unknown>[] = [];
     for (let e = 0; e < entries; e += 1) {
       const uuid = crypto.randomUUID();
@@ -60,10 +60,10 @@ async function main(): Promise<void> {
       appends.push(store.append(obStreams.dl(uuid), events.map((event) => ({ type: event.type, data: { ...event.data } as Record<string, unknown>, metadata: {} })), 'no_stream'));
     }
     await Promise.all(appends);
-    campaignIds.push((await resources.createCampaign(ctx, { plan: plan.uuid, dest: dest.uuid, dlma: dlma.uuid }, undefined)).uuid);
+    campaignIds.push((await resources.campaigns.create(ctx, { plan: plan.uuid, dest: dest.uuid, dlma: dlma.uuid })).uuid);
   }
   await runner.waitForPosition(await store.headPosition(), 600_000);
-  for (const uuid of campaignIds) await resources.updateCampaign(ctx, uuid, {}, 1);
+  for (const uuid of campaignIds) await resources.campaigns.update(ctx, uuid, { status: 1 });
   console.log(`setup: ${campaigns} campaigns x ${entries} entries in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
   const commands: CommandDeps = { store, ami: asterisk, readModels: sync, logger: silentLogger(), settleTimeoutMs: 60_000 };

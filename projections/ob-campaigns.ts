@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { obEventTypes, type CampaignReference } from '../src/events/outbound.js';
-import { evolveCampaign, type CampaignObject } from '../src/outbound/resources/campaign.js';
 import type { Database } from './database.js';
-import { defineProjection } from './lib/projection.js';
-import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-common.js';
+import { isLive } from './lib/lifecycle.js';
+import { defineResourceProjection, parseJsonColumns, resourceReads, type Stored } from './lib/resource-projection.js';
+import { evolveCampaign, type CampaignObject } from './outbound/campaign.js';
 
 /**
  * `/ob/campaigns` (catalog 50-outbound §6.6, §7.11-7.12): one row per campaign in use, from the
@@ -12,41 +12,27 @@ import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-commo
 
 export type ObCampaignsTable = Stored<CampaignObject, 'variables'>;
 
-type Tables = { ob_campaigns: CampaignObject };
-
-const campaignEvents: ReadonlySet<string> = new Set([
-  obEventTypes.campaignCreated,
-  obEventTypes.campaignUpdated,
-  obEventTypes.campaignStatusChanged,
-  obEventTypes.campaignReferenceCleared,
-  obEventTypes.campaignDeleted,
-]);
-
-export const obCampaignsProjection = defineProjection<Tables, 'ob_campaigns'>({
+export const obCampaignsProjection = defineResourceProjection({
   name: 'ob_campaigns',
   version: 1,
-  tables: { ob_campaigns: { key: 'uuid', json: ['variables'] } },
-  project(state, event) {
-    if (!campaignEvents.has(event.type)) return [];
-    const uuid = eventUuid(event);
-    return uuid === undefined ? [] : foldObject('ob_campaigns', state.get('ob_campaigns', uuid), event, evolveCampaign);
-  },
+  events: [
+    obEventTypes.campaignCreated,
+    obEventTypes.campaignUpdated,
+    obEventTypes.campaignStatusChanged,
+    obEventTypes.campaignReferenceCleared,
+    obEventTypes.campaignDeleted,
+  ],
+  evolve: evolveCampaign,
+  json: ['variables'],
+  live: isLive,
 });
 
 // ---------------------------------------------------------------------------------------------
 // Queries
 
+export const { list: listCampaigns, get: getCampaign } = resourceReads<CampaignObject, 'variables'>('ob_campaigns', ['variables']);
+
 const fromTable = (stored: ObCampaignsTable): CampaignObject => parseJsonColumns(stored, ['variables']);
-
-export async function listCampaigns(db: Kysely<Database>): Promise<CampaignObject[]> {
-  const rows = await db.selectFrom('ob_campaigns').selectAll().orderBy('tm_create').orderBy('uuid').execute();
-  return rows.map(fromTable);
-}
-
-export async function getCampaign(db: Kysely<Database>, uuid: string): Promise<CampaignObject | undefined> {
-  const row = await db.selectFrom('ob_campaigns').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-  return row && fromTable(row);
-}
 
 /** Campaigns in any of these statuses (the dialer: those started, stopping, scheduled ...). */
 export async function listCampaignsByStatus(db: Kysely<Database>, statuses: readonly number[]): Promise<CampaignObject[]> {

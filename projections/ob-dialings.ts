@@ -1,10 +1,8 @@
 import type { Kysely } from 'kysely';
 import { obEventTypes } from '../src/events/outbound.js';
-import { evolveDialing } from '../src/outbound/dialer/dialing.js';
-import { dialingJsonColumns, type DialingObject } from '../src/outbound/resources/dialing.js';
 import type { Database } from './database.js';
-import { defineProjection } from './lib/projection.js';
-import { eventUuid, parseJsonColumns, type Stored } from './ob-common.js';
+import { defineResourceProjection, parseJsonColumns, resourceReads, type Stored } from './lib/resource-projection.js';
+import { dialingJsonColumns, evolveDialing, type DialingObject } from './outbound/dialing.js';
 
 /**
  * `/ob/dialings` (catalog 50-outbound §6.5, §7.9-7.10): the live dialings, table `ob_dialings`
@@ -13,40 +11,24 @@ import { eventUuid, parseJsonColumns, type Stored } from './ob-common.js';
  * state (final status and results, `tm_delete` set), so a dashboard sees how it ended.
  */
 
-export type ObDialingsTable = Stored<DialingObject, (typeof dialingJsonColumns)[number]>;
+type DialingJsonColumn = (typeof dialingJsonColumns)[number];
 
-type Tables = { ob_dialings: DialingObject };
+export type ObDialingsTable = Stored<DialingObject, DialingJsonColumn>;
 
-const dialingEvents: ReadonlySet<string> = new Set([obEventTypes.dialingCreated, obEventTypes.dialingUpdated, obEventTypes.dialingEnded]);
-
-export const obDialingsProjection = defineProjection<Tables, 'ob_dialings'>({
+export const obDialingsProjection = defineResourceProjection({
   name: 'ob_dialings',
   version: 1,
-  tables: { ob_dialings: { key: 'uuid', json: dialingJsonColumns } },
-  project(state, event) {
-    if (!dialingEvents.has(event.type)) return [];
-    const uuid = eventUuid(event);
-    if (uuid === undefined) return [];
-    const before = state.get('ob_dialings', uuid);
-    const after = evolveDialing(before, event);
-    if (after === undefined || after === before) return [];
-    if (event.type === obEventTypes.dialingEnded) return before === undefined ? [] : [{ table: 'ob_dialings', op: 'delete', key: uuid, row: after }];
-    return [{ table: 'ob_dialings', op: before === undefined ? 'create' : 'update', key: uuid, row: after }];
-  },
+  events: [obEventTypes.dialingCreated, obEventTypes.dialingUpdated, obEventTypes.dialingEnded],
+  evolve: evolveDialing,
+  json: dialingJsonColumns,
+  // An ended dialing leaves the table with its final state.
+  live: (_dialing, event) => event.type !== obEventTypes.dialingEnded,
 });
 
 const fromTable = (stored: ObDialingsTable): DialingObject => parseJsonColumns(stored, dialingJsonColumns);
 
 /** In creation order. */
-export async function listDialings(db: Kysely<Database>): Promise<DialingObject[]> {
-  const rows = await db.selectFrom('ob_dialings').selectAll().orderBy('tm_create').orderBy('uuid').execute();
-  return rows.map(fromTable);
-}
-
-export async function getDialing(db: Kysely<Database>, uuid: string): Promise<DialingObject | undefined> {
-  const row = await db.selectFrom('ob_dialings').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-  return row && fromTable(row);
-}
+export const { list: listDialings, get: getDialing } = resourceReads<DialingObject, DialingJsonColumn>('ob_dialings', dialingJsonColumns);
 
 /** A campaign's live dialings. */
 export async function listCampaignDialings(db: Kysely<Database>, campaignUuid: string): Promise<DialingObject[]> {

@@ -1,10 +1,10 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { obEventTypes } from '../src/events/outbound.js';
-import { dlIndexes, dlStatus, evolveDl, numberKey, RES_DIAL_ANSWERED, trycntKey, type DlObject } from '../src/outbound/resources/dl.js';
-import { maxRetryKey, retryThreshold, type RetryPolicy } from '../src/outbound/resources/selection.js';
 import type { Database } from './database.js';
-import { defineProjection } from './lib/projection.js';
-import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-common.js';
+import { isLive } from './lib/lifecycle.js';
+import { defineResourceProjection, parseJsonColumns, resourceReads, type Stored } from './lib/resource-projection.js';
+import { dlIndexes, dlStatus, evolveDl, numberKey, RES_DIAL_ANSWERED, trycntKey, type DlObject } from './outbound/dl.js';
+import { maxRetryKey, retryThreshold, type RetryPolicy } from './outbound/retry.js';
 
 /**
  * `/ob/dls` (catalog 50-outbound §6.4, §7.7-7.8): one row per dial list entry in use, from the `dl-<uuid>`
@@ -14,31 +14,21 @@ import { eventUuid, foldObject, parseJsonColumns, type Stored } from './ob-commo
 
 export type ObDlsTable = Stored<DlObject, 'variables'>;
 
-type Tables = { ob_dls: DlObject };
-
-const dlEvents: ReadonlySet<string> = new Set([
-  obEventTypes.dlCreated,
-  obEventTypes.dlUpdated,
-  obEventTypes.dlDeleted,
-  obEventTypes.dlDialingStarted,
-  obEventTypes.dlDialingEnded,
-]);
-
-export const obDlsProjection = defineProjection<Tables, 'ob_dls'>({
+export const obDlsProjection = defineResourceProjection({
   name: 'ob_dls',
   version: 1,
-  tables: { ob_dls: { key: 'uuid', json: ['variables'] } },
-  project(state, event) {
-    if (!dlEvents.has(event.type)) return [];
-    const uuid = eventUuid(event);
-    return uuid === undefined ? [] : foldObject('ob_dls', state.get('ob_dls', uuid), event, evolveDl);
-  },
+  events: [obEventTypes.dlCreated, obEventTypes.dlUpdated, obEventTypes.dlDeleted, obEventTypes.dlDialingStarted, obEventTypes.dlDialingEnded],
+  evolve: evolveDl,
+  json: ['variables'],
+  live: isLive,
 });
 
 // ---------------------------------------------------------------------------------------------
 // Queries (REST, and the dialer's pick). The selection rule mirrors `src/outbound/resources/selection.ts`.
 
 const fromTable = (stored: ObDlsTable): DlObject => parseJsonColumns(stored, ['variables']);
+
+export const { get: getDl } = resourceReads<DlObject, 'variables'>('ob_dls', ['variables']);
 
 /** The catalog's default `count` of `GET /ob/dls` (§7.7). */
 export const defaultDlListCount = 100;
@@ -54,11 +44,6 @@ export async function listDls(db: Kysely<Database>, dlmaUuid: string, count = de
     .limit(count)
     .execute();
   return rows.map(fromTable);
-}
-
-export async function getDl(db: Kysely<Database>, uuid: string): Promise<DlObject | undefined> {
-  const row = await db.selectFrom('ob_dls').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-  return row && fromTable(row);
 }
 
 /** Entries a dialing holds right now (all dlmas, or one): what the dialer reconciles after a restart. */

@@ -37,7 +37,7 @@ import { callsRoutes } from './http/routes/calls.js';
 import { commandsRoutes } from './http/routes/commands.js';
 import { projectionsRoutes, type ProjectionsRouteDeps } from './http/routes/projections.js';
 import type { CommandDeps } from './commands/command.js';
-import { ObResourceCommands } from './commands/outbound.js';
+import { ObResourceCommands } from './outbound/commands.js';
 import { outboundRoutes, type OutboundRouteDeps } from './http/routes/outbound.js';
 import { ScratchReadModels } from './history/index.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';

@@ -10,18 +10,19 @@ import { defaultDlListCount, getDl, listDls } from '../../../projections/ob-dls.
 import { getPlan, listPlans } from '../../../projections/ob-plans.js';
 import { currentUser } from '../../auth/index.js';
 import type { Actor } from '../../commands/command.js';
-import type { ObResourceCommands } from '../../commands/outbound.js';
-import type { Database } from '../../readmodels/database.js';
+import type { ObResourceCommands } from '../../outbound/commands.js';
+import type { Database } from '../../../projections/database.js';
 import { formatTimestamp, parseTimestamp } from '../../events/time.js';
-import { amiSafeString, nonEmptyAmiString, pathParam, validate, validBody } from '../body.js';
+import { amiSafeString, nonEmptyAmiString, pathParam, validate } from '../body.js';
 import { readDb } from '../point-in-time.js';
+import { resourceRoutes } from '../resource-routes.js';
 import { reply } from '../envelope.js';
-import { notFound } from '../errors.js';
+import { NotFoundError } from '../../events/errors.js';
 
 /**
  * `/ob/...`: the outbound dialer's resources (catalog 50-outbound §7). Reads answer from the read models
  * (as of `at=` when given: ARCHITECTURE.md "Point in time"); writes go through the resources' decider path
- * (src/commands/outbound.ts).
+ * (src/outbound/commands.ts, on the generic path of src/commands/resource.ts and src/http/resource-routes.ts).
  *
  * Every value that reaches Asterisk later (numbers, variables, tech and trunk names, caller id,
  * context/exten/priority, application and data, codecs) is checked now: a CR, LF or NUL in it would
@@ -206,18 +207,15 @@ const dlListQuery = z.object({
     .optional(),
 });
 
-// --- errors -------------------------------------------------------------------------------------
+const forceOption = (query: Context['query']) => {
+  const { force = false } = validate(deleteQuery, query);
+  return { force };
+};
 
-/** A route's work; a decider's ObRefusal goes on to the error table (error-middleware.ts), which answers it. */
-function handle(work: (ctx: Context) => Promise<void>) {
-  return work;
-}
-
-/** The body without the status (a campaign's status is its own event), and the status. */
-function splitStatus<T extends { status?: number }>(body: T): [Omit<T, 'status'>, number | undefined] {
-  const { status, ...fields } = body;
-  return [fields, status];
-}
+const dlmaDeleteOptions = (query: Context['query']) => {
+  const { force = false, delete_dls: deleteDls = false } = validate(dlmaDeleteQuery, query);
+  return { force, deleteDls };
+};
 
 /**
  * The catalog's paths under `/ob`, and the tutorial's unprefixed ones (`/plans`, `/campaigns`, ...: catalog §8
@@ -227,109 +225,91 @@ function splitStatus<T extends { status?: number }>(body: T): [Omit<T, 'status'>
 export function outboundRoutes(deps: OutboundRouteDeps): Router {
   const router = new Router();
   const { db, commands } = deps;
-  const param = (ctx: Context): string => pathParam(ctx, 'uuid');
-  const context = (ctx: Context) => commands.context(currentUser(ctx));
-  const found = <T>(object: T | undefined, what: string, uuid: string): T => {
-    if (object === undefined) throw notFound(`no ${what} ${uuid}`);
-    return object;
-  };
+  const common = { db, context: (actor: Actor) => commands.context(actor) };
 
   for (const base of ['/ob', '']) {
     // Plans (§7.1-7.2)
-    router.get(`${base}/plans`, handle(async (ctx) => reply(ctx, { list: await listPlans(readDb(ctx, db)) })));
-    router.post(`${base}/plans`, handle(async (ctx) => reply(ctx, await commands.createPlan(context(ctx), validBody(ctx, planBody)))));
-    router.get(`${base}/plans/:uuid`, handle(async (ctx) => reply(ctx, found(await getPlan(readDb(ctx, db), param(ctx)), 'plan', param(ctx)))));
-    router.put(`${base}/plans/:uuid`, handle(async (ctx) => reply(ctx, await commands.updatePlan(context(ctx), param(ctx), validBody(ctx, planBody)))));
-    router.delete(
-      `${base}/plans/:uuid`,
-      handle(async (ctx) => {
-        const { force = false } = validate(deleteQuery, ctx.query);
-        reply(ctx, await commands.deletePlan(context(ctx), param(ctx), { force }));
-      }),
-    );
+    resourceRoutes(router, {
+      ...common,
+      path: `${base}/plans`,
+      what: 'plan',
+      schema: { create: planBody, update: planBody },
+      deleteOptions: forceOption,
+      commands: commands.plans,
+      queries: { list: listPlans, get: getPlan },
+    });
 
     // Destinations (§7.3-7.4)
-    router.get(`${base}/destinations`, handle(async (ctx) => reply(ctx, { list: await listDestinations(readDb(ctx, db)) })));
-    router.post(`${base}/destinations`, handle(async (ctx) => reply(ctx, await commands.createDestination(context(ctx), validBody(ctx, destinationBody)))));
-    router.get(`${base}/destinations/:uuid`, handle(async (ctx) => reply(ctx, found(await getDestination(readDb(ctx, db), param(ctx)), 'destination', param(ctx)))));
-    router.put(
-      `${base}/destinations/:uuid`,
-      handle(async (ctx) => reply(ctx, await commands.updateDestination(context(ctx), param(ctx), validBody(ctx, destinationBody)))),
-    );
-    router.delete(
-      `${base}/destinations/:uuid`,
-      handle(async (ctx) => {
-        const { force = false } = validate(deleteQuery, ctx.query);
-        reply(ctx, await commands.deleteDestination(context(ctx), param(ctx), { force }));
-      }),
-    );
+    resourceRoutes(router, {
+      ...common,
+      path: `${base}/destinations`,
+      what: 'destination',
+      schema: { create: destinationBody, update: destinationBody },
+      deleteOptions: forceOption,
+      commands: commands.destinations,
+      queries: { list: listDestinations, get: getDestination },
+    });
 
     // Dial list masters (§7.5-7.6)
-    router.get(`${base}/dlmas`, handle(async (ctx) => reply(ctx, { list: await listDlmas(readDb(ctx, db)) })));
-    router.post(`${base}/dlmas`, handle(async (ctx) => reply(ctx, await commands.createDlma(context(ctx), validBody(ctx, dlmaBody)))));
-    router.get(`${base}/dlmas/:uuid`, handle(async (ctx) => reply(ctx, found(await getDlma(readDb(ctx, db), param(ctx)), 'dlma', param(ctx)))));
-    router.put(`${base}/dlmas/:uuid`, handle(async (ctx) => reply(ctx, await commands.updateDlma(context(ctx), param(ctx), validBody(ctx, dlmaBody)))));
-    router.delete(
-      `${base}/dlmas/:uuid`,
-      handle(async (ctx) => {
-        const { force = false, delete_dls: deleteDls = false } = validate(dlmaDeleteQuery, ctx.query);
-        reply(ctx, await commands.deleteDlma(context(ctx), param(ctx), { force, deleteDls }));
-      }),
-    );
+    resourceRoutes(router, {
+      ...common,
+      path: `${base}/dlmas`,
+      what: 'dlma',
+      schema: { create: dlmaBody, update: dlmaBody },
+      deleteOptions: dlmaDeleteOptions,
+      commands: commands.dlmas,
+      queries: { list: listDlmas, get: getDlma },
+    });
 
-    // Dial list entries (§7.7-7.8)
-    router.get(
-      `${base}/dls`,
-      handle(async (ctx) => {
-        const query = validate(dlListQuery, ctx.query);
-        const read = readDb(ctx, db);
-        found(await getDlma(read, query.dlma_uuid), 'dlma', query.dlma_uuid);
-        reply(ctx, { list: await listDls(read, query.dlma_uuid, query.count ?? defaultDlListCount) });
-      }),
-    );
-    router.post(`${base}/dls`, handle(async (ctx) => reply(ctx, await commands.createDl(context(ctx), validBody(ctx, dlCreateBody)))));
-    router.get(`${base}/dls/:uuid`, handle(async (ctx) => reply(ctx, found(await getDl(readDb(ctx, db), param(ctx)), 'dl', param(ctx)))));
-    router.put(`${base}/dls/:uuid`, handle(async (ctx) => reply(ctx, await commands.updateDl(context(ctx), param(ctx), validBody(ctx, dlUpdateBody)))));
-    router.delete(
-      `${base}/dls/:uuid`,
-      handle(async (ctx) => {
-        const { force = false } = validate(deleteQuery, ctx.query);
-        reply(ctx, await commands.deleteDl(context(ctx), param(ctx), { force }));
-      }),
-    );
+    // Dial list entries (§7.7-7.8): listed per dlma, which must exist.
+    resourceRoutes(router, {
+      ...common,
+      path: `${base}/dls`,
+      what: 'dl',
+      schema: { create: dlCreateBody, update: dlUpdateBody },
+      deleteOptions: forceOption,
+      commands: commands.dls,
+      queries: {
+        async list(read, ctx) {
+          const query = validate(dlListQuery, ctx.query);
+          if ((await getDlma(read, query.dlma_uuid)) === undefined) throw new NotFoundError({ kind: 'dlma', id: query.dlma_uuid });
+          return listDls(read, query.dlma_uuid, query.count ?? defaultDlListCount);
+        },
+        get: getDl,
+      },
+    });
 
     // Campaigns (§7.11-7.12)
-    router.get(`${base}/campaigns`, handle(async (ctx) => reply(ctx, { list: await listCampaigns(readDb(ctx, db)) })));
-    router.post(
-      `${base}/campaigns`,
-      handle(async (ctx) => {
-        const [fields, status] = splitStatus(validBody(ctx, campaignBody));
-        reply(ctx, await commands.createCampaign(context(ctx), fields, status));
-      }),
-    );
-    for (const path of [`${base}/campaigns/:uuid`, ...(base === '/ob' ? ['/ob/campaign/:uuid'] : [])]) {
-      router.get(path, handle(async (ctx) => reply(ctx, found(await getCampaign(readDb(ctx, db), param(ctx)), 'campaign', param(ctx)))));
-      router.put(
-        path,
-        handle(async (ctx) => {
-          const [changes, status] = splitStatus(validBody(ctx, campaignBody));
-          reply(ctx, await commands.updateCampaign(context(ctx), param(ctx), changes, status));
-        }),
-      );
-      router.delete(path, handle(async (ctx) => reply(ctx, await commands.deleteCampaign(context(ctx), param(ctx)))));
-    }
+    resourceRoutes(router, {
+      ...common,
+      path: `${base}/campaigns`,
+      itemAliases: base === '/ob' ? ['/ob/campaign/:uuid'] : [],
+      what: 'campaign',
+      schema: { create: campaignBody, update: campaignBody },
+      deleteOptions: () => ({}),
+      commands: commands.campaigns,
+      queries: { list: listCampaigns, get: getCampaign },
+    });
 
     // Dialings (§7.9-7.10): created and finished by the dialer; read-only here.
-    router.get(`${base}/dialings`, handle(async (ctx) => reply(ctx, { list: await listDialings(readDb(ctx, db)) })));
-    router.get(`${base}/dialings/:uuid`, handle(async (ctx) => reply(ctx, found(await getDialing(readDb(ctx, db), param(ctx)), 'dialing', param(ctx)))));
+    const param = (ctx: Context): string => pathParam(ctx, 'uuid');
+    router.get(`${base}/dialings`, async (ctx) => reply(ctx, { list: await listDialings(readDb(ctx, db)) }));
+    router.get(
+      `${base}/dialings/:uuid`,
+      async (ctx) => {
+        const dialing = await getDialing(readDb(ctx, db), param(ctx));
+        if (dialing === undefined) throw new NotFoundError({ kind: 'dialing', id: param(ctx) });
+        reply(ctx, dialing);
+      },
+    );
     // §7.10: hang the dialing's call up; the dialer finalises it when the Hangup arrives. The answer has no result.
     router.delete(
       `${base}/dialings/:uuid`,
-      handle(async (ctx) => {
+      async (ctx) => {
         const hangup = deps.hangupDialing;
-        if (!hangup || !(await hangup(currentUser(ctx), param(ctx)))) throw notFound(`no dialing ${param(ctx)}`);
+        if (!hangup || !(await hangup(currentUser(ctx), param(ctx)))) throw new NotFoundError({ kind: 'dialing', id: param(ctx) });
         reply(ctx);
-      }),
+      },
     );
   }
   return router;

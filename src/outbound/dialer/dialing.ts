@@ -1,10 +1,4 @@
-import {
-  obEventTypes,
-  type DialingEndedData,
-  type DialingProgress,
-  type DialingUpdatedData,
-  type ObVariables,
-} from '../../events/outbound.js';
+import type { DialingProgress, ObVariables } from '../../events/outbound.js';
 import * as amiActions from '../../ami/actions.js';
 import type { AmiAction } from '../../ami/port.js';
 import {
@@ -16,34 +10,15 @@ import {
   type DlmaObject,
   type DlObject,
   type PlanObject,
-  type StoredEvent,
 } from '../resources/index.js';
 
 /**
  * The dialing object (catalog 50-outbound §6.5): how the dialer builds it from its resources, how its
  * stream (`dialing-<uuid>`) folds, and the Originate it sends. Pure: the projection and the engine fold
- * with the same `evolveDialing`.
+ * with the same `evolveDialing` (projections/outbound/dialing.ts).
  */
 
-/** Folds `DialingCreated` / `DialingUpdated` / `DialingEnded`. An ended dialing keeps its last state (the projection deletes its row). */
-export function evolveDialing(state: DialingObject | undefined, event: StoredEvent): DialingObject | undefined {
-  switch (event.type) {
-    case obEventTypes.dialingCreated:
-      return event.data as DialingObject;
-    case obEventTypes.dialingUpdated: {
-      const data = event.data as DialingUpdatedData;
-      return state && { ...state, ...data.changes, tm_update: data.tm_update };
-    }
-    case obEventTypes.dialingEnded: {
-      const { uuid: _uuid, reason: _reason, ...final } = event.data as DialingEndedData;
-      return state && { ...state, ...final };
-    }
-    default:
-      return state;
-  }
-}
-
-export const isDialingEnded = (event: StoredEvent): boolean => event.type === obEventTypes.dialingEnded;
+export { evolveDialing } from '../../../projections/outbound/dialing.js';
 
 /** Catalog §4 step 3: `<tech_name>/<dial_addr>`, `@<trunk_name>` appended when the plan has one. */
 export function dialString(techName: string, dialAddr: string, trunkName: string | null): string {

@@ -5,50 +5,15 @@ import {
   type DestinationFields,
   type DestinationUpdatedData,
 } from '../../events/outbound.js';
-import {
-  createObject,
-  definedOnly,
-  evolveLifecycle,
-  inUseRefusal,
-  requireLive,
-  requireNew,
-  type Lifecycle,
-  type ObEvent,
-  type StoredEvent,
-} from './common.js';
+import { destinationDefaults, type DestinationObject } from '../../../projections/outbound/destination.js';
+import { definedOnly, inUseRefusal, requireLive, requireNew, type ObEvent } from './common.js';
 
-/** The catalog's destination object (§6.2). */
-export type DestinationObject = Lifecycle & DestinationFields;
+export { destinationDefaults, destinationTypes, evolveDestination, type DestinationObject } from '../../../projections/outbound/destination.js';
 
 export type DestinationEvent =
   | ObEvent<typeof obEventTypes.destinationCreated, DestinationCreatedData>
   | ObEvent<typeof obEventTypes.destinationUpdated, DestinationUpdatedData>
   | ObEvent<typeof obEventTypes.destinationDeleted, DestinationDeletedData>;
-
-/** Destination type codes (catalog §2.3). */
-export const destinationTypes = { extension: 0, application: 1 } as const;
-
-/** Defaults of `POST /ob/destinations {}` (catalog §7.3 example). */
-export const destinationDefaults: DestinationFields = {
-  name: null,
-  detail: null,
-  type: destinationTypes.extension,
-  application: null,
-  data: null,
-  context: null,
-  exten: null,
-  priority: null,
-  variables: null,
-};
-
-const types = { created: obEventTypes.destinationCreated, updated: obEventTypes.destinationUpdated, deleted: obEventTypes.destinationDeleted };
-
-export function evolveDestination(state: DestinationObject | undefined, event: StoredEvent): DestinationObject | undefined {
-  return evolveLifecycle(state, event, types, (data) => {
-    const { uuid, tm_create, ...fields } = data as DestinationCreatedData;
-    return createObject(uuid, destinationDefaults, fields, tm_create);
-  }).state;
-}
 
 export function decideDestinationCreate(
   state: DestinationObject | undefined,

@@ -5,55 +5,15 @@ import {
   type DlmaFields,
   type DlmaUpdatedData,
 } from '../../events/outbound.js';
-import {
-  createObject,
-  definedOnly,
-  evolveLifecycle,
-  inUseRefusal,
-  ObRefusal,
-  requireLive,
-  requireNew,
-  type Lifecycle,
-  type ObEvent,
-  type StoredEvent,
-} from './common.js';
+import { dlmaDefaults, type DlmaObject } from '../../../projections/outbound/dlma.js';
+import { definedOnly, inUseRefusal, ObRefusal, requireLive, requireNew, type ObEvent } from './common.js';
 
-/** The catalog's dlma object (§6.3). */
-export type DlmaObject = Lifecycle & DlmaFields & { readonly dl_table: string };
+export { dlmaDefaults, dlTableName, evolveDlma, type DlmaObject } from '../../../projections/outbound/dlma.js';
 
 export type DlmaEvent =
   | ObEvent<typeof obEventTypes.dlmaCreated, DlmaCreatedData>
   | ObEvent<typeof obEventTypes.dlmaUpdated, DlmaUpdatedData>
   | ObEvent<typeof obEventTypes.dlmaDeleted, DlmaDeletedData>;
-
-export const dlmaDefaults: DlmaFields = { name: null, detail: null, variables: null };
-
-/**
- * `dl_table` is the uuid with `-` replaced by `_` (catalog §1.1). jade keeps every entry in one table
- * (`ob_dls`, by `dlma_uuid`); the name is reported because clients know it from the manual.
- */
-export const dlTableName = (uuid: string): string => uuid.replace(/-/g, '_');
-
-const types = { created: obEventTypes.dlmaCreated, updated: obEventTypes.dlmaUpdated, deleted: obEventTypes.dlmaDeleted };
-
-export function evolveDlma(state: DlmaObject | undefined, event: StoredEvent): DlmaObject | undefined {
-  return evolveLifecycle(state, event, types, (data) => {
-    const { uuid, tm_create, ...fields } = data as DlmaCreatedData;
-    const object = createObject(uuid, dlmaDefaults, fields, tm_create);
-    // The catalog's field order: dl_table between detail and variables.
-    return {
-      uuid,
-      name: object.name,
-      detail: object.detail,
-      dl_table: dlTableName(uuid),
-      variables: object.variables,
-      in_use: object.in_use,
-      tm_create: object.tm_create,
-      tm_update: object.tm_update,
-      tm_delete: object.tm_delete,
-    };
-  }).state;
-}
 
 export function decideDlmaCreate(state: DlmaObject | undefined, command: { uuid: string; fields: Partial<DlmaFields>; now: string }): DlmaEvent[] {
   requireNew(state, 'dlma', command.uuid);

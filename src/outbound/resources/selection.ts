@@ -1,28 +1,13 @@
-import { parseTimestamp, formatTimestamp } from '../../events/time.js';
+import { maxRetryKey, retryThreshold, type RetryPolicy } from '../../../projections/outbound/retry.js';
 import { dlIndexes, dlStatus, numberKey, RES_DIAL_ANSWERED, trycntKey, type DlIndex, type DlObject } from './dl.js';
-import type { PlanObject } from './plan.js';
+
+export { maxRetryKey, retryThreshold, type RetryPolicy } from '../../../projections/outbound/retry.js';
 
 /**
  * The catalog's number selection and "dialable" rule (50-outbound §4, steps 1-2 and 9), as pure functions
  * over one entry and its plan. `projections/ob-dls.ts` asks the same question in SQL
  * (`listDialableDls`); the unit tests hold both to the same cases.
  */
-
-/** The plan fields the rule reads. */
-export type RetryPolicy = Pick<
-  PlanObject,
-  | 'retry_delay'
-  | 'max_retry_cnt_1'
-  | 'max_retry_cnt_2'
-  | 'max_retry_cnt_3'
-  | 'max_retry_cnt_4'
-  | 'max_retry_cnt_5'
-  | 'max_retry_cnt_6'
-  | 'max_retry_cnt_7'
-  | 'max_retry_cnt_8'
->;
-
-export const maxRetryKey = <I extends DlIndex>(index: I): `max_retry_cnt_${I}` => `max_retry_cnt_${index}`;
 
 /** The number the next try dials: the lowest index with a number and tries left (catalog §4 step 2). */
 export interface DialNumber {
@@ -44,13 +29,6 @@ export function pickDialNumber(dl: DlObject, plan: RetryPolicy): DialNumber | un
 /** Catalog §4 step 9: answered once, or every number's tries used up (an entry without numbers is finished too). */
 export function isDlFinished(dl: DlObject, plan: RetryPolicy): boolean {
   return dl.res_dial === RES_DIAL_ANSWERED || pickDialNumber(dl, plan) === undefined;
-}
-
-/** The latest `tm_last_hangup` that lets an entry be dialed again at `now`: `now - retry_delay` seconds. */
-export function retryThreshold(now: string, retryDelaySeconds: number): string {
-  const ns = parseTimestamp(now);
-  if (ns === undefined) throw new Error(`not an API timestamp: ${now}`);
-  return formatTimestamp(ns - BigInt(Math.max(0, Math.trunc(retryDelaySeconds))) * 1_000_000_000n);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ObResourceCommands } from '../../../src/commands/outbound.js';
+import { ObResourceCommands } from '../../../src/outbound/commands.js';
 import { obStreams } from '../../../src/events/index.js';
 import { createReadModelSync } from '../../../src/readmodels/sync.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { callIdOf } from '../../../src/ami/event-table.js';
 import { AmiLinkLostError, type AmiAction, type AmiConnectionState, type AmiGateway, type AmiListResult, type AmiCommandResult } from '../../../src/ami/port.js';
 import type { CommandDeps } from '../../../src/commands/command.js';
-import { ObResourceCommands, type ObCommandContext } from '../../../src/commands/outbound.js';
+import type { ResourceContext } from '../../../src/commands/resource.js';
+import { ObResourceCommands } from '../../../src/outbound/commands.js';
 import { amiEventTypes, type AmiFields, type JadeEvent } from '../../../src/events/index.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
 import type { EventStore } from '../../../src/eventstore/port.js';
@@ -185,7 +186,7 @@ export interface DialerHarness {
   dialer: Dialer;
   /** The fake wall clock (ms). */
   now: number;
-  ctx: ObCommandContext;
+  ctx: ResourceContext;
   /** Moves the clock. */
   advance(ms: number): void;
   /** A tick, then everything it caused (Originates, simulated calls, their finalisation) settled. */

@@ -25,12 +25,12 @@ async function setup(
   entries: ReadonlyArray<Partial<Record<'number_1' | 'number_2', string>>>,
   fields: { plan?: Partial<PlanFields>; dest?: Partial<DestinationFields>; campaign?: Partial<CampaignFields>; start?: boolean } = {},
 ): Promise<Setup> {
-  const plan = await h.resources.createPlan(h.ctx, { tech_name: 'Local', trunk_name: 'customers', dial_mode: 1, ...fields.plan });
-  const dest = await h.resources.createDestination(h.ctx, { type: 1, application: 'park', ...fields.dest });
-  const dlma = await h.resources.createDlma(h.ctx, { name: 'list' });
+  const plan = await h.resources.plans.create(h.ctx, { tech_name: 'Local', trunk_name: 'customers', dial_mode: 1, ...fields.plan });
+  const dest = await h.resources.destinations.create(h.ctx, { type: 1, application: 'park', ...fields.dest });
+  const dlma = await h.resources.dlmas.create(h.ctx, { name: 'list' });
   const dls: string[] = [];
-  for (const entry of entries) dls.push((await h.resources.createDl(h.ctx, { dlma_uuid: dlma.uuid, ...entry })).uuid);
-  const campaign = await h.resources.createCampaign(h.ctx, { plan: plan.uuid, dest: dest.uuid, dlma: dlma.uuid, ...fields.campaign }, fields.start === false ? undefined : 1);
+  for (const entry of entries) dls.push((await h.resources.dls.create(h.ctx, { dlma_uuid: dlma.uuid, ...entry })).uuid);
+  const campaign = await h.resources.campaigns.create(h.ctx, { plan: plan.uuid, dest: dest.uuid, dlma: dlma.uuid, ...fields.campaign, ...(fields.start === false ? {} : { status: 1 }) });
   return { plan: plan.uuid, dest: dest.uuid, dlma: dlma.uuid, dls, campaign: campaign.uuid };
 }
 
@@ -155,7 +155,7 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
     await h.step();
     await h.step();
     expect((await campaign(h, s.campaign)).status).to.equal(1);
-    await h.resources.createDl(h.ctx, { dlma_uuid: s.dlma, number_1: '4001' });
+    await h.resources.dls.create(h.ctx, { dlma_uuid: s.dlma, number_1: '4001' });
     await h.step();
     expect(await originates(h)).to.equal(2);
   });
@@ -201,7 +201,7 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
     const s = await setup(h, [{ number_1: '1000' }, { number_1: '1001' }]);
     await h.step();
     expect(h.dialer.liveCount(s.campaign)).to.equal(2);
-    await h.resources.updateCampaign(h.ctx, s.campaign, {}, 30);
+    await h.resources.campaigns.update(h.ctx, s.campaign, { status: 30 });
     await h.step();
     await h.step();
     expect(h.asterisk.actions.filter((a) => a.Action === 'Hangup')).to.have.length(2);
@@ -213,7 +213,7 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
   it('hangs up the dialing of an entry deleted with force', async () => {
     const s = await setup(h, [{ number_1: '1000' }]);
     await h.step();
-    await h.resources.deleteDl(h.ctx, s.dls[0]!, { force: true });
+    await h.resources.dls.delete(h.ctx, s.dls[0]!, { force: true });
     await h.settle();
     expect(h.asterisk.actions.filter((a) => a.Action === 'Hangup')).to.have.length(1);
     expect(await listDialings(h.readModels.db)).to.deep.equal([]);
@@ -341,7 +341,7 @@ describe('outbound dialer engine (memory store, simulated Asterisk from recorded
       await h.step();
       await h.step();
       expect((await campaign(h, s.campaign)).status).to.equal(1);
-      await h.resources.updateCampaign(h.ctx, s.campaign, {}, 2);
+      await h.resources.campaigns.update(h.ctx, s.campaign, { status: 2 });
       await h.step();
       h.now = Date.parse('2026-03-02T17:00:01Z');
       await h.step();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ObResourceCommands } from '../../../src/commands/outbound.js';
+import { ObResourceCommands } from '../../../src/outbound/commands.js';
 import { obStreams, type JadeEvent } from '../../../src/events/index.js';
 import { MemoryEventStore, type AppendResult, type ExpectedRevision } from '../../../src/eventstore/index.js';
 import { decideDlDialingStart, evolveDl, ObRefusal, type DlObject, type ObEvent } from '../../../src/outbound/resources/index.js';
@@ -49,8 +49,8 @@ describe('outbound resource command path', () => {
   });
 
   async function entry(): Promise<DlObject> {
-    const dlma = await commands.createDlma(ctx, {});
-    return commands.createDl(ctx, { dlma_uuid: dlma.uuid, number_1: '300' });
+    const dlma = await commands.dlmas.create(ctx, {});
+    return commands.dls.create(ctx, { dlma_uuid: dlma.uuid, number_1: '300' });
   }
 
   /** The dialer takes the entry: its own decision on the entry's stream, appended with the revision it folded. */
@@ -71,7 +71,7 @@ describe('outbound resource command path', () => {
   it('decides again when another writer appended in between: a detail change still lands after the dialer’s take', async () => {
     const dl = await entry();
     store.interleave = dialerTakes(dl.uuid);
-    const updated = await commands.updateDl(ctx, dl.uuid, { detail: 'called back' });
+    const updated = await commands.dls.update(ctx, dl.uuid, { detail: 'called back' });
     expect(updated).to.include({ detail: 'called back', status: 1, dialing_uuid: DIALING, trycnt_1: 1 });
     expect((await store.readStream(obStreams.dl(dl.uuid))).map((event) => event.type)).to.deep.equal(['DlCreated', 'DlDialingStarted', 'DlUpdated']);
   });
@@ -79,7 +79,7 @@ describe('outbound resource command path', () => {
   it('decides again when another writer appended in between: a status change is then refused, the entry being dialed', async () => {
     const dl = await entry();
     store.interleave = dialerTakes(dl.uuid);
-    const attempt = commands.updateDl(ctx, dl.uuid, { status: 2 });
+    const attempt = commands.dls.update(ctx, dl.uuid, { status: 2 });
     const error = await attempt.then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(ObRefusal).with.property('kind', 'conflict');
     expect((await store.readStream(obStreams.dl(dl.uuid))).map((event) => event.type)).to.deep.equal(['DlCreated', 'DlDialingStarted']);

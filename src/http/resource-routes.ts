@@ -1,0 +1,70 @@
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { Kysely } from 'kysely';
+import type { ZodType, ZodTypeDef } from 'zod';
+import type { Database } from '../../projections/database.js';
+import { currentUser } from '../auth/index.js';
+import type { Actor } from '../commands/command.js';
+import type { ResourceCommands, ResourceContext } from '../commands/resource.js';
+import { pathParam, validBody } from './body.js';
+import { reply } from './envelope.js';
+import { NotFoundError } from '../events/errors.js';
+import { readDb } from './point-in-time.js';
+
+/**
+ * The REST face of a backend-owned resource: `GET <path>` (the list), `POST <path>`, and
+ * `GET|PUT|DELETE <path>/:uuid`. Reads answer from the read models (as of `at=` when given: ARCHITECTURE.md
+ * "Point in time"); writes go through the resource's commands (src/commands/resource.ts), which answer once
+ * the read models show them. An unknown or deleted object is 404 `no <what> <uuid>`.
+ */
+
+type Schema<T> = ZodType<T, ZodTypeDef, unknown>;
+
+export interface ResourceRouteSpec<O, TCreate, TUpdate, TDelete> {
+  /** The collection's path (`/ob/plans`). */
+  readonly path: string;
+  /** More paths of one object besides `<path>/:uuid` (a singular alias). */
+  readonly itemAliases?: readonly string[];
+  /** The object's name in a 404's message. */
+  readonly what: string;
+  readonly schema: { readonly create: Schema<TCreate>; readonly update: Schema<TUpdate> };
+  /** The delete's options from the query string (it validates them). */
+  readonly deleteOptions: (query: Context['query']) => TDelete;
+  readonly commands: ResourceCommands<O, TCreate, TUpdate, TDelete>;
+  readonly queries: {
+    /** The list; `ctx` for a list that takes query parameters. */
+    list(db: Kysely<Database>, ctx: Context): Promise<readonly O[]>;
+    get(db: Kysely<Database>, uuid: string): Promise<O | undefined>;
+  };
+  /** The live read models (`readDb` swaps in a past state for `at=`). */
+  readonly db: Kysely<Database>;
+  readonly context: (actor: Actor) => ResourceContext;
+}
+
+export function resourceRoutes<O, TCreate, TUpdate, TDelete>(router: Router, spec: ResourceRouteSpec<O, TCreate, TUpdate, TDelete>): void {
+  const { commands, queries, schema } = spec;
+  const uuidOf = (ctx: Context): string => pathParam(ctx, 'uuid');
+  const context = (ctx: Context): ResourceContext => spec.context(currentUser(ctx));
+
+  // Refusals (ObRefusal, NotFoundError, ...) go on to the one error table (error-middleware.ts).
+  router.get(spec.path, async (ctx) => reply(ctx, { list: await queries.list(readDb(ctx, spec.db), ctx) }));
+  router.post(spec.path, async (ctx) => reply(ctx, await commands.create(context(ctx), validBody(ctx, schema.create))));
+  for (const item of [`${spec.path}/:uuid`, ...(spec.itemAliases ?? [])]) {
+    router.get(
+      item,
+      async (ctx) => {
+        const object = await queries.get(readDb(ctx, spec.db), uuidOf(ctx));
+        if (object === undefined) throw new NotFoundError({ kind: spec.what, id: uuidOf(ctx) });
+        reply(ctx, object);
+      },
+    );
+    router.put(item, async (ctx) => reply(ctx, await commands.update(context(ctx), uuidOf(ctx), validBody(ctx, schema.update))));
+    router.delete(
+      item,
+      async (ctx) => {
+        const options = spec.deleteOptions(ctx.query);
+        reply(ctx, await commands.delete(context(ctx), uuidOf(ctx), options));
+      },
+    );
+  }
+}
