@@ -1,17 +1,17 @@
 import { sql, type Kysely } from 'kysely';
-import type { RecordedEvent } from '../src/events/index.js';
+import { streamPrefixes, type RecordedEvent } from '../src/events/index.js';
 import {
   channelBlock,
   channelBlocks,
   field,
   fullChannelBlock,
+  namesAChannel,
   overlay,
-  readSnapshot,
-  snapshotAction,
   type ChannelSnapshot,
+  type Snapshot,
 } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { eventTime } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -132,6 +132,7 @@ function onEnd(state: State, event: RecordedEvent, time: string): Change[] {
 }
 
 function onChannelEvent(state: State, event: RecordedEvent, time: string): Change[] {
+  if (!namesAChannel(event)) return [];
   const changes: Change[] = [];
   for (const block of channelBlocks(event.data)) {
     const existing = block.unique_id === undefined ? undefined : state.get('agis', block.unique_id);
@@ -140,9 +141,10 @@ function onChannelEvent(state: State, event: RecordedEvent, time: string): Chang
   return changes;
 }
 
-function reconcile(state: State, event: RecordedEvent): Change[] {
-  const snapshot = readSnapshot(event);
-  if (!snapshot || snapshotAction(snapshot) !== 'coreshowchannels' || snapshot.items === undefined) return [];
+const onAmiEvent = atEventTime(onChannelEvent);
+
+function reconcile(state: State, snapshot: Snapshot): Change[] {
+  if (snapshot.items === undefined) return [];
   const listed = new Set(snapshot.items.map((item) => field(item, 'Uniqueid')));
   return state
     .all('agis')
@@ -154,24 +156,16 @@ export const agisProjection = defineProjection<Tables, 'agis'>({
   name: 'agis',
   version: 1,
   tables: { agis: { key: 'unique_id', json: ['env', 'cmd'] } },
-  project(state, event) {
-    switch (event.type) {
-      case 'AsyncAGIStart':
-        return onStart(state, event, eventTime(event));
-      case 'AsyncAGIExec':
-        return onExec(state, event, eventTime(event));
-      case 'AsyncAGIEnd':
-      case 'Hangup':
-        return onEnd(state, event, eventTime(event));
-      case agiCommandRequestedType:
-        return onCommandRequested(state, event, eventTime(event));
-      case 'AmiSnapshot':
-        return reconcile(state, event);
-      default:
-        if (typeof event.data.Uniqueid !== 'string' && typeof event.data.DestUniqueid !== 'string') return [];
-        return onChannelEvent(state, event, eventTime(event));
-    }
+  handles: {
+    AsyncAGIStart: atEventTime(onStart),
+    AsyncAGIExec: atEventTime(onExec),
+    AsyncAGIEnd: atEventTime(onEnd),
+    Hangup: atEventTime(onEnd),
+    [agiCommandRequestedType]: atEventTime(onCommandRequested),
+    AmiSnapshot: bySnapshotAction<Tables>({ coreshowchannels: reconcile }),
   },
+  // The session's channel fields follow every AMI event that carries them: its call's (and any filed to the PBX's for want of a call id).
+  handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
 
 // ---------------------------------------------------------------------------------------------

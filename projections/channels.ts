@@ -1,19 +1,19 @@
 import { sql, type Kysely } from 'kysely';
-import type { RecordedEvent } from '../src/events/index.js';
+import { streamPrefixes, type RecordedEvent } from '../src/events/index.js';
 import {
   channelBlock,
   channelBlocks,
   field,
   fullChannelBlock,
   intField,
+  namesAChannel,
   overlay,
-  readSnapshot,
-  snapshotAction,
   type ChannelSnapshot,
   type Snapshot,
 } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { durationSeconds, durationSql, eventTime, parseDuration, shiftTimestamp } from './lib/event-time.js';
+import { durationSeconds, durationSql, parseDuration, shiftTimestamp } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -111,8 +111,10 @@ function eventSpecific(event: RecordedEvent, row: ChannelRow): ChannelRow {
   }
 }
 
-/** Any other event: apply every channel block it carries to the channels we know (Newstate, NewCallerid, DialBegin's Dest..., ...). */
+/** Any other event of a call: apply every channel block it carries to the channels we know (Newstate, NewCallerid, DialBegin's Dest..., ...). */
 function onChannelEvent(state: State, event: RecordedEvent, time: string): Change[] {
+  // Cheap filter first: most of the log is not about a channel we hold.
+  if (!namesAChannel(event)) return [];
   const changes: Change[] = [];
   const seen = new Set<string>();
   const blocks = channelBlocks(event.data);
@@ -134,6 +136,8 @@ function onChannelEvent(state: State, event: RecordedEvent, time: string): Chang
   }
   return changes;
 }
+
+const onAmiEvent = atEventTime(onChannelEvent);
 
 /**
  * After a (re)connect Asterisk's list is the truth: unknown channels are created from it, known ones
@@ -180,22 +184,14 @@ export const channelsProjection = defineProjection<Tables, 'channels'>({
   name: 'channels',
   version: 1,
   tables: { channels: { key: 'unique_id', json: ['variables'] } },
-  project(state, event) {
-    switch (event.type) {
-      case 'Newchannel':
-        return onNewchannel(state, event, eventTime(event));
-      case 'Hangup':
-        return onHangup(state, event, eventTime(event));
-      case 'AmiSnapshot': {
-        const snapshot = readSnapshot(event);
-        return snapshot && snapshotAction(snapshot) === 'coreshowchannels' ? reconcile(state, snapshot, eventTime(event)) : [];
-      }
-      default:
-        // Cheap filter first: most of the log is not about a channel we hold.
-        if (typeof event.data.Uniqueid !== 'string' && typeof event.data.DestUniqueid !== 'string') return [];
-        return onChannelEvent(state, event, eventTime(event));
-    }
+  handles: {
+    Newchannel: atEventTime(onNewchannel),
+    Hangup: atEventTime(onHangup),
+    AmiSnapshot: bySnapshotAction<Tables>({ coreshowchannels: reconcile }),
   },
+  // Whatever else Asterisk reports may carry a channel's fields (Newstate, VarSet, DialBegin's Dest..., ...). Mostly on the
+  // call's stream; an event naming a channel but no call id (a Rename without Linkedid) is filed to the PBX's.
+  handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
 
 // ---------------------------------------------------------------------------------------------
