@@ -12,6 +12,7 @@ import {
 } from './lib/ami-fields.js';
 import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
+import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -190,13 +191,21 @@ export async function getAgi(db: Kysely<Database>, uniqueId: string): Promise<Ag
   return row && fromTable(row);
 }
 
-const objectColumns = [
-  'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
-  'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
-  'tm_create', 'tm_update',
-] as const;
+/** The catalog's AGI object, for REST (SQL) and realtime (JS) alike. Nothing in it is computed at read time. */
+const agiObject = defineApiObject<AgiRow>()({
+  columns: [
+    'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
+    'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
+    'tm_create', 'tm_update', 'env', 'cmd',
+  ],
+  json: ['env', 'cmd'],
+});
 
-const jsonObject = sql<string>`json_object(${sql.raw(objectColumns.map((c) => `'${c}', ${c}`).join(', '))}, 'env', json(env), 'cmd', json(cmd))`;
+export function toAgiObject(row: AgiRow): AgiRow {
+  return agiObject.toObject(row);
+}
+
+const jsonObject = agiObject.jsonSql();
 
 /** `[agi, ...]` as JSON text built by SQLite, same order and content as `listAgis`. */
 export async function listAgisJson(db: Kysely<Database>): Promise<string> {
