@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { channelBlock, field, intField, readSnapshot, snapshotAction, type ChannelSnapshot, type Snapshot } from './lib/ami-fields.js';
+import { channelBlock, field, intField, type ChannelSnapshot, type Snapshot } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { epochSeconds, eventTime } from './lib/event-time.js';
+import { epochSeconds } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -183,21 +184,11 @@ export const agentsProjection = defineProjection<Tables, 'agents'>({
   name: 'agents',
   version: 1,
   tables: { agents: { key: 'id' } },
-  project(state, event) {
-    switch (event.type) {
-      case 'AgentLogin':
-        return onLogin(state, event, eventTime(event));
-      case 'AgentLogoff':
-        return onLogoff(state, event, eventTime(event));
-      case 'BridgeEnter':
-        return onBridgeEnter(state, event, eventTime(event));
-      case 'AmiSnapshot': {
-        const snapshot = readSnapshot(event);
-        return snapshot && snapshotAction(snapshot) === 'agents' ? reconcile(state, snapshot, eventTime(event)) : [];
-      }
-      default:
-        return [];
-    }
+  handles: {
+    AgentLogin: atEventTime(onLogin),
+    AgentLogoff: atEventTime(onLogoff),
+    BridgeEnter: atEventTime(onBridgeEnter),
+    AmiSnapshot: bySnapshotAction<Tables>({ agents: reconcile }),
   },
 });
 

@@ -1,17 +1,18 @@
 import { sql, type Kysely } from 'kysely';
-import type { RecordedEvent } from '../src/events/index.js';
+import { streamPrefixes, type RecordedEvent } from '../src/events/index.js';
 import {
   channelBlock,
   channelBlocks,
   field,
   fullChannelBlock,
+  namesAChannel,
   overlay,
-  readSnapshot,
-  snapshotAction,
   type ChannelSnapshot,
+  type Snapshot,
 } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { eventTime } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
+import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -132,6 +133,7 @@ function onEnd(state: State, event: RecordedEvent, time: string): Change[] {
 }
 
 function onChannelEvent(state: State, event: RecordedEvent, time: string): Change[] {
+  if (!namesAChannel(event)) return [];
   const changes: Change[] = [];
   for (const block of channelBlocks(event.data)) {
     const existing = block.unique_id === undefined ? undefined : state.get('agis', block.unique_id);
@@ -140,9 +142,10 @@ function onChannelEvent(state: State, event: RecordedEvent, time: string): Chang
   return changes;
 }
 
-function reconcile(state: State, event: RecordedEvent): Change[] {
-  const snapshot = readSnapshot(event);
-  if (!snapshot || snapshotAction(snapshot) !== 'coreshowchannels' || snapshot.items === undefined) return [];
+const onAmiEvent = atEventTime(onChannelEvent);
+
+function reconcile(state: State, snapshot: Snapshot): Change[] {
+  if (snapshot.items === undefined) return [];
   const listed = new Set(snapshot.items.map((item) => field(item, 'Uniqueid')));
   return state
     .all('agis')
@@ -154,24 +157,16 @@ export const agisProjection = defineProjection<Tables, 'agis'>({
   name: 'agis',
   version: 1,
   tables: { agis: { key: 'unique_id', json: ['env', 'cmd'] } },
-  project(state, event) {
-    switch (event.type) {
-      case 'AsyncAGIStart':
-        return onStart(state, event, eventTime(event));
-      case 'AsyncAGIExec':
-        return onExec(state, event, eventTime(event));
-      case 'AsyncAGIEnd':
-      case 'Hangup':
-        return onEnd(state, event, eventTime(event));
-      case agiCommandRequestedType:
-        return onCommandRequested(state, event, eventTime(event));
-      case 'AmiSnapshot':
-        return reconcile(state, event);
-      default:
-        if (typeof event.data.Uniqueid !== 'string' && typeof event.data.DestUniqueid !== 'string') return [];
-        return onChannelEvent(state, event, eventTime(event));
-    }
+  handles: {
+    AsyncAGIStart: atEventTime(onStart),
+    AsyncAGIExec: atEventTime(onExec),
+    AsyncAGIEnd: atEventTime(onEnd),
+    Hangup: atEventTime(onEnd),
+    [agiCommandRequestedType]: atEventTime(onCommandRequested),
+    AmiSnapshot: bySnapshotAction<Tables>({ coreshowchannels: reconcile }),
   },
+  // The session's channel fields follow every AMI event that carries them: its call's (and any filed to the PBX's for want of a call id).
+  handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -196,13 +191,21 @@ export async function getAgi(db: Kysely<Database>, uniqueId: string): Promise<Ag
   return row && fromTable(row);
 }
 
-const objectColumns = [
-  'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
-  'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
-  'tm_create', 'tm_update',
-] as const;
+/** The catalog's AGI object, for REST (SQL) and realtime (JS) alike. Nothing in it is computed at read time. */
+const agiObject = defineApiObject<AgiRow>()({
+  columns: [
+    'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
+    'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
+    'tm_create', 'tm_update', 'env', 'cmd',
+  ],
+  json: ['env', 'cmd'],
+});
 
-const jsonObject = sql<string>`json_object(${sql.raw(objectColumns.map((c) => `'${c}', ${c}`).join(', '))}, 'env', json(env), 'cmd', json(cmd))`;
+export function toAgiObject(row: AgiRow): AgiRow {
+  return agiObject.toObject(row);
+}
+
+const jsonObject = agiObject.jsonSql();
 
 /** `[agi, ...]` as JSON text built by SQLite, same order and content as `listAgis`. */
 export async function listAgisJson(db: Kysely<Database>): Promise<string> {

@@ -1,19 +1,20 @@
 import { sql, type Kysely } from 'kysely';
-import type { RecordedEvent } from '../src/events/index.js';
+import { streamPrefixes, type RecordedEvent } from '../src/events/index.js';
 import {
   channelBlock,
   channelBlocks,
   field,
   fullChannelBlock,
   intField,
+  namesAChannel,
   overlay,
-  readSnapshot,
-  snapshotAction,
   type ChannelSnapshot,
   type Snapshot,
 } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { durationSeconds, durationSql, eventTime, parseDuration, shiftTimestamp } from './lib/event-time.js';
+import { durationSeconds, durationSql, parseDuration, shiftTimestamp } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
+import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -111,8 +112,10 @@ function eventSpecific(event: RecordedEvent, row: ChannelRow): ChannelRow {
   }
 }
 
-/** Any other event: apply every channel block it carries to the channels we know (Newstate, NewCallerid, DialBegin's Dest..., ...). */
+/** Any other event of a call: apply every channel block it carries to the channels we know (Newstate, NewCallerid, DialBegin's Dest..., ...). */
 function onChannelEvent(state: State, event: RecordedEvent, time: string): Change[] {
+  // Cheap filter first: most of the log is not about a channel we hold.
+  if (!namesAChannel(event)) return [];
   const changes: Change[] = [];
   const seen = new Set<string>();
   const blocks = channelBlocks(event.data);
@@ -134,6 +137,8 @@ function onChannelEvent(state: State, event: RecordedEvent, time: string): Chang
   }
   return changes;
 }
+
+const onAmiEvent = atEventTime(onChannelEvent);
 
 /**
  * After a (re)connect Asterisk's list is the truth: unknown channels are created from it, known ones
@@ -180,30 +185,33 @@ export const channelsProjection = defineProjection<Tables, 'channels'>({
   name: 'channels',
   version: 1,
   tables: { channels: { key: 'unique_id', json: ['variables'] } },
-  project(state, event) {
-    switch (event.type) {
-      case 'Newchannel':
-        return onNewchannel(state, event, eventTime(event));
-      case 'Hangup':
-        return onHangup(state, event, eventTime(event));
-      case 'AmiSnapshot': {
-        const snapshot = readSnapshot(event);
-        return snapshot && snapshotAction(snapshot) === 'coreshowchannels' ? reconcile(state, snapshot, eventTime(event)) : [];
-      }
-      default:
-        // Cheap filter first: most of the log is not about a channel we hold.
-        if (typeof event.data.Uniqueid !== 'string' && typeof event.data.DestUniqueid !== 'string') return [];
-        return onChannelEvent(state, event, eventTime(event));
-    }
+  handles: {
+    Newchannel: atEventTime(onNewchannel),
+    Hangup: atEventTime(onHangup),
+    AmiSnapshot: bySnapshotAction<Tables>({ coreshowchannels: reconcile }),
   },
+  // Whatever else Asterisk reports may carry a channel's fields (Newstate, VarSet, DialBegin's Dest..., ...). Mostly on the
+  // call's stream; an event naming a channel but no call id (a Rename without Linkedid) is filed to the PBX's.
+  handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
 
 // ---------------------------------------------------------------------------------------------
 // Queries (REST, realtime). `now` is an API timestamp: the read's time, or the `at=` time of a
 // point-in-time read, so `duration` is as of then.
 
+/** The catalog's channel object, for REST (SQL) and realtime (JS) alike. */
+const channelObject = defineApiObject<ChannelRow>()({
+  columns: [
+    'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
+    'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
+    'application', 'application_data', 'bridge_id', 'hangup_cause', 'hangup_cause_desc', 'tm_create', 'tm_update', 'variables',
+  ],
+  json: ['variables'],
+  computed: { duration: { js: (row, now) => durationSeconds(row.tm_create, now), sql: (now) => durationSql('tm_create', now) } },
+});
+
 export function toChannelObject(row: ChannelRow, now: string): ChannelObject {
-  return { ...row, duration: durationSeconds(row.tm_create, now) };
+  return channelObject.toObject(row, now);
 }
 
 function fromTable(stored: ChannelsTable): ChannelRow {
@@ -226,24 +234,14 @@ export async function listChannelsByLinkedId(db: Kysely<Database>, linkedId: str
   return rows.map((row) => toChannelObject(fromTable(row), now));
 }
 
-const objectColumns = [
-  'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
-  'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
-  'application', 'application_data', 'bridge_id', 'hangup_cause', 'hangup_cause_desc', 'tm_create', 'tm_update',
-] as const;
-
-/** The channel object as SQLite JSON: building it in SQLite is ~2.5x faster than objects + JSON.stringify (issue 3). */
-const jsonObject = (now: string) =>
-  sql<string>`json_object(${sql.raw(objectColumns.map((c) => `'${c}', ${c}`).join(', '))}, 'variables', json(variables), 'duration', ${durationSql('tm_create', now)})`;
-
 /** `[channel, ...]` as JSON text, same order and content as `listChannels`. */
 export async function listChannelsJson(db: Kysely<Database>, now: string): Promise<string> {
   const { rows } = await sql<{ list: string }>`
-    SELECT json_group_array(${jsonObject(now)} ORDER BY tm_create, unique_id) AS list FROM channels`.execute(db);
+    SELECT json_group_array(${channelObject.jsonSql(now)} ORDER BY tm_create, unique_id) AS list FROM channels`.execute(db);
   return rows[0]?.list ?? '[]';
 }
 
 export async function getChannelJson(db: Kysely<Database>, uniqueId: string, now: string): Promise<string | undefined> {
-  const { rows } = await sql<{ obj: string }>`SELECT ${jsonObject(now)} AS obj FROM channels WHERE unique_id = ${uniqueId}`.execute(db);
+  const { rows } = await sql<{ obj: string }>`SELECT ${channelObject.jsonSql(now)} AS obj FROM channels WHERE unique_id = ${uniqueId}`.execute(db);
   return rows[0]?.obj;
 }

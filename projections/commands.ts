@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
 import { streamPrefixes } from '../src/events/index.js';
 import type { Database } from './database.js';
-import { eventTime } from './lib/event-time.js';
+import { atEventTime } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { redactValue } from './lib/redact.js';
 import { keysetFrom, pageAfter, type Page, type SortOrder } from './lib/paging.js';
@@ -116,20 +116,22 @@ function onOutcome(state: State, event: RecordedEvent, uuid: string, outcome: Co
   return [{ table: 'commands', op: 'update', key: uuid, row }];
 }
 
+function onCommandEvent(state: State, event: RecordedEvent, time: string): Change[] {
+  const kind = commandEventKind(event.type);
+  if (!kind) return [];
+  // The stream names the command even if a payload lacks command_id.
+  const uuid = text(event.data.command_id, event.stream.slice(streamPrefixes.command.length));
+  const [type, outcome] = kind;
+  return outcome === 'pending' ? onRequested(state, event, uuid, type, time) : onOutcome(state, event, uuid, outcome, time);
+}
+
 export const commandsProjection = defineProjection<Tables, 'commands'>({
   name: 'commands',
   version: 1,
   tables: { commands: { key: 'uuid', json: ['request', 'targets', 'response', 'result', 'error'] } },
-  project(state, event) {
-    if (!event.stream.startsWith(streamPrefixes.command)) return [];
-    const kind = commandEventKind(event.type);
-    if (!kind) return [];
-    // The stream names the command even if a payload lacks command_id.
-    const uuid = text(event.data.command_id, event.stream.slice(streamPrefixes.command.length));
-    const [type, outcome] = kind;
-    const time = eventTime(event);
-    return outcome === 'pending' ? onRequested(state, event, uuid, type, time) : onOutcome(state, event, uuid, outcome, time);
-  },
+  handles: {},
+  // Every command type has its own `<Type>Requested` / `<Type>Succeeded` / ...: the stream family is the declaration.
+  handlesStreams: { [streamPrefixes.command]: atEventTime(onCommandEvent) },
 });
 
 // ---------------------------------------------------------------------------------------------

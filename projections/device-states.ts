@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
-import { field, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import { field, type Snapshot } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { eventTime } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -85,17 +85,9 @@ export const deviceStatesProjection = defineProjection<Tables, 'device_states'>(
   // 2: Local/ devices are no longer kept.
   version: 2,
   tables: { device_states: { key: 'device' } },
-  project(state, event) {
-    switch (event.type) {
-      case 'DeviceStateChange':
-        return onChange(state, event, eventTime(event));
-      case 'AmiSnapshot': {
-        const snapshot = readSnapshot(event);
-        return snapshot && snapshotAction(snapshot) === 'devicestatelist' ? reconcile(state, snapshot, eventTime(event)) : [];
-      }
-      default:
-        return [];
-    }
+  handles: {
+    DeviceStateChange: atEventTime(onChange),
+    AmiSnapshot: bySnapshotAction<Tables>({ devicestatelist: reconcile }),
   },
 });
 

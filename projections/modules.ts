@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
-import { field, overlay, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import { field, overlay, snapshotAction, type Snapshot } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { eventTime } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -134,6 +134,11 @@ function reconcile(state: State, snapshot: Snapshot, like: string | undefined, t
   return changes;
 }
 
+function reconcileShow(state: State, snapshot: Snapshot, time: string): Change[] {
+  const show = showPattern.exec(snapshotAction(snapshot));
+  return show ? reconcile(state, snapshot, show[1], time) : [];
+}
+
 /** The row kept with `load: Not Running`; nothing when it already says so. */
 function notRunning(row: ModuleRow, time: string): Change[] {
   if (row.load === NOT_RUNNING) return [];
@@ -176,22 +181,11 @@ export const modulesProjection = defineProjection<Tables, 'modules'>({
   // 2: modules no longer listed stay as `Not Running` instead of being deleted.
   version: 2,
   tables: { modules: { key: 'name' } },
-  project(state, event) {
-    switch (event.type) {
-      case 'Load':
-        return onLoad(state, event, eventTime(event));
-      case 'Unload':
-        return onUnload(state, event, eventTime(event));
-      case 'Reload':
-        return onReload(state, event, eventTime(event));
-      case 'AmiSnapshot': {
-        const snapshot = readSnapshot(event);
-        const show = snapshot && showPattern.exec(snapshotAction(snapshot));
-        return snapshot && show ? reconcile(state, snapshot, show[1], eventTime(event)) : [];
-      }
-      default:
-        return [];
-    }
+  handles: {
+    Load: atEventTime(onLoad),
+    Unload: atEventTime(onUnload),
+    Reload: atEventTime(onReload),
+    AmiSnapshot: bySnapshotAction<Tables>({ 'module show': reconcileShow }),
   },
 });
 

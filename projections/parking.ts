@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { field, intField, overlay, readSnapshot, snapshotAction, type Snapshot } from './lib/ami-fields.js';
+import { field, intField, overlay, type Snapshot } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { durationSeconds, eventTime, secondsBetween, shiftTimestamp } from './lib/event-time.js';
+import { durationSeconds, secondsBetween, shiftTimestamp } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 
 /**
@@ -150,6 +151,15 @@ function onLeft(state: State, uniqueId: string | undefined, event: RecordedEvent
   return [{ table: 'parked_calls', op: 'delete', key: existing.parkee_unique_id, row: { ...last, tm_update: time } }];
 }
 
+function onParkeeLeft(state: State, event: RecordedEvent, time: string): Change[] {
+  return onLeft(state, field(event.data, 'ParkeeUniqueid'), event, time);
+}
+
+/** Normally a GiveUp came first; this covers a parkee whose leaving event was lost with the link. */
+function onParkeeHangup(state: State, event: RecordedEvent, time: string): Change[] {
+  return onLeft(state, field(event.data, 'Uniqueid'), event, time);
+}
+
 function reconcileParkedCalls(state: State, snapshot: Snapshot, time: string): Change[] {
   if (snapshot.items === undefined) return [];
   const changes: Change[] = [];
@@ -197,30 +207,14 @@ export const parkingProjection = defineProjection<Tables, 'parking'>({
   name: 'parking',
   version: 1,
   tables: { parking_lots: { key: 'name' }, parked_calls: { key: 'parkee_unique_id' } },
-  project(state, event) {
-    switch (event.type) {
-      case 'ParkedCall':
-        return onParkedCall(state, event, eventTime(event));
-      case 'ParkedCallSwap':
-        return onSwap(state, event, eventTime(event));
-      case 'UnParkedCall':
-      case 'ParkedCallTimeOut':
-      case 'ParkedCallGiveUp':
-        return onLeft(state, field(event.data, 'ParkeeUniqueid'), event, eventTime(event));
-      case 'Hangup':
-        // Normally a GiveUp came first; this covers a parkee whose leaving event was lost with the link.
-        return onLeft(state, field(event.data, 'Uniqueid'), event, eventTime(event));
-      case 'AmiSnapshot': {
-        const snapshot = readSnapshot(event);
-        if (!snapshot) return [];
-        const action = snapshotAction(snapshot);
-        if (action === 'parkedcalls') return reconcileParkedCalls(state, snapshot, eventTime(event));
-        if (action === 'parkinglots') return reconcileLots(state, snapshot, eventTime(event));
-        return [];
-      }
-      default:
-        return [];
-    }
+  handles: {
+    ParkedCall: atEventTime(onParkedCall),
+    ParkedCallSwap: atEventTime(onSwap),
+    UnParkedCall: atEventTime(onParkeeLeft),
+    ParkedCallTimeOut: atEventTime(onParkeeLeft),
+    ParkedCallGiveUp: atEventTime(onParkeeLeft),
+    Hangup: atEventTime(onParkeeHangup),
+    AmiSnapshot: bySnapshotAction<Tables>({ parkedcalls: reconcileParkedCalls, parkinglots: reconcileLots }),
   },
 });
 

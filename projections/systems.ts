@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { AmiFields, RecordedEvent } from '../src/events/index.js';
-import { field, floatField, intField, overlay, readSnapshot, snapshotAction } from './lib/ami-fields.js';
+import { field, floatField, intField, overlay } from './lib/ami-fields.js';
 import type { Database } from './database.js';
-import { eventTime, shiftTimestamp } from './lib/event-time.js';
+import { shiftTimestamp } from './lib/event-time.js';
+import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { parseTimestamp, tryFormatTimestamp } from '../src/events/time.js';
 
@@ -146,34 +147,17 @@ function onReload(state: State, event: RecordedEvent, time: string): Change[] {
   return apply(state, { tm_reload: time, reload_date: local?.date, reload_time: local?.time }, time);
 }
 
-function onSnapshot(state: State, event: RecordedEvent, time: string): Change[] {
-  const snapshot = readSnapshot(event);
-  if (!snapshot) return [];
-  switch (snapshotAction(snapshot)) {
-    case 'coresettings':
-      return apply(state, settings(snapshot.response), time);
-    case 'corestatus':
-      return apply(state, status(snapshot.response), time);
-    default:
-      return [];
-  }
-}
-
 export const systemsProjection = defineProjection<Tables, 'systems'>({
   name: 'systems',
   version: 1,
   tables: { systems: { key: 'id' } },
-  project(state, event) {
-    switch (event.type) {
-      case 'AmiSnapshot':
-        return onSnapshot(state, event, eventTime(event));
-      case 'FullyBooted':
-        return onFullyBooted(state, event, eventTime(event));
-      case 'Reload':
-        return onReload(state, event, eventTime(event));
-      default:
-        return [];
-    }
+  handles: {
+    AmiSnapshot: bySnapshotAction<Tables>({
+      coresettings: (state, snapshot, time) => apply(state, settings(snapshot.response), time),
+      corestatus: (state, snapshot, time) => apply(state, status(snapshot.response), time),
+    }),
+    FullyBooted: atEventTime(onFullyBooted),
+    Reload: atEventTime(onReload),
   },
 });
 

@@ -180,3 +180,8 @@ export function channelBlocks(data: Data): Partial<ChannelSnapshot>[] {
   }
   return blocks;
 }
+
+/** Whether an event names a channel at all (its own or a callee's): the cheap filter before looking for channel blocks. */
+export function namesAChannel(event: Pick<RecordedEvent, 'data'>): boolean {
+  return typeof event.data.Uniqueid === 'string' || typeof event.data.DestUniqueid === 'string';
+}

@@ -1,3 +1,4 @@
+import { toAgiObject } from '../../projections/agis.js';
 import { toChannelObject } from '../../projections/channels.js';
 import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/queues/index.js';
 import { toParkedCallObject } from '../../projections/parking.js';
@@ -75,7 +76,7 @@ export type RealtimeTable = { readonly [T in TableName]: RealtimeMapping<RowOf<T
 export const realtimeTable: RealtimeTable = {
   // `duration` as of the change (event time, not the wall clock), so a resumed client sees what a live one saw.
   channels: publish(catalogFamilies.channel, (row) => toChannelObject(row, row.tm_update)),
-  agis: publish(catalogFamilies.agi),
+  agis: publish(catalogFamilies.agi, toAgiObject),
   // The manual defines no events for these (40-events §2.15).
   modules: null,
   systems: null,

@@ -1,6 +1,14 @@
 import type { AmiFields, AmiSnapshotData, RecordedEvent } from '../../../../src/events/index.js';
 import { amiEventTypes } from '../../../../src/events/index.js';
 import { formatTimestamp } from '../../../../src/events/time.js';
+import { callIdOf } from '../../../../src/ami/event-table.js';
+
+/** The stream the ingest files an event in (`call-<linked id>` or `pbx-test`): projections react by stream family too. */
+function streamOf(type: string, data: Record<string, unknown>): string {
+  const fields: AmiFields = Object.fromEntries(Object.entries(data).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const callId = callIdOf(type, fields);
+  return callId === undefined ? 'pbx-test' : `call-${callId}`;
+}
 
 /**
  * Builds a log for projection tests: positions from 1, each event one second after the previous
@@ -22,7 +30,7 @@ export class LogBuilder {
       data,
       metadata: { node: 'test', receivedAt: this.timeOf(position), ...metadata },
       position,
-      stream: 'test',
+      stream: streamOf(type, data),
       revision: position - 1,
       recordedAt: this.timeOf(position),
     };

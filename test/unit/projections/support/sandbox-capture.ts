@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AmiFields, AmiSnapshotData, RecordedEvent } from '../../../../src/events/index.js';
 import { amiEventTypes, streams } from '../../../../src/events/index.js';
+import { callIdOf } from '../../../../src/ami/event-table.js';
 import { formatTimestamp } from '../../../../src/events/time.js';
 import { parseAmiFrames } from './ami-capture.js';
 
@@ -58,7 +59,7 @@ export function sandboxCaptureEvents(): RecordedEvent[] {
       continue;
     }
     const { Event: type, Timestamp: timestamp, ...data } = frame;
-    const linked = data.Linkedid ?? data.ParkeeLinkedid;
+    const linked = callIdOf(type!, data);
     push(type!, data, linked ? streams.call(linked) : streams.pbx('sandbox'), timestamp);
   }
   return events;
