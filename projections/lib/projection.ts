@@ -71,23 +71,6 @@ export interface ProjectionSpec<TRows extends TableRows, TName extends string = 
   readonly handlesStreams?: EventHandlers<TRows>;
 }
 
-/**
- * TRANSITIONAL (issue 11): a projection still written as one `project` switch. Every event reaches it.
- * Removed once every projection declares `handles`.
- */
-export interface LegacyProjectionSpec<TRows extends TableRows, TName extends string = string> {
-  readonly name: TName;
-  /**
-   * Bump when a handler changes meaning: the runner then rebuilds this projection from the log on start,
-   * so stored rows always equal what the current code would derive (migrations only change the schema).
-   */
-  readonly version: number;
-  readonly tables: { readonly [T in keyof TRows & string]: TableSpec };
-
-  project(state: ProjectionState<TRows>, event: RecordedEvent): readonly RowChange<TRows>[];
-}
-
-
 export interface ProjectionDefinition<TRows extends TableRows, TName extends string = string> {
   readonly name: TName;
   /**
@@ -99,9 +82,9 @@ export interface ProjectionDefinition<TRows extends TableRows, TName extends str
 
   /**
    * What the projection declared it reacts to (event types; stream prefixes), for the runner's skip and the
-   * README's table; `project` does the dispatch. Undefined only for a transitional `project` switch.
+   * README's table; `project` does the dispatch.
    */
-  readonly handles?: DeclaredNames;
+  readonly handles: DeclaredNames;
   readonly handlesStreams?: DeclaredNames;
   /** Dispatches on `handles`, then `handlesStreams` (nothing for an event it does not name). */
   project(state: ProjectionState<TRows>, event: RecordedEvent): readonly RowChange<TRows>[];
@@ -132,10 +115,9 @@ function handlerFor<H>(
 
 /** Builds the runner's definition from the declaration; keeps a projection's literal name and row types. */
 export function defineProjection<TRows extends TableRows, TName extends string>(
-  spec: ProjectionSpec<TRows, TName> | LegacyProjectionSpec<TRows, TName>,
+  spec: ProjectionSpec<TRows, TName> | ProjectionDefinition<TRows, TName>,
 ): ProjectionDefinition<TRows, TName> {
-  // A spec with its own `project` dispatches itself: the legacy switch, or a definition wrapped again (as tests do to
-  // inject a fault); the names it declares, if any, still tell the runner what to skip.
+  // A definition wrapped again (as tests do to inject a fault) dispatches itself; its declared names still drive the skip.
   if ('project' in spec) return spec;
   return {
     ...spec,
@@ -148,6 +130,5 @@ export function defineProjection<TRows extends TableRows, TName extends string>(
 
 /** Whether a projection reacts to this event at all (the runner skips it otherwise). */
 export function reactsTo(definition: Pick<ProjectionDefinition<TableRows>, 'handles' | 'handlesStreams'>, event: Pick<RecordedEvent, 'type' | 'stream'>): boolean {
-  if (definition.handles === undefined) return true;
   return handlerFor(definition.handles, definition.handlesStreams, event) !== undefined;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../readmodels/database.js';
+import type { Database } from '../../projections/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { getAgi } from '../../projections/agis.js';
 import { getModule } from '../../projections/modules.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import * as amiActions from '../ami/actions.js';
-import type { Database } from '../readmodels/database.js';
+import type { Database } from '../../projections/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { findParkedCallByChannel, getParkedCall, type ParkedCallObject } from '../../projections/parking.js';
 import { nowTimestamp } from '../events/time.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import * as amiActions from '../ami/actions.js';
-import type { Database } from '../readmodels/database.js';
+import type { Database } from '../../projections/database.js';
 import { getMember, getQueue, memberId, type QueueMemberObject } from '../../projections/queues/index.js';
 import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 

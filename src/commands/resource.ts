@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../projections/lib/lifecycle.js';
 import type { EventMetadata, JadeEvent } from '../events/index.js';
 import { nowTimestamp } from '../events/time.js';
 import { ConcurrencyError, type EventStore, type ExpectedRevision } from '../eventstore/port.js';
-import { Mutex } from '../readmodels/mutex.js';
+import { Mutex } from '../mutex.js';
 import type { Actor, ReadModelSync } from './command.js';
 
 /**

@@ -7,7 +7,7 @@ import { FaultBook, faultEvent, type FaultReport } from './faults.js';
 import { ChangeFeed } from './change-feed.js';
 import type { ReadModelDb } from './database.js';
 import { RebuildInProgressError, ReadModelTimeoutError, RunnerStoppedError, UnknownProjectionError } from './errors.js';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../mutex.js';
 import type { AnyProjection, ChangeOf } from '../../projections/lib/projection.js';
 import { defaultProjections, type ReadModelChange } from '../../projections/index.js';
 import { RowStore } from './row-store.js';

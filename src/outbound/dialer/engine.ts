@@ -1,6 +1,6 @@
 import { amiEventTypes, obEventTypes, type RecordedEvent } from '../../events/index.js';
 import type { Subscription } from '../../eventstore/port.js';
-import { Mutex } from '../../readmodels/mutex.js';
+import { Mutex } from '../../mutex.js';
 import type { LiveDialing } from './live.js';
 import { observe } from './observe.js';
 import { recoverDialings } from './recovery.js';

@@ -36,12 +36,16 @@ const strictTimeProjection = defineProjection<Record<string, never>, 'strict_tim
   name: 'strict_time',
   version: 1,
   tables: {},
-  project(_state, event) {
-    const { timestamp } = event.metadata;
-    if (typeof timestamp === 'string') new Date(Number.parseFloat(timestamp) * 1000).toISOString();
-    return [];
-  },
+  // Every AMI event, whichever stream the ingest files it in.
+  handles: {},
+  handlesStreams: { 'call-': strictTime, 'pbx-': strictTime },
 });
+
+function strictTime(_state: unknown, event: RecordedEvent): [] {
+  const { timestamp } = event.metadata;
+  if (typeof timestamp === 'string') new Date(Number.parseFloat(timestamp) * 1000).toISOString();
+  return [];
+}
 
 const isPoison = (event: RecordedEvent): boolean => event.type === 'UserEvent' && event.data.Uniqueid === 'a' && event.metadata.timestamp === '9999999999999';
 
