@@ -19,7 +19,5 @@ export class HttpError extends Error {
 export const badRequest = (message: string, details?: Record<string, unknown>): HttpError => new HttpError(400, message, details);
 export const unauthorized = (message?: string): NotAuthenticatedError => new NotAuthenticatedError(message);
 export const forbidden = (message?: string): PermissionDeniedError => new PermissionDeniedError(message);
-/** A 404 by message alone; a route that knows the kind and id throws NotFoundError (src/events/errors.ts) instead. */
-export const notFound = (message: string): HttpError => new HttpError(404, message);
 export const conflict = (message: string, details?: Record<string, unknown>): HttpError => new HttpError(409, message, details);
 export const payloadTooLarge = (limit: number): HttpError => new HttpError(413, `request body is larger than ${limit} bytes`);

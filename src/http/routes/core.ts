@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { NotFoundError } from '../../events/errors.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
@@ -11,7 +12,7 @@ import { changeModule, hangupChannel, originate, sendAgiCommand, type CoreComman
 import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { reply, replyRawResult } from '../envelope.js';
-import { notFound } from '../errors.js';
+
 import { amiSafeString, nonEmptyAmiString, pathParam, validBody } from '../body.js';
 import { readDb, readNow } from '../point-in-time.js';
 
@@ -66,37 +67,37 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
     });
     router.get(`${base}/channels/:id`, async (ctx) => {
       const json = await getChannelJson(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
-      if (json === undefined) throw notFound(`no channel with unique_id ${pathParam(ctx, 'id')}`);
+      if (json === undefined) throw new NotFoundError({ kind: 'channel', id: pathParam(ctx, 'id') }, `no channel with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
     router.delete(`${base}/channels/:id`, async (ctx) => {
       const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'));
-      if (!outcome) throw notFound(`no channel with unique_id ${pathParam(ctx, 'id')}`);
+      if (!outcome) throw new NotFoundError({ kind: 'channel', id: pathParam(ctx, 'id') }, `no channel with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
 
     router.get(`${base}/agis`, async (ctx) => replyRawResult(ctx, list(await listAgisJson(readDb(ctx, deps.db)))));
     router.get(`${base}/agis/:id`, async (ctx) => {
       const json = await getAgiJson(readDb(ctx, deps.db), pathParam(ctx, 'id'));
-      if (json === undefined) throw notFound(`no AGI session with unique_id ${pathParam(ctx, 'id')}`);
+      if (json === undefined) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
     router.post(`${base}/agis/:id`, async (ctx) => {
       const body = validBody(ctx, agiCommandBody);
       const outcome = await sendAgiCommand(commands, currentUser(ctx), pathParam(ctx, 'id'), body.command);
-      if (!outcome) throw notFound(`no AGI session with unique_id ${pathParam(ctx, 'id')}`);
+      if (!outcome) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, outcome.result);
     });
     router.delete(`${base}/agis/:id`, async (ctx) => {
       const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'), 'AgiHangup');
-      if (!outcome) throw notFound(`no AGI session with unique_id ${pathParam(ctx, 'id')}`);
+      if (!outcome) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
 
     router.get(`${base}/modules`, async (ctx) => replyRawResult(ctx, list(await listModulesJson(readDb(ctx, deps.db)))));
     router.get(`${base}/modules/:name`, async (ctx) => {
       const row = await getModule(readDb(ctx, deps.db), pathParam(ctx, 'name'));
-      if (!row) throw notFound(`no module ${pathParam(ctx, 'name')}`);
+      if (!row) throw new NotFoundError({ kind: 'module', id: pathParam(ctx, 'name') });
       reply(ctx, row);
     });
     const moduleOperation = (operation: ModuleOperation) => async (ctx: Context) => {
@@ -117,7 +118,7 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
     router.get(`${base}/systems`, async (ctx) => reply(ctx, { list: await listSystems(readDb(ctx, deps.db)) }));
     router.get(`${base}/systems/:id`, async (ctx) => {
       const row = await getSystem(readDb(ctx, deps.db), pathParam(ctx, 'id'));
-      if (!row) throw notFound(`no system ${pathParam(ctx, 'id')}`);
+      if (!row) throw new NotFoundError({ kind: 'system', id: pathParam(ctx, 'id') });
       reply(ctx, row);
     });
   }

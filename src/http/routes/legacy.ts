@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { NotFoundError } from '../../events/errors.js';
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
@@ -15,7 +16,7 @@ import {
   type PjsipRegistrationRow,
 } from '../../../projections/pjsip/index.js';
 import { reply } from '../envelope.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { readJson, type JsonBody } from '../body.js';
 import { readDb } from '../point-in-time.js';
 
@@ -186,7 +187,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     if (!detail(ctx)) return reply(ctx, { list: (await listAgents(db(ctx))).map((agent) => ({ id: agent.id })) });
     const id = await legacyKey(ctx, 'id');
     const agent = await getAgent(db(ctx), id);
-    if (!agent) throw notFound(`no agent ${id}`);
+    if (!agent) throw new NotFoundError({ kind: 'agent', id });
     reply(ctx, agent);
   });
 
@@ -194,7 +195,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     if (!detail(ctx)) return reply(ctx, { list: (await listDeviceStates(db(ctx))).map((row) => ({ device: row.device })) });
     const device = await legacyKey(ctx, 'device');
     const row = await getDeviceState(db(ctx), device);
-    if (!row) throw notFound(`no device ${device}`);
+    if (!row) throw new NotFoundError({ kind: 'device', id: device });
     reply(ctx, row);
   });
 
@@ -202,7 +203,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     if (!detail(ctx)) return reply(ctx, { list: (await listEndpoints(db(ctx))).map((endpoint) => ({ peer: `PJSIP/${endpoint.object_name}` })) });
     const peer = await legacyKey(ctx, 'peer');
     const endpoint = await getEndpoint(db(ctx), endpointName(peer));
-    if (!endpoint) throw notFound(`no peer ${peer}`);
+    if (!endpoint) throw new NotFoundError({ kind: 'peer', id: peer });
     reply(ctx, await peerDetail(db(ctx), endpoint));
   });
 
@@ -211,7 +212,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     if (!detail(ctx)) return reply(ctx, { list: rows.map((row) => ({ account: registryDetail(row).account })) });
     const account = await legacyKey(ctx, 'account');
     const found = rows.map((row) => ({ row, detail: registryDetail(row) })).find(({ row, detail: d }) => matchesAccount(row, d, account));
-    if (!found) throw notFound(`no registry ${account}`);
+    if (!found) throw new NotFoundError({ kind: 'registry', id: account });
     reply(ctx, found.detail);
   });
 

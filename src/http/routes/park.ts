@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { NotFoundError } from '../../events/errors.js';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
@@ -7,7 +8,7 @@ import { hangupParkedCall, parkChannel, parkedCallOf, type ParkCommandDeps } fro
 import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { reply } from '../envelope.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { nonEmptyAmiString, pathParam, validBody } from '../body.js';
 import { readDb, readNow } from '../point-in-time.js';
 
@@ -38,7 +39,7 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
     router.get(`${base}/parkinglots`, async (ctx) => reply(ctx, { list: await listParkingLots(readDb(ctx, deps.db)) }));
     router.get(`${base}/parkinglots/:name`, async (ctx) => {
       const lot = await getParkingLot(readDb(ctx, deps.db), pathParam(ctx, 'name'));
-      if (!lot) throw notFound(`no parking lot ${pathParam(ctx, 'name')}`);
+      if (!lot) throw new NotFoundError({ kind: 'parking lot', id: pathParam(ctx, 'name') });
       reply(ctx, lot);
     });
 
@@ -48,19 +49,19 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
       if ((body.unique_id === undefined) === (body.channel === undefined)) throw badRequest('give exactly one of unique_id and channel', { fields: ['unique_id', 'channel'] });
       const target = body.unique_id !== undefined ? { unique_id: body.unique_id } : { channel: body.channel! };
       const outcome = await parkChannel(commands, currentUser(ctx), { target, parkinglot: body.parkinglot, timeout: body.timeout });
-      if (!outcome) throw notFound(body.unique_id !== undefined ? `no channel with unique_id ${body.unique_id}` : `no channel ${body.channel}`);
+      if (!outcome) throw new NotFoundError({ kind: 'channel', id: body.unique_id ?? body.channel ?? '' }, body.unique_id !== undefined ? `no channel with unique_id ${body.unique_id}` : `no channel ${body.channel}`);
       const parked = await parkedCallOf(commands, outcome.result);
       // The parked call as the read model shows it; just the ids if Asterisk's event is slower than the settle timeout.
       reply(ctx, parked ? { command_id: outcome.commandId, ...parked } : outcome.result);
     });
     router.get(`${base}/parkedcalls/:id`, async (ctx) => {
       const parked = await getParkedCall(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
-      if (!parked) throw notFound(`no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
+      if (!parked) throw new NotFoundError({ kind: 'parked call', id: pathParam(ctx, 'id') }, `no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, parked);
     });
     router.delete(`${base}/parkedcalls/:id`, async (ctx) => {
       const outcome = await hangupParkedCall(commands, currentUser(ctx), pathParam(ctx, 'id'));
-      if (!outcome) throw notFound(`no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
+      if (!outcome) throw new NotFoundError({ kind: 'parked call', id: pathParam(ctx, 'id') }, `no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
   }

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { NotFoundError } from '../../events/errors.js';
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
@@ -21,7 +22,7 @@ import {
   type PjsipObject,
 } from '../../../projections/pjsip/index.js';
 import { reply } from '../envelope.js';
-import { notFound } from '../errors.js';
+
 import { readDb } from '../point-in-time.js';
 import { pathParam } from '../body.js';
 
@@ -76,7 +77,7 @@ export function pjsipRoutes(deps: PjsipRouteDeps): Router {
         router.get(`${base}/${path}`, async (ctx) => reply(ctx, { list: await item.list(readDb(ctx, deps.db)) }));
         router.get(`${base}/${path}/:key`, async (ctx) => {
           const found = await item.get(readDb(ctx, deps.db), param(ctx));
-          if (!found) throw notFound(`no ${item.noun} ${param(ctx)}`);
+          if (!found) throw new NotFoundError({ kind: item.noun, id: param(ctx) });
           reply(ctx, found);
         });
       }

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { NotFoundError } from '../../events/errors.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
@@ -9,7 +10,7 @@ import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { readDb, readNow } from '../point-in-time.js';
 import { reply } from '../envelope.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { amiSafeString, nonEmptyAmiString, pathParam, validBody } from '../body.js';
 
 export interface QueueRouteDeps {
@@ -57,7 +58,7 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     router.get(`${base}/queues`, async (ctx) => reply(ctx, { list: await listQueues(readDb(ctx, deps.db)) }));
     router.get(`${base}/queues/:name`, async (ctx) => {
       const queue = await getQueue(readDb(ctx, deps.db), pathParam(ctx, 'name'));
-      if (!queue) throw notFound(`no queue ${pathParam(ctx, 'name')}`);
+      if (!queue) throw new NotFoundError({ kind: 'queue', id: pathParam(ctx, 'name') });
       reply(ctx, queue);
     });
 
@@ -70,7 +71,7 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     router.get(`${base}/members/:name`, async (ctx) => {
       const queue = queueName(ctx);
       const member = await getMember(readDb(ctx, deps.db), queue, pathParam(ctx, 'name'));
-      if (!member) throw notFound(`no member ${pathParam(ctx, 'name')} in queue ${queue}`);
+      if (!member) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, `no member ${pathParam(ctx, 'name')} in queue ${queue}`);
       reply(ctx, member);
     });
     router.put(`${base}/members/:name`, async (ctx) => {
@@ -81,32 +82,32 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
       // Two Asterisk actions, two audited commands: each is its own fact in the log.
       if (body.paused !== undefined) {
         const paused = await pauseMember(commands, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason });
-        if (isLookupFailure(paused)) throw notFound(paused.message);
+        if (isLookupFailure(paused)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, paused.message);
       }
       if (body.penalty !== undefined) {
         const penalised = await setMemberPenalty(commands, user, queue, name, body.penalty);
-        if (isLookupFailure(penalised)) throw notFound(penalised.message);
+        if (isLookupFailure(penalised)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, penalised.message);
       }
       reply(ctx);
     });
     router.delete(`${base}/members/:name`, async (ctx) => {
       const queue = queueName(ctx);
       const removed = await removeMember(commands, currentUser(ctx), queue, pathParam(ctx, 'name'));
-      if (isLookupFailure(removed)) throw notFound(removed.message);
+      if (isLookupFailure(removed)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, removed.message);
       reply(ctx);
     });
 
     router.get(`${base}/entries`, async (ctx) => reply(ctx, { list: await listEntries(readDb(ctx, deps.db), readNow(ctx)) }));
     router.get(`${base}/entries/:id`, async (ctx) => {
       const entry = await getEntry(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
-      if (!entry) throw notFound(`no queue entry with unique_id ${pathParam(ctx, 'id')}`);
+      if (!entry) throw new NotFoundError({ kind: 'queue entry', id: pathParam(ctx, 'id') }, `no queue entry with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, entry);
     });
 
     router.get(`${base}/statuses`, async (ctx) => reply(ctx, { list: await listStatuses(readDb(ctx, deps.db), readNow(ctx)) }));
     router.get(`${base}/statuses/:name`, async (ctx) => {
       const status = await getStatus(readDb(ctx, deps.db), pathParam(ctx, 'name'), readNow(ctx));
-      if (!status) throw notFound(`no queue ${pathParam(ctx, 'name')}`);
+      if (!status) throw new NotFoundError({ kind: 'queue', id: pathParam(ctx, 'name') });
       reply(ctx, status);
     });
   }
