@@ -23,12 +23,6 @@ describe('scripts/event-table: the README table "AMI event -> stream -> projecti
     expect(rowOf(table, '`DeviceStateChange`')).to.equal('| `DeviceStateChange` | `pbx-<node>` | — |');
   });
 
-  it('shows a projection still written as a `project` switch as given every event, so the table never understates', () => {
-    const table = renderEventTable([{ name: 'legacy' }]);
-    expect(rowOf(table, '`DeviceStateChange`')).to.equal('| `DeviceStateChange` | `pbx-<node>` | _legacy (every event)_ |');
-    expect(rowOf(table, 'any other event')).to.equal('| any other event | — | _legacy (every event)_ |');
-  });
-
   it('lists AmiSnapshot by the resync actions a projection declares, and jade\'s own stream families', () => {
     const table = renderEventTable([
       { name: 'modules', handles: { AmiSnapshot: bySnapshotAction({ 'module show': () => [] }) } },
