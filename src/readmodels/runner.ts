@@ -1,17 +1,22 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { projectionFaultStream, type ProjectionFaultData, type RecordedEvent } from '../events/index.js';
+import type { RecordedEvent } from '../events/index.js';
 import type { EventStore, Subscription } from '../eventstore/port.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { Applier, bindProjection, type Applied, type ProjectionRuntime } from './applier.js';
-import { FaultBook, faultEvent, type FaultReport } from './faults.js';
+import { CheckpointTable } from './checkpoints.js';
 import { ChangeFeed } from './change-feed.js';
 import type { ReadModelDb } from './database.js';
-import { RebuildInProgressError, ReadModelTimeoutError, RunnerStoppedError, UnknownProjectionError } from './errors.js';
+import { RebuildInProgressError, RunnerStoppedError, UnknownProjectionError } from './errors.js';
+import { FaultRecorder } from './fault-recorder.js';
+import type { FaultReport } from './faults.js';
+import { readLogPages } from './log-pages.js';
 import { Mutex } from '../mutex.js';
 import type { AnyProjection, ChangeOf } from '../../projections/lib/projection.js';
 import { defaultProjections, type ReadModelChange } from '../../projections/index.js';
+import { ShadowBuild } from './rebuild.js';
 import { RowStore } from './row-store.js';
-import { createShadowTables, diffShadow, dropShadowTables, shadowName, swapShadowTable } from './shadow.js';
+import { dropShadowTables } from './shadow.js';
+import { PositionWaiters } from './waiters.js';
 
 export type RunnerState = 'idle' | 'running' | 'failed' | 'stopped';
 
@@ -83,18 +88,6 @@ export interface RunnerOptions {
   readonly recordFaults?: boolean;
 }
 
-interface Waiter {
-  readonly position: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-interface StoredCheckpoint {
-  readonly position: number;
-  readonly version: number;
-}
-
 /**
  * One subscription to the global log feeds every projection (each skips what its own checkpoint already
  * covers). Live batches, catch-up and the end of a rebuild run one at a time under a mutex; each batch is
@@ -102,12 +95,12 @@ interface StoredCheckpoint {
  * commit.
  *
  * No single event stops a projection: one that throws on an event skips it (see Applier) and the skip is
- * recorded in the log as `ProjectionFault` on `projection-<name>`, so the tables never silently disagree with
- * the log. The fault is appended BEFORE the batch that skips it commits (the batch is rolled back, the fault
- * appended, the batch applied again): a checkpoint never moves past an unrecorded skip, and a crash in
- * between only replays the batch, which throws again at the same place and finds its fault already
- * recorded (the recorded faults are read back at start), so nothing is lost or recorded twice. Only a
- * failing database or event store stops the runner (status `failed`, feed `error`).
+ * recorded in the log before the batch commits (fault-recorder.ts), so the tables never silently disagree
+ * with the log. Only a failing database or event store stops the runner (status `failed`, feed `error`).
+ *
+ * This class is the lifecycle and the order of steps; the shadow tables of a rebuild (rebuild.ts), the
+ * checkpoints table (checkpoints.ts), the waiters (waiters.ts) and the paged log reads (log-pages.ts)
+ * are their own modules.
  */
 class Runner<C> implements ProjectionRunner<C> {
   readonly changes: ChangeFeed<C>;
@@ -119,17 +112,14 @@ class Runner<C> implements ProjectionRunner<C> {
   private readonly liveStore: RowStore;
   private readonly runtimes: ProjectionRuntime[];
   private readonly applier: Applier;
-  private readonly stored: Map<string, StoredCheckpoint>;
-  private readonly saveCheckpoint: BetterSqlite3.Statement<[string, number, number]>;
+  private readonly checkpoints: CheckpointTable;
   private readonly lock = new Mutex();
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new PositionWaiters();
+  private readonly faults: FaultRecorder;
   private subscription: Subscription | undefined;
   private state: RunnerState = 'idle';
   private failure: Error | undefined;
   private rebuilding = false;
-  private readonly faults = new FaultBook();
-  private faultsLoaded: Promise<void> | undefined;
-  private readonly recordFaults: boolean;
 
   constructor(options: RunnerOptions, projections: readonly AnyProjection[]) {
     this.sqlite = options.readModels.sqlite;
@@ -137,7 +127,6 @@ class Runner<C> implements ProjectionRunner<C> {
     this.logger = options.logger ?? silentLogger();
     this.batchSize = options.batchSize ?? 1000;
     this.pageSize = options.pageSize ?? 5000;
-    this.recordFaults = options.recordFaults ?? true;
     this.changes = new ChangeFeed<C>((error) => this.logger.error({ err: error }, 'change-feed listener failed'));
 
     const tables = projections.flatMap((def) => Object.entries(def.tables).map(([table, spec]) => ({ table, spec, owner: def.name })));
@@ -145,20 +134,18 @@ class Runner<C> implements ProjectionRunner<C> {
     assertUnique(tables.map((t) => t.table), 'table');
     this.liveStore = new RowStore(this.sqlite, tables);
 
-    this.stored = new Map(
-      this.sqlite
-        .prepare<[], { name: string; position: number; version: number }>('SELECT name, position, version FROM projection_checkpoints')
-        .all()
-        .map((row) => [row.name, { position: row.position, version: row.version }]),
+    this.checkpoints = new CheckpointTable(this.sqlite);
+    this.runtimes = projections.map((def) => bindProjection(def, this.liveStore, this.checkpoints.get(def.name)?.position ?? 0));
+    this.faults = new FaultRecorder(
+      this.store,
+      this.logger,
+      options.recordFaults ?? true,
+      this.runtimes.map((runtime) => runtime.def.name),
     );
-    this.saveCheckpoint = this.sqlite.prepare(
-      'INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position, version = excluded.version',
-    );
-    this.runtimes = projections.map((def) => bindProjection(def, this.liveStore, this.stored.get(def.name)?.position ?? 0));
     this.applier = new Applier(this.sqlite, this.liveStore, this.runtimes, {
       collect: true,
-      saveCheckpoint: (name, position, version) => this.saveCheckpoint.run(name, position, version),
-      isRecorded: this.isRecorded,
+      saveCheckpoint: this.checkpoints.save,
+      isRecorded: this.faults.isRecorded,
     });
   }
 
@@ -180,12 +167,12 @@ class Runner<C> implements ProjectionRunner<C> {
 
   async start(): Promise<void> {
     if (this.state === 'running') throw new Error('projection runner already running');
-    await this.loadFaults();
+    await this.faults.load();
     dropShadowTables(this.sqlite);
     // A projection whose code changed meaning, or that never ran over a non-empty log, is built by
     // replay into fresh tables rather than shown half-built while a live catch-up fills it.
     const stale = this.runtimes
-      .filter((runtime) => this.stored.get(runtime.def.name)?.version !== runtime.def.version)
+      .filter((runtime) => this.checkpoints.get(runtime.def.name)?.version !== runtime.def.version)
       .map((runtime) => runtime.def.name);
     if (stale.length > 0 && (await this.store.headPosition()) > 0) {
       this.logger.info({ projections: stale }, 'rebuilding projections before start');
@@ -206,34 +193,23 @@ class Runner<C> implements ProjectionRunner<C> {
     this.subscription = undefined;
     if (this.state === 'running') this.state = 'stopped';
     await subscription?.close();
-    this.rejectWaiters(new RunnerStoppedError('projection runner stopped'));
+    this.waiters.rejectAll(new RunnerStoppedError('projection runner stopped'));
   }
 
   waitForPosition(position: number, timeoutMs: number): Promise<void> {
     if (this.position() >= position) return Promise.resolve();
     if (this.state === 'failed') return Promise.reject(new RunnerStoppedError('projection runner failed', { cause: this.failure }));
     if (this.state === 'stopped') return Promise.reject(new RunnerStoppedError('projection runner stopped'));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          reject(new ReadModelTimeoutError(position, this.position(), timeoutMs));
-        }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(position, timeoutMs, () => this.position());
   }
 
   async catchUp(toPosition?: number): Promise<number> {
     if (this.state === 'running') throw new Error('catchUp() is for a runner that is not subscribed; it is running');
-    await this.loadFaults();
+    await this.faults.load();
     return this.lock.run(async () => {
       const target = toPosition ?? (await this.store.headPosition());
       await this.replay(this.position(), target, async (events) => {
-        const changes = await this.applyRecorded(this.applier, events);
+        const changes = await this.faults.apply(this.applier, events);
         if (changes) this.committed(changes, events);
       });
       return this.position();
@@ -244,24 +220,15 @@ class Runner<C> implements ProjectionRunner<C> {
     if (this.rebuilding) throw new RebuildInProgressError();
     const targets = this.select(names);
     const projections = targets.map((runtime) => runtime.def.name);
-    const tables = targets.flatMap((runtime) => [...runtime.tables]);
     this.rebuilding = true;
     try {
-      await this.loadFaults();
-      dropShadowTables(this.sqlite);
-      createShadowTables(this.sqlite, tables);
-      const shadowStore = new RowStore(
-        this.sqlite,
-        targets.flatMap((runtime) => Object.entries(runtime.def.tables).map(([table, spec]) => ({ table, spec, physical: shadowName(table) }))),
-      );
-      const shadow = targets.map((runtime) => bindProjection(runtime.def, shadowStore, 0));
-      // The same decisions as the live run: the same pairs are skipped, and their faults are already recorded.
-      const applier = new Applier(this.sqlite, shadowStore, shadow, { collect: false, isRecorded: this.isRecorded });
+      await this.faults.load();
+      const shadow = new ShadowBuild(this.sqlite, targets, this.faults.isRecorded);
       let replayed = 0;
       let at = 0;
       const replayTo = async (target: number): Promise<void> => {
         at = await this.replay(at, target, async (events) => {
-          await this.applyRecorded(applier, events);
+          await this.faults.apply(shadow.applier, events);
           replayed += events.length;
           options.onProgress?.({ projections, position: events[events.length - 1]!.position, target });
         });
@@ -273,26 +240,14 @@ class Runner<C> implements ProjectionRunner<C> {
         // Under the lock the live position stands still: replay the few events since, then swap.
         const target = this.state === 'running' ? this.position() : Math.max(at, await this.store.headPosition());
         await replayTo(target);
-        const changes = this.sqlite.transaction(() => {
-          const out: Applied[] = [];
-          for (const runtime of targets) {
-            for (const table of runtime.tables) {
-              for (const diff of diffShadow(this.sqlite, table, this.liveStore.codec(table))) {
-                out.push({ projection: runtime.def.name, table, op: diff.op, key: diff.key, row: diff.row, position: target });
-              }
-              swapShadowTable(this.sqlite, table);
-            }
-            this.saveCheckpoint.run(runtime.def.name, target, runtime.def.version);
-          }
-          return out;
-        })();
+        const changes = shadow.swap(this.liveStore, target, this.checkpoints.save);
         this.liveStore.discard();
         for (const runtime of targets) {
           runtime.checkpoint = target;
-          this.stored.set(runtime.def.name, { position: target, version: runtime.def.version });
+          this.checkpoints.remember(runtime.def.name, { position: target, version: runtime.def.version });
         }
         this.changes.publish(changes as unknown as C[], this.position());
-        this.settleWaiters();
+        this.waiters.settle(this.position());
         this.logger.info({ projections, position: target, events: replayed, changes: changes.length }, 'projections rebuilt');
         return { projections, position: target, events: replayed, changes: changes.length };
       });
@@ -304,23 +259,14 @@ class Runner<C> implements ProjectionRunner<C> {
     }
   }
 
-  /** Reads the log in pages from `after` up to `target` and hands each page over; returns the last position handled. */
-  private async replay(after: number, target: number, apply: (events: readonly RecordedEvent[]) => Promise<void>): Promise<number> {
-    let at = after;
-    while (at < target) {
-      const page = await this.store.readAll({ fromPosition: at + 1, maxCount: Math.min(this.pageSize, target - at) });
-      const events = page.filter((event) => event.position <= target);
-      if (events.length === 0) break;
-      await apply(events);
-      at = events[events.length - 1]!.position;
-    }
-    return at;
+  private replay(after: number, target: number, apply: (events: readonly RecordedEvent[]) => Promise<void>): Promise<number> {
+    return readLogPages(this.store, this.pageSize, after, target, apply);
   }
 
   private applyLive(events: readonly RecordedEvent[]): Promise<void> | void {
     // A batch delivered after stop() was asked for is left for the next start (its checkpoint is not advanced).
     if (this.state !== 'running') return;
-    const applied = this.applyRecorded(this.applier, events, () => this.state === 'running');
+    const applied = this.faults.apply(this.applier, events, () => this.state === 'running');
     // The usual case stays synchronous: no await between the commit and the feed hearing of it.
     if (Array.isArray(applied)) return this.committed(applied, events);
     return applied.then((changes) => {
@@ -328,67 +274,10 @@ class Runner<C> implements ProjectionRunner<C> {
     });
   }
 
-  private readonly isRecorded = (projection: string, position: number): boolean => !this.recordFaults || this.faults.has(projection, position);
-
-  /**
-   * Applies a batch. When it holds faults not yet in the log, records them first and then applies it again
-   * (the pairs that threw are skipped, now with their record): async only then. Resolves undefined when
-   * `stillWanted` turned false while recording (the runner was stopped): the batch stays for the next start.
-   */
-  private applyRecorded(
-    applier: Applier,
-    events: readonly RecordedEvent[],
-    stillWanted: () => boolean = () => true,
-  ): Applied[] | Promise<Applied[] | undefined> {
-    const outcome = applier.apply(events);
-    if (outcome.committed) return outcome.changes;
-    return (async () => {
-      let unrecorded = outcome.unrecorded;
-      for (;;) {
-        await this.appendFaults(unrecorded);
-        if (!stillWanted()) return undefined;
-        const again = applier.apply(events);
-        if (again.committed) return again.changes;
-        unrecorded = again.unrecorded;
-      }
-    })();
-  }
-
-  private async appendFaults(faults: readonly ProjectionFaultData[]): Promise<void> {
-    const byProjection = new Map<string, ProjectionFaultData[]>();
-    for (const fault of faults) {
-      // A concurrent replay (a rebuild beside the live run) may have recorded it meanwhile.
-      if (this.faults.has(fault.projection, fault.position)) continue;
-      const list = byProjection.get(fault.projection) ?? [];
-      list.push(fault);
-      byProjection.set(fault.projection, list);
-    }
-    for (const [projection, list] of byProjection) {
-      const appended = await this.store.append(projectionFaultStream(projection), list.map(faultEvent));
-      list.forEach((fault, index) => {
-        this.faults.add({ ...fault, fault_position: appended.firstPosition + index });
-        this.logger.error({ ...fault }, 'projection failed on an event; skipped it and recorded a ProjectionFault');
-      });
-    }
-  }
-
-  /** Reads the recorded faults once, before the first batch (so a replay recognises the ones it meets again). */
-  private loadFaults(): Promise<void> {
-    if (!this.recordFaults) return Promise.resolve();
-    this.faultsLoaded ??= this.faults.load(
-      this.store,
-      this.runtimes.map((runtime) => runtime.def.name),
-    ).catch((error: unknown) => {
-      this.faultsLoaded = undefined;
-      throw error;
-    });
-    return this.faultsLoaded;
-  }
-
   private committed(changes: readonly Applied[], events: readonly RecordedEvent[]): void {
     if (events.length === 0) return;
     this.changes.publish(changes as unknown as C[], this.position());
-    this.settleWaiters();
+    this.waiters.settle(this.position());
   }
 
   private fail(error: Error): void {
@@ -396,26 +285,8 @@ class Runner<C> implements ProjectionRunner<C> {
     this.failure = error;
     this.subscription = undefined;
     this.logger.error({ err: error, position: this.position() }, 'projection runner stopped on an error');
-    this.rejectWaiters(new RunnerStoppedError('projection runner failed', { cause: error }));
+    this.waiters.rejectAll(new RunnerStoppedError('projection runner failed', { cause: error }));
     this.changes.fail(error);
-  }
-
-  private settleWaiters(): void {
-    const position = this.position();
-    for (const waiter of this.waiters) {
-      if (waiter.position > position) continue;
-      clearTimeout(waiter.timer);
-      this.waiters.delete(waiter);
-      waiter.resolve();
-    }
-  }
-
-  private rejectWaiters(error: Error): void {
-    for (const waiter of this.waiters) {
-      clearTimeout(waiter.timer);
-      waiter.reject(error);
-    }
-    this.waiters.clear();
   }
 
   private select(names: readonly string[] | undefined): ProjectionRuntime[] {

@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import type { AuthUser } from '../auth/permissions.js';
-import { mayReadTopic } from '../auth/topic-permissions.js';
 import type { Logger } from '../logger.js';
-import { Batch, chunkAtPositions, type PublishedEvent } from './batch.js';
+import type { PublishedEvent } from './batch.js';
+import { Client } from './client.js';
+import type { ClientSession, CloseReason, Connection, ResyncNotice, SubscribeResult } from './connection.js';
+import { Delivery } from './delivery.js';
 import type { RealtimeEvent } from './event-table.js';
-import { TopicSet } from './topic-set.js';
-import { canonicalTopic, TopicError } from './topics.js';
+import { SubscriptionGroups } from './groups.js';
+import { replayMissed } from './resume.js';
+import { authorizeSubscribe, defaultMaxTopicsPerClient } from './subscriptions.js';
+import { canonicalTopic } from './topics.js';
 import { ResumeWindow } from './window.js';
 
 /**
@@ -13,74 +15,23 @@ import { ResumeWindow } from './window.js';
  *
  * Changes from the feed are queued and published once per tick: mapped to the manual's events,
  * serialised once, appended to the resume window, then delivered per *subscription group* (clients
- * with the same set of topics): each group gets the tick's matching events as one batch, encoded once
- * per transport, written to each member. Dashboards mostly subscribe alike, so groups are few and the
- * per-client cost is one socket write per tick, whatever the event rate.
+ * with the same set of topics, groups.ts): each group gets the tick's matching events as one batch,
+ * encoded once per transport, written to each member (delivery.ts, which also drops slow consumers).
+ * So the per-client cost is one socket write per tick, whatever the event rate.
  *
- * Costs do not grow with the number of a client's topics (issue 10, item 9): its topics are a radix
- * tree (topic-set.ts), so matching an event costs the topic's length; its group is found by a key
- * updated in O(1) per subscribe (a sum of random per-topic values), and a group holds no copy of the
- * topics (every member has the same set, so any member's tree answers for the group).
+ * This file is the orchestration: the client registry, the tick, and the order of steps in a
+ * subscribe (authorization and caps in subscriptions.ts, resume in resume.ts). Costs do not grow with
+ * the number of a client's topics (issue 10, item 9): its topics are a radix tree (topic-set.ts), so
+ * matching an event costs the topic's length, and its group key is updated in O(1) per subscribe.
  */
 
-/** One connected client as its transport presents it. */
-export interface Connection {
-  readonly id: string;
-  readonly transport: 'socket.io' | 'ws';
-  /** Writes the batch; calls `written` once it has left the process, so unsent events can be counted. */
-  send(batch: Batch, written: () => void): void;
-  /** The resume it asked for cannot be served exactly: it should reload over REST. */
-  resync(notice: ResyncNotice): void;
-  /** Disconnects the client, telling it why if the transport can. */
-  close(reason: CloseReason): void;
-}
-
-/** Why the server disconnects a client. */
-export interface CloseReason {
-  /** `token_revoked` / `token_expired`: the token the connection was opened with is no longer valid (logout, password change, idle). */
-  readonly code: 'slow_consumer' | 'shutdown' | 'token_revoked' | 'token_expired';
-  readonly message: string;
-}
-
-/** Who a connection acts for: the user its handshake token belongs to, and that token (re-checked while it is open). */
-export interface ClientSession {
-  readonly user: AuthUser;
-  readonly token?: string;
-}
-
-/** A subscribe the server refuses (no permission for the topic, too many topics): an error on that socket, not a disconnect. */
-export class SubscribeRefusedError extends TopicError {
-  constructor(
-    readonly code: 'topic_forbidden' | 'too_many_topics',
-    readonly topic: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+// The transports' contract and the subscribe policy are their own modules; they are re-exported so
+// `fanout.js` stays the one import for the fan-out's whole surface (transports, bench, tests).
+export { Client } from './client.js';
+export type { ClientSession, CloseReason, Connection, ResyncNotice, SubscribeResult } from './connection.js';
+export { defaultMaxTopicsPerClient, SubscribeRefusedError } from './subscriptions.js';
 
 const shutdown: CloseReason = { code: 'shutdown', message: 'server shutting down' };
-
-export interface ResyncNotice {
-  /** The canonical topic of the subscription. */
-  readonly topic: string;
-  /** The position the client asked to resume after. */
-  readonly position: number;
-  /** `expired`: older than the window; `ahead`: this server never reached it; `buffer`: more missed events than the client buffer holds. */
-  readonly reason: 'expired' | 'ahead' | 'buffer';
-  readonly message: string;
-  /** The oldest position this server can resume from, and the newest it has reached. */
-  readonly oldest: number;
-  readonly head: number;
-}
-
-export interface SubscribeResult {
-  /** The topic as canonicalised (what the subscription is known by, e.g. for unsubscribe). */
-  readonly topic: string;
-  /** Missed events sent for a resume. */
-  readonly replayed: number;
-  readonly resync?: ResyncNotice;
-}
 
 export interface FanoutOptions<C> {
   readonly tickMs: number;
@@ -117,66 +68,33 @@ export interface FanoutStats {
   readonly window: { readonly events: number; readonly oldestResumable: number; readonly head: number };
 }
 
-interface Group {
-  readonly key: string;
-  readonly all: boolean;
-  /** All with the same topics; any one of them answers which events the group gets. */
-  readonly members: Set<Client>;
-}
-
-/** A topic's contribution to a set key: two random 32-bit words, so distinct sets collide with probability ~2^-64. */
-interface TopicWeight {
-  readonly a: number;
-  readonly b: number;
-  refs: number;
-}
-
-/** The fan-out's record of one connection; transports hold it and pass it back. */
-export class Client {
-  readonly topics = new TopicSet();
-  /** Sums (mod 2^32) of the weights of `topics`: with the size, the group key, kept up to date per subscribe. */
-  keyA = 0;
-  keyB = 0;
-  /** Events handed to the transport whose write has not completed. */
-  unsent = 0;
-  closed = false;
-  group: Group | undefined;
-
-  constructor(
-    readonly connection: Connection,
-    readonly session: ClientSession,
-  ) {}
-}
-
 /** What transports use: the fan-out's client side, whatever its change type. */
 export type FanoutClientSide = Pick<Fanout<never>, 'connect' | 'disconnect' | 'subscribe' | 'unsubscribe'>;
 
 const DEFAULT_MAX_MESSAGE_EVENTS = 1000;
-export const defaultMaxTopicsPerClient = 256;
 
 export class Fanout<C extends { readonly position: number }> {
   private readonly window: ResumeWindow<PublishedEvent>;
   private readonly clients = new Set<Client>();
-  private readonly groups = new Map<string, Group>();
-  private readonly weights = new Map<string, TopicWeight>();
+  private readonly groups = new SubscriptionGroups();
+  private readonly delivery: Delivery;
   private readonly maxTopics: number;
   private readonly logger: Logger;
-  private readonly limit: number;
   /** Changes a tick takes at most: a burst (a catch-up, a big reconcile) flows over several ticks instead of overflowing every client at once. */
   private readonly perTick: number;
-  private readonly maxMessageEvents: number;
   private queue: C[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly counters = { published: 0, events: 0, messages: 0, replayed: 0, resyncs: 0, dropped: 0 };
+  private readonly counters = { published: 0, replayed: 0, resyncs: 0 };
 
   constructor(private readonly options: FanoutOptions<C>) {
     this.window = new ResumeWindow(options.resumeWindow, options.startPosition);
     this.logger = options.logger;
-    this.limit = options.clientBufferLimit;
     this.perTick = Math.max(1, Math.floor(options.clientBufferLimit / 2));
-    this.maxMessageEvents = options.maxMessageEvents ?? DEFAULT_MAX_MESSAGE_EVENTS;
     this.maxTopics = options.maxTopicsPerClient ?? defaultMaxTopicsPerClient;
+    this.delivery = new Delivery(options.clientBufferLimit, options.maxMessageEvents ?? DEFAULT_MAX_MESSAGE_EVENTS, this.logger, (client) =>
+      this.disconnect(client),
+    );
   }
 
   // ------------------------------------------------------------------ feed side
@@ -206,7 +124,7 @@ export class Fanout<C extends { readonly position: number }> {
       this.window.push(event);
     }
     this.counters.published += events.length;
-    if (events.length > 0) this.deliverLive(events);
+    if (events.length > 0) this.delivery.toGroups(this.groups, events);
     if (this.queue.length > 0) this.schedule();
   }
 
@@ -230,13 +148,12 @@ export class Fanout<C extends { readonly position: number }> {
       return;
     }
     client.closed = true;
-    this.leaveGroup(client);
-    for (const topic of client.topics.values()) this.release(topic);
+    this.groups.forget(client);
   }
 
   /**
-   * Closes every client for which `check` gives a reason (the token re-check: logout, expiry).
-   * The client is told why before its connection closes.
+   * Closes every client for which `check` gives a reason (the token re-check of session-sweep.ts:
+   * logout, expiry). The client is told why before its connection closes.
    */
   sweep(check: (session: ClientSession) => CloseReason | undefined): void {
     for (const client of [...this.clients]) {
@@ -257,23 +174,19 @@ export class Fanout<C extends { readonly position: number }> {
    */
   subscribe(client: Client, rawTopic: unknown, position?: number): SubscribeResult {
     const topic = canonicalTopic(rawTopic);
-    if (!mayReadTopic(client.session.user, topic)) {
-      throw new SubscribeRefusedError('topic_forbidden', topic, `no permission to subscribe to ${topic}`);
-    }
-    if (!client.topics.has(topic) && client.topics.size >= this.maxTopics) {
-      throw new SubscribeRefusedError('too_many_topics', topic, `cannot subscribe to ${topic}: a client may hold at most ${this.maxTopics} topics; unsubscribe one first`);
-    }
+    authorizeSubscribe(client, topic, this.maxTopics);
     let replayed = 0;
     let resync: ResyncNotice | undefined;
     if (position !== undefined && !client.closed) {
-      const outcome = this.replay(client, topic, position);
-      if (typeof outcome === 'number') replayed = outcome;
-      else resync = outcome;
+      const outcome = replayMissed(this.window, this.delivery, client, topic, position);
+      if (typeof outcome === 'number') {
+        replayed = outcome;
+        this.counters.replayed += outcome;
+      } else {
+        resync = outcome;
+      }
     }
-    if (!client.closed && client.topics.add(topic)) {
-      this.weigh(client, topic, +1);
-      this.joinGroup(client);
-    }
+    if (!client.closed && client.topics.add(topic)) this.groups.added(client, topic);
     if (resync) {
       this.counters.resyncs++;
       client.connection.resync(resync);
@@ -284,11 +197,7 @@ export class Fanout<C extends { readonly position: number }> {
   /** Removes a subscription (a topic not subscribed is a no-op). Returns the canonical topic. */
   unsubscribe(client: Client, rawTopic: unknown): string {
     const topic = canonicalTopic(rawTopic);
-    if (client.topics.delete(topic)) {
-      this.weigh(client, topic, -1);
-      this.release(topic);
-      this.joinGroup(client);
-    }
+    if (client.topics.delete(topic)) this.groups.removed(client, topic);
     return topic;
   }
 
@@ -305,10 +214,10 @@ export class Fanout<C extends { readonly position: number }> {
       clients: { socketIo, ws: this.clients.size - socketIo },
       groups: this.groups.size,
       published: this.counters.published,
-      delivered: { events: this.counters.events, messages: this.counters.messages },
+      delivered: { events: this.delivery.events, messages: this.delivery.messages },
       replayed: this.counters.replayed,
       resyncs: this.counters.resyncs,
-      dropped: this.counters.dropped,
+      dropped: this.delivery.dropped,
       queued: this.queue.length,
       unsent: { total, max },
       window: { events: this.window.length, oldestResumable: this.window.oldestResumable, head: this.window.headPosition },
@@ -358,112 +267,4 @@ export class Fanout<C extends { readonly position: number }> {
       return undefined;
     }
   }
-
-  private deliverLive(events: readonly PublishedEvent[]): void {
-    for (const group of this.groups.values()) {
-      const topics = representative(group).topics;
-      const matched = group.all ? events : events.filter((event) => topics.matches(event.topic));
-      for (const chunk of chunkAtPositions(matched, this.maxMessageEvents)) {
-        const batch = new Batch(chunk);
-        for (const client of group.members) this.deliver(client, batch);
-      }
-    }
-  }
-
-  private deliver(client: Client, batch: Batch): boolean {
-    if (client.closed) return false;
-    const count = batch.size;
-    // Checked before queueing, so a stuck client never holds more than the limit.
-    if (client.unsent + count > this.limit) {
-      this.drop(client, { code: 'slow_consumer', message: `more than ${this.limit} events queued unsent` });
-      return false;
-    }
-    client.unsent += count;
-    this.counters.events += count;
-    this.counters.messages++;
-    client.connection.send(batch, () => {
-      client.unsent -= count;
-    });
-    return true;
-  }
-
-  /** Sends the missed events, or says why it cannot. */
-  private replay(client: Client, topic: string, position: number): number | ResyncNotice {
-    // Events another subscription of this client already brings are not sent twice.
-    const since = this.window.since(position, (event) => event.topic.startsWith(topic) && !client.topics.matches(event.topic, topic));
-    const notice = (reason: ResyncNotice['reason'], message: string): ResyncNotice => ({
-      topic,
-      position,
-      reason,
-      message,
-      oldest: this.window.oldestResumable,
-      head: this.window.headPosition,
-    });
-    if (!since.ok) {
-      return since.reason === 'expired'
-        ? notice('expired', `position ${position} is older than the resume window (oldest resumable: ${this.window.oldestResumable})`)
-        : notice('ahead', `position ${position} is ahead of this server (at ${this.window.headPosition})`);
-    }
-    if (client.unsent + since.events.length > this.limit) {
-      return notice('buffer', `${since.events.length} missed events exceed the client buffer (${this.limit})`);
-    }
-    for (const chunk of chunkAtPositions(since.events, this.maxMessageEvents)) this.deliver(client, new Batch(chunk));
-    this.counters.replayed += since.events.length;
-    return since.events.length;
-  }
-
-  private drop(client: Client, reason: CloseReason): void {
-    this.counters.dropped++;
-    this.logger.warn(
-      { client: client.connection.id, transport: client.connection.transport, unsent: client.unsent, reason: reason.code },
-      `realtime: disconnecting client: ${reason.message}`,
-    );
-    this.disconnect(client);
-    client.connection.close(reason);
-  }
-
-  /** Adds (+1) or removes (-1) a topic's weight to the client's key; the weight is created on first use. */
-  private weigh(client: Client, topic: string, sign: 1 | -1): void {
-    let weight = this.weights.get(topic);
-    if (!weight) {
-      const words = randomBytes(8);
-      weight = { a: words.readUInt32LE(0), b: words.readUInt32LE(4), refs: 0 };
-      this.weights.set(topic, weight);
-    }
-    if (sign > 0) weight.refs++;
-    client.keyA = (client.keyA + sign * weight.a) >>> 0;
-    client.keyB = (client.keyB + sign * weight.b) >>> 0;
-  }
-
-  /** A client dropped `topic`: forget its weight once nobody holds it, so the table stays as small as the live topics. */
-  private release(topic: string): void {
-    const weight = this.weights.get(topic);
-    if (weight && --weight.refs <= 0) this.weights.delete(topic);
-  }
-
-  private joinGroup(client: Client): void {
-    this.leaveGroup(client);
-    if (client.topics.size === 0 || client.closed) return;
-    const key = `${client.topics.size}:${client.keyA}:${client.keyB}`;
-    let group = this.groups.get(key);
-    if (!group) {
-      group = { key, all: client.topics.has('/'), members: new Set() };
-      this.groups.set(key, group);
-    }
-    group.members.add(client);
-    client.group = group;
-  }
-
-  private leaveGroup(client: Client): void {
-    const group = client.group;
-    if (!group) return;
-    group.members.delete(client);
-    if (group.members.size === 0) this.groups.delete(group.key);
-    client.group = undefined;
-  }
-}
-
-function representative(group: Group): Client {
-  // Groups without members are deleted at once, so there is always one.
-  return group.members.values().next().value!;
 }

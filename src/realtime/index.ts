@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ChangeFeed, ReadModelChange } from '../readmodels/index.js';
 import { toRealtimeEvent, type RealtimeEvent } from './event-table.js';
-import { Fanout, type CloseReason, type FanoutStats } from './fanout.js';
+import { Fanout, type FanoutStats } from './fanout.js';
+import { startTokenSweep, type TokenState } from './session-sweep.js';
 import { attachPlainWs } from './plain-ws.js';
 import { attachSocketIo, socketIoPath } from './socketio.js';
 
@@ -15,7 +16,8 @@ import { attachSocketIo, socketIoPath } from './socketio.js';
  */
 
 export { catalogFamilies, publish, realtimeTable, toRealtimeEvent, type RealtimeEvent, type RealtimeMapping, type RealtimeTable } from './event-table.js';
-export type { CloseReason, FanoutStats as RealtimeStats, ResyncNotice, SubscribeResult } from './fanout.js';
+export type { CloseReason, ResyncNotice, SubscribeResult } from './connection.js';
+export type { FanoutStats as RealtimeStats } from './fanout.js';
 export type { AckResult, ClientToServerEvents, RealtimeError, ServerToClientEvents, WireEvent } from './socketio.js';
 export { canonicalTopic, encodeTarget, publishTopic, topicMatches } from './topics.js';
 export { socketIoPath };
@@ -29,7 +31,7 @@ export interface RealtimeOptions {
    * Re-checks an open connection's token without counting it as a use (`auth.tokenState`): a token that
    * is logged out, revoked by a password change or idle too long closes its connections within a second.
    */
-  readonly tokenState: (token: string) => 'live' | 'expired' | 'revoked';
+  readonly tokenState: (token: string) => TokenState;
   /** How often open connections' tokens are re-checked; default 250 ms. */
   readonly tokenCheckMs?: number;
   readonly config: Config['realtime'];
@@ -52,14 +54,6 @@ export interface Realtime {
 
 /** How long a disconnected client's socket may take to flush its last messages (the reason) before it is cut. */
 const CLOSE_GRACE_MS = 1000;
-/** A quarter second: well inside the "closed within a second" of a revoked token, and a Map walk of hash lookups per tick. */
-const TOKEN_CHECK_MS = 250;
-
-const tokenReasons: Readonly<Record<'expired' | 'revoked', CloseReason>> = {
-  revoked: { code: 'token_revoked', message: 'the authtoken was revoked (logout or password change); log in again' },
-  expired: { code: 'token_expired', message: 'the authtoken expired (idle too long); log in again' },
-};
-
 function checkConfig(config: Config['realtime']): void {
   const problems: string[] = [];
   if (!Number.isFinite(config.tickMs) || config.tickMs < 0) problems.push('realtime.tickMs must be a number >= 0');
@@ -98,22 +92,14 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   const socketIo = attachSocketIo(common);
   const plainWs = attachPlainWs({ ...common, path: options.config.wsPath });
   logger.info({ socketIo: socketIoPath, ws: options.config.wsPath, tickMs: options.config.tickMs }, 'realtime attached');
-  // Polling, not a revocation signal from auth: it also catches idle expiry, which no event announces.
-  const tokenCheck = setInterval(() => {
-    fanout.sweep((session) => {
-      if (session.token === undefined) return undefined;
-      const state = options.tokenState(session.token);
-      return state === 'live' ? undefined : tokenReasons[state];
-    });
-  }, options.tokenCheckMs ?? TOKEN_CHECK_MS);
-  tokenCheck.unref();
+  const stopTokenSweep = startTokenSweep(fanout, options.tokenState, options.tokenCheckMs);
 
   let closing: Promise<void> | undefined;
   return {
     stats: () => fanout.stats(),
     close() {
       closing ??= (async () => {
-        clearInterval(tokenCheck);
+        stopTokenSweep();
         for (const off of offFeed) off();
         fanout.close();
         await Promise.all([socketIo.close(), plainWs.close()]);

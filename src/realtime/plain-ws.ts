@@ -6,7 +6,9 @@ import type { AuthUser } from '../auth/index.js';
 import { errorEnvelope } from '../http/envelope.js';
 import type { Logger } from '../logger.js';
 import type { Batch } from './batch.js';
-import { SubscribeRefusedError, type CloseReason, type Connection, type FanoutClientSide } from './fanout.js';
+import type { CloseReason, Connection } from './connection.js';
+import type { FanoutClientSide } from './fanout.js';
+import { SubscribeRefusedError } from './subscriptions.js';
 import { parseManualMessage } from './protocol.js';
 import { manualFrames } from './wire.js';
 

@@ -3,7 +3,9 @@ import { Server, type Socket } from 'socket.io';
 import type { AuthUser } from '../auth/index.js';
 import type { Logger } from '../logger.js';
 import type { Batch } from './batch.js';
-import { SubscribeRefusedError, type CloseReason, type Connection, type FanoutClientSide, type ResyncNotice, type SubscribeResult } from './fanout.js';
+import type { CloseReason, Connection, ResyncNotice, SubscribeResult } from './connection.js';
+import type { FanoutClientSide } from './fanout.js';
+import { SubscribeRefusedError } from './subscriptions.js';
 import { parseManualMessage, parseSubscribe, parseUnsubscribe, type ClientRequest } from './protocol.js';
 import { socketIoEvents } from './wire.js';
 
