@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { epochSeconds } from './lib/event-time.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { reconcileList, upsertStamped } from './lib/row-changes.js';
 
 /**
  * app_agent_pool agents (legacy `/agents`, catalog 10-legacy; statuses 00-basics §8.1).
@@ -105,10 +106,7 @@ function newAgent(id: string, time: string): AgentRow {
 
 /** Creates the agent if jade has not seen it yet (an agents.conf reload between snapshots), else updates what differs. */
 function apply(state: State, id: string, fields: Partial<Omit<AgentRow, 'id' | 'tm_update'>>, time: string): Change[] {
-  const existing = state.get('agents', id);
-  if (!existing) return [{ table: 'agents', op: 'create', key: id, row: { ...overlayNullable(newAgent(id, time), fields), tm_update: time } }];
-  const next = overlayNullable(existing, fields);
-  return next === existing ? [] : [{ table: 'agents', op: 'update', key: id, row: { ...next, tm_update: time } }];
+  return upsertStamped(state, 'agents', id, overlayNullable(state.get('agents', id) ?? newAgent(id, time), fields), time);
 }
 
 /** `overlay`, except that null is a value here (logging off clears the channel fields). */
@@ -140,18 +138,12 @@ function fromListItem(item: AmiFields): Partial<Omit<AgentRow, 'id' | 'tm_update
 
 function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   if (snapshot.items === undefined) return [];
-  const changes: Change[] = [];
-  const listed = new Set<string>();
-  for (const item of snapshot.items) {
-    const id = field(item, 'Agent');
-    if (id === undefined || listed.has(id)) continue;
-    listed.add(id);
-    changes.push(...apply(state, id, fromListItem(item), time));
-  }
-  for (const row of state.all('agents')) {
-    if (!listed.has(row.id)) changes.push({ table: 'agents', op: 'delete', key: row.id, row });
-  }
-  return changes;
+  return reconcileList(state, 'agents', {
+    items: snapshot.items,
+    itemKey: (item) => field(item, 'Agent'),
+    apply: (item, id) => apply(state, id, fromListItem(item), time),
+    rowKey: (row) => row.id,
+  });
 }
 
 function onLogin(state: State, event: RecordedEvent, time: string): Change[] {

@@ -4,6 +4,7 @@ import { field, type Snapshot } from './lib/ami-fields.js';
 import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { reconcileList, upsertStamped } from './lib/row-changes.js';
 
 /**
  * Every device Asterisk keeps a state for (legacy `/device_states`, catalog 10-legacy; names 00-basics §8.2):
@@ -50,10 +51,7 @@ function stateName(text: string): DeviceStateName {
 }
 
 function set(state: State, device: string, value: DeviceStateName, time: string): Change[] {
-  const existing = state.get('device_states', device);
-  if (!existing) return [{ table: 'device_states', op: 'create', key: device, row: { device, state: value, tm_update: time } }];
-  if (existing.state === value) return [];
-  return [{ table: 'device_states', op: 'update', key: device, row: { device, state: value, tm_update: time } }];
+  return upsertStamped(state, 'device_states', device, { device, state: value }, time);
 }
 
 function onChange(state: State, event: RecordedEvent, time: string): Change[] {
@@ -65,19 +63,16 @@ function onChange(state: State, event: RecordedEvent, time: string): Change[] {
 
 function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   if (snapshot.items === undefined) return [];
-  const changes: Change[] = [];
-  const listed = new Set<string>();
-  for (const item of snapshot.items) {
-    const device = field(item, 'Device');
-    const value = field(item, 'State');
-    if (device === undefined || device === '' || value === undefined || listed.has(device)) continue;
-    listed.add(device);
-    changes.push(...set(state, device, stateName(value), time));
-  }
-  for (const row of state.all('device_states')) {
-    if (!listed.has(row.device)) changes.push({ table: 'device_states', op: 'delete', key: row.device, row });
-  }
-  return changes;
+  return reconcileList(state, 'device_states', {
+    items: snapshot.items,
+    // An item without a state says nothing of its device: a later item may still list it.
+    itemKey: (item) => {
+      const device = field(item, 'Device');
+      return device === undefined || device === '' || field(item, 'State') === undefined ? undefined : device;
+    },
+    apply: (item, device) => set(state, device, stateName(field(item, 'State') ?? ''), time),
+    rowKey: (row) => row.device,
+  });
 }
 
 export const deviceStatesProjection = defineProjection<Tables, 'device_states'>({

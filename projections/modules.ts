@@ -4,6 +4,7 @@ import { field, overlay, snapshotAction, type Snapshot } from './lib/ami-fields.
 import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { upsertStamped } from './lib/row-changes.js';
 
 /**
  * `/core/modules`: Asterisk's module list, from AMI only (ARCHITECTURE.md: never the local disk, so
@@ -114,13 +115,7 @@ function reconcile(state: State, snapshot: Snapshot, like: string | undefined, t
     if (listed.has(parsed.name)) continue;
     listed.add(parsed.name);
     const existing = state.get('modules', parsed.name);
-    if (!existing) {
-      const row: ModuleRow = { ...parsed, size: null, tm_update: time };
-      changes.push({ table: 'modules', op: 'create', key: row.name, row });
-      continue;
-    }
-    const next = overlay(existing, parsed);
-    if (next !== existing) changes.push({ table: 'modules', op: 'update', key: next.name, row: { ...next, tm_update: time } });
+    changes.push(...upsertStamped(state, 'modules', parsed.name, existing ? overlay(existing, parsed) : { ...parsed, size: null }, time));
   }
   // Deleting is only safe if every listed line was understood: Asterisk's footer says how many it listed.
   const expected = footerCount(snapshot.output);
@@ -151,12 +146,8 @@ function onLoad(state: State, event: RecordedEvent, time: string): Change[] {
   if (resource === undefined || field(event.data, 'Status') !== 'Success') return [];
   const name = moduleName(resource);
   const existing = state.get('modules', name);
-  if (!existing) {
-    const row: ModuleRow = { name, description: '', use_count: 0, load: 'Running', support_level: '', size: null, tm_update: time };
-    return [{ table: 'modules', op: 'create', key: name, row }];
-  }
-  const next = overlay(existing, { load: 'Running' });
-  return next === existing ? [] : [{ table: 'modules', op: 'update', key: name, row: { ...next, tm_update: time } }];
+  const running = existing ? overlay(existing, { load: 'Running' }) : { name, description: '', use_count: 0, load: 'Running', support_level: '', size: null };
+  return upsertStamped(state, 'modules', name, running, time);
 }
 
 function onUnload(state: State, event: RecordedEvent, time: string): Change[] {

@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { durationSeconds, secondsBetween, shiftTimestamp } from './lib/event-time.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { reconcileList, upsertStamped } from './lib/row-changes.js';
 
 /**
  * `/park/parkinglots` and `/park/parkedcalls` (catalog 70 §1, 20-admin "Park", 40-events §2.7-2.9).
@@ -111,9 +112,7 @@ function keepParkTime(existing: ParkedCallRow, next: Omit<ParkedCallRow, 'tm_upd
 /** Create, or update only if something differs (no change: no row written, no event). */
 function upsert(state: State, parked: Omit<ParkedCallRow, 'tm_update'>, time: string): Change[] {
   const existing = state.get('parked_calls', parked.parkee_unique_id);
-  if (!existing) return [{ table: 'parked_calls', op: 'create', key: parked.parkee_unique_id, row: { ...parked, tm_update: time } }];
-  const next = overlay(existing, keepParkTime(existing, parked));
-  return next === existing ? [] : [{ table: 'parked_calls', op: 'update', key: next.parkee_unique_id, row: { ...next, tm_update: time } }];
+  return upsertStamped(state, 'parked_calls', parked.parkee_unique_id, existing ? overlay(existing, keepParkTime(existing, parked)) : parked, time);
 }
 
 function onParkedCall(state: State, event: RecordedEvent, time: string): Change[] {
@@ -178,29 +177,20 @@ function reconcileParkedCalls(state: State, snapshot: Snapshot, time: string): C
 
 function reconcileLots(state: State, snapshot: Snapshot, time: string): Change[] {
   if (snapshot.items === undefined) return [];
-  const changes: Change[] = [];
-  const listed = new Set<string>();
-  for (const item of snapshot.items) {
-    const name = field(item, 'Name');
-    if (name === undefined || listed.has(name)) continue;
-    listed.add(name);
-    const fields = {
-      start_space: field(item, 'StartSpace') ?? '',
-      stop_spcae: field(item, 'StopSpace') ?? '',
-      timeout: intField(item, 'Timeout') ?? 0,
-    };
-    const existing = state.get('parking_lots', name);
-    if (!existing) {
-      changes.push({ table: 'parking_lots', op: 'create', key: name, row: { name, ...fields, tm_update: time } });
-      continue;
-    }
-    const next = overlay(existing, fields);
-    if (next !== existing) changes.push({ table: 'parking_lots', op: 'update', key: name, row: { ...next, tm_update: time } });
-  }
-  for (const row of state.all('parking_lots')) {
-    if (!listed.has(row.name)) changes.push({ table: 'parking_lots', op: 'delete', key: row.name, row });
-  }
-  return changes;
+  return reconcileList(state, 'parking_lots', {
+    items: snapshot.items,
+    itemKey: (item) => field(item, 'Name'),
+    apply: (item, name) => {
+      const fields = {
+        start_space: field(item, 'StartSpace') ?? '',
+        stop_spcae: field(item, 'StopSpace') ?? '',
+        timeout: intField(item, 'Timeout') ?? 0,
+      };
+      const existing = state.get('parking_lots', name);
+      return upsertStamped(state, 'parking_lots', name, existing ? overlay(existing, fields) : { name, ...fields }, time);
+    },
+    rowKey: (row) => row.name,
+  });
 }
 
 export const parkingProjection = defineProjection<Tables, 'parking'>({

@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { shiftTimestamp } from './lib/event-time.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { upsertStamped } from './lib/row-changes.js';
 import { parseTimestamp, tryFormatTimestamp } from '../src/events/time.js';
 
 /**
@@ -72,10 +73,7 @@ const empty = (time: string): SystemRow => ({
 });
 
 function apply(state: State, fields: Fields, time: string): Change[] {
-  const existing = state.get('systems', systemId);
-  if (!existing) return [{ table: 'systems', op: 'create', key: systemId, row: { ...overlay(empty(time), fields), tm_update: time } }];
-  const next = overlay(existing, fields);
-  return next === existing ? [] : [{ table: 'systems', op: 'update', key: systemId, row: { ...next, tm_update: time } }];
+  return upsertStamped(state, 'systems', systemId, overlay(state.get('systems', systemId) ?? empty(time), fields), time);
 }
 
 const settings = (r: AmiFields): Fields => ({

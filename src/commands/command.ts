@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AmiFields } from '../events/index.js';
 import { streams } from '../events/index.js';
 import type { EventStore } from '../eventstore/port.js';
-import type { AmiGateway } from '../ami/port.js';
+import type { AmiAction, AmiGateway } from '../ami/port.js';
 import { AmiActionError, AmiNoAnswerError, AmiNotConnectedError, AmiTimeoutError } from '../ami/port.js';
 import type { Logger } from '../logger.js';
 
@@ -40,6 +40,18 @@ export interface CommandSpec<TResult> {
   readonly act: (commandId: string) => Promise<{ readonly response: AmiFields; readonly result: TResult }>;
   /** True once the read models show the effect; the answer waits for it (bounded). */
   readonly settled?: (result: TResult) => boolean | Promise<boolean>;
+}
+
+/**
+ * The `act` of a command that is one AMI action: `action` builds it with the command id as its ActionID
+ * (how Asterisk's answer and the audit log name the same command); `result` is what the API answers.
+ */
+export function sendAction<TResult>(
+  ami: AmiGateway,
+  action: (actionId: string) => AmiAction,
+  result: (commandId: string) => TResult,
+): CommandSpec<TResult>['act'] {
+  return async (commandId) => ({ response: await ami.action(action(commandId)), result: result(commandId) });
 }
 
 export interface CommandOutcome<TResult> {

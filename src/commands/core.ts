@@ -8,7 +8,7 @@ import * as amiActions from '../ami/actions.js';
 import { AmiActionError, AmiUnsafeValueError, isAmiSafe } from '../ami/port.js';
 import { snapshotActions } from '../ami/snapshots.js';
 import { nowTimestamp } from '../events/time.js';
-import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 import { hangupAndConfirm } from './hangup.js';
 
 /** What the modules commands need beyond the gateway: a fresh module list, since Asterisk announces no unload of a list row. */
@@ -40,10 +40,11 @@ export async function originate(
     actor,
     request: { ...request },
     targets: { unique_id: uniqueId },
-    act: async (commandId) => {
-      const response = await deps.ami.action(
+    act: sendAction(
+      deps.ami,
+      (actionId) =>
         amiActions.originate({
-          actionId: commandId,
+          actionId,
           channel: request.channel,
           context: request.context,
           exten: request.exten,
@@ -58,9 +59,8 @@ export async function originate(
           // Presetting the Uniqueid lets the answer name the channel before Asterisk creates it.
           channelId: uniqueId,
         }),
-      );
-      return { response, result: { unique_id: uniqueId, command_id: commandId } };
-    },
+      (commandId) => ({ unique_id: uniqueId, command_id: commandId }),
+    ),
     settled: async () => (await getChannel(deps.db, uniqueId, nowTimestamp())) !== undefined,
   });
 }
@@ -93,10 +93,11 @@ export async function sendAgiCommand(
     actor,
     request: { unique_id: uniqueId, command },
     targets: { unique_id: uniqueId, linked_id: agi.linked_id },
-    act: async (commandId) => {
-      const response = await deps.ami.action(amiActions.agi({ actionId: commandId, channel: agi.channel, command, commandId }));
-      return { response, result: { command_id: commandId } };
-    },
+    act: sendAction(
+      deps.ami,
+      (commandId) => amiActions.agi({ actionId: commandId, channel: agi.channel, command, commandId }),
+      (commandId) => ({ command_id: commandId }),
+    ),
   });
 }
 

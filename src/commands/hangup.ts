@@ -2,7 +2,7 @@ import * as amiActions from '../ami/actions.js';
 import type { RecordedEvent } from '../events/index.js';
 import { amiEventTypes } from '../events/index.js';
 import type { EventStore } from '../eventstore/port.js';
-import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 
 /**
  * The one "hang up a channel and answer once Asterisk confirms it" path (DELETE of a channel, an AGI session,
@@ -85,10 +85,7 @@ export async function hangupAndConfirm(deps: CommandDeps, spec: HangupSpec): Pro
       actor: spec.actor,
       request: spec.request,
       targets: spec.targets,
-      act: async (commandId) => {
-        const response = await deps.ami.action(amiActions.hangup({ actionId: commandId, channel: spec.channel }));
-        return { response, result: { unique_id: spec.uniqueId } };
-      },
+      act: sendAction(deps.ami, (actionId) => amiActions.hangup({ actionId, channel: spec.channel }), () => ({ unique_id: spec.uniqueId })),
     });
     const gone = await watch.wait(deps.settleTimeoutMs);
     if (gone === undefined) throw new HangupUnconfirmedError(outcome.commandId, spec.uniqueId, spec.channel, deps.settleTimeoutMs);

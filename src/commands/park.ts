@@ -4,7 +4,7 @@ import type { Database } from '../../projections/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { findParkedCallByChannel, getParkedCall, type ParkedCallObject } from '../../projections/parking.js';
 import { nowTimestamp } from '../events/time.js';
-import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 import { hangupAndConfirm } from './hangup.js';
 
 export interface ParkCommandDeps extends CommandDeps {
@@ -47,18 +47,18 @@ export async function parkChannel(deps: ParkCommandDeps, actor: Actor, request: 
     actor,
     request: { unique_id: channel.unique_id, channel: channel.channel, parkinglot: request.parkinglot, timeout: request.timeout },
     targets: { unique_id: channel.unique_id, linked_id: channel.linked_id, ...(request.parkinglot === undefined ? {} : { parking_lot: request.parkinglot }) },
-    act: async (commandId) => {
-      const response = await deps.ami.action(
+    act: sendAction(
+      deps.ami,
+      (actionId) =>
         amiActions.park({
-          actionId: commandId,
+          actionId,
           channel: channel.channel,
           parkinglot: request.parkinglot,
           // The API speaks seconds like the read model; AMI takes milliseconds.
           timeoutMs: request.timeout === undefined ? undefined : request.timeout * 1000,
         }),
-      );
-      return { response, result: { command_id: commandId, parkee_unique_id: channel.unique_id, parkee_channel: channel.channel } };
-    },
+      (commandId) => ({ command_id: commandId, parkee_unique_id: channel.unique_id, parkee_channel: channel.channel }),
+    ),
     settled: async (result) => (await getParkedCall(deps.db, result.parkee_unique_id, nowTimestamp())) !== undefined,
   });
 }

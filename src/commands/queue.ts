@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import * as amiActions from '../ami/actions.js';
 import type { Database } from '../../projections/database.js';
 import { getMember, getQueue, memberId, type QueueMemberObject } from '../../projections/queues/index.js';
-import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import type { AmiAction } from '../ami/port.js';
+import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 
 /**
  * Runtime queue membership (ARCHITECTURE.md "Queue members"): AMI QueueAdd / QueueRemove / QueuePause /
@@ -47,10 +48,11 @@ export async function addMember(deps: QueueCommandDeps, actor: Actor, request: A
     actor,
     request: { ...request },
     targets: { queue: request.queue_name, member: id },
-    act: async (commandId) => {
-      const response = await deps.ami.action(
+    act: sendAction(
+      deps.ami,
+      (actionId) =>
         amiActions.queueAdd({
-          actionId: commandId,
+          actionId,
           queue: request.queue_name,
           interface: request.location,
           memberName: request.name,
@@ -59,32 +61,48 @@ export async function addMember(deps: QueueCommandDeps, actor: Actor, request: A
           reason: request.paused_reason,
           stateInterface: request.state_interface,
         }),
-      );
-      return { response, result: { id, command_id: commandId } };
-    },
+      (commandId) => ({ id, command_id: commandId }),
+    ),
     settled: async () => (await getMember(deps.db, request.queue_name, name)) !== undefined,
   });
 }
 
-/** Removes a dynamic member; a lookup failure when jade knows no such member. */
-export async function removeMember(
+/** What differs between the commands on an existing member: the rest (lookup, audit targets, answer) is `memberCommand`'s. */
+interface MemberCommandSpec {
+  readonly type: string;
+  /** Recorded after the member's queue, name and location. */
+  readonly request?: Readonly<Record<string, unknown>>;
+  readonly action: (actionId: string, member: QueueMemberObject) => AmiAction;
+  /** True once the member's row (undefined: gone) shows the change. */
+  readonly settled: (row: QueueMemberObject | undefined) => boolean;
+}
+
+/** A command on a member jade knows, addressed by queue and member name; a lookup failure when it knows no such member. */
+async function memberCommand(
   deps: QueueCommandDeps,
   actor: Actor,
   queueName: string,
   name: string,
+  spec: MemberCommandSpec,
 ): Promise<CommandOutcome<{ id: string }> | MemberLookupFailure> {
   const member = await findMember(deps.db, queueName, name);
   if (isLookupFailure(member)) return member;
   return executeCommand(deps, {
-    type: 'QueueRemove',
+    type: spec.type,
     actor,
-    request: { queue_name: queueName, name, location: member.location },
+    request: { queue_name: queueName, name, location: member.location, ...spec.request },
     targets: { queue: queueName, member: member.id },
-    act: async (commandId) => {
-      const response = await deps.ami.action(amiActions.queueRemove({ actionId: commandId, queue: queueName, interface: member.location }));
-      return { response, result: { id: member.id } };
-    },
-    settled: async () => (await getMember(deps.db, queueName, name)) === undefined,
+    act: sendAction(deps.ami, (actionId) => spec.action(actionId, member), () => ({ id: member.id })),
+    settled: async () => spec.settled(await getMember(deps.db, queueName, name)),
+  });
+}
+
+/** Removes a dynamic member; a lookup failure when jade knows no such member. */
+export function removeMember(deps: QueueCommandDeps, actor: Actor, queueName: string, name: string): Promise<CommandOutcome<{ id: string }> | MemberLookupFailure> {
+  return memberCommand(deps, actor, queueName, name, {
+    type: 'QueueRemove',
+    action: (actionId, member) => amiActions.queueRemove({ actionId, queue: queueName, interface: member.location }),
+    settled: (row) => row === undefined,
   });
 }
 
@@ -94,53 +112,35 @@ export interface PauseRequest {
 }
 
 /** Pauses (with an optional reason) or unpauses a member in one queue. */
-export async function pauseMember(
+export function pauseMember(
   deps: QueueCommandDeps,
   actor: Actor,
   queueName: string,
   name: string,
   request: PauseRequest,
 ): Promise<CommandOutcome<{ id: string }> | MemberLookupFailure> {
-  const member = await findMember(deps.db, queueName, name);
-  if (isLookupFailure(member)) return member;
   // Asterisk clears the reason on unpause; on pause it stores what was given (nothing = empty).
   const expectedReason = request.paused ? (request.paused_reason ?? '') : undefined;
-  return executeCommand(deps, {
+  return memberCommand(deps, actor, queueName, name, {
     type: 'QueuePause',
-    actor,
-    request: { queue_name: queueName, name, location: member.location, ...request },
-    targets: { queue: queueName, member: member.id },
-    act: async (commandId) => {
-      const response = await deps.ami.action(
-        amiActions.queuePause({ actionId: commandId, queue: queueName, interface: member.location, paused: request.paused, reason: request.paused_reason }),
-      );
-      return { response, result: { id: member.id } };
-    },
-    settled: async () => {
-      const now = await getMember(deps.db, queueName, name);
-      return now !== undefined && now.paused === (request.paused ? 1 : 0) && (expectedReason === undefined || now.paused_reason === expectedReason);
-    },
+    request: { ...request },
+    action: (actionId, member) =>
+      amiActions.queuePause({ actionId, queue: queueName, interface: member.location, paused: request.paused, reason: request.paused_reason }),
+    settled: (row) => row !== undefined && row.paused === (request.paused ? 1 : 0) && (expectedReason === undefined || row.paused_reason === expectedReason),
   });
 }
 
-export async function setMemberPenalty(
+export function setMemberPenalty(
   deps: QueueCommandDeps,
   actor: Actor,
   queueName: string,
   name: string,
   penalty: number,
 ): Promise<CommandOutcome<{ id: string }> | MemberLookupFailure> {
-  const member = await findMember(deps.db, queueName, name);
-  if (isLookupFailure(member)) return member;
-  return executeCommand(deps, {
+  return memberCommand(deps, actor, queueName, name, {
     type: 'QueuePenalty',
-    actor,
-    request: { queue_name: queueName, name, location: member.location, penalty },
-    targets: { queue: queueName, member: member.id },
-    act: async (commandId) => {
-      const response = await deps.ami.action(amiActions.queuePenalty({ actionId: commandId, queue: queueName, interface: member.location, penalty }));
-      return { response, result: { id: member.id } };
-    },
-    settled: async () => (await getMember(deps.db, queueName, name))?.penalty === penalty,
+    request: { penalty },
+    action: (actionId, member) => amiActions.queuePenalty({ actionId, queue: queueName, interface: member.location, penalty }),
+    settled: (row) => row?.penalty === penalty,
   });
 }

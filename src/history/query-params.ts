@@ -51,3 +51,17 @@ export const orderParam = z
   .enum(sortOrders, { errorMap: () => ({ message: 'must be desc (newest first, the default) or asc' }) })
   .optional()
   .transform((order) => order ?? 'desc');
+
+/**
+ * The time window and keyset page of a history list (calls, commands): `since`/`until` inclusive,
+ * `limit` rows from the `from` cursor in `order`. Spread into a list's own query schema.
+ */
+export const historyWindowParams = {
+  since: timestampParam.optional(),
+  until: timestampParam.optional(),
+};
+export const historyPageParams = {
+  limit: limitParam(100, 1000),
+  from: textParam.optional(),
+  order: orderParam,
+};

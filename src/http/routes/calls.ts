@@ -7,7 +7,7 @@ import type { Database } from '../../readmodels/database.js';
 import { getCall, listCalls } from '../../../projections/calls/index.js';
 import { getCommands } from '../../../projections/commands.js';
 import { toWireEvent } from '../../history/log.js';
-import { integerParam, limitParam, orderParam, textParam, timestampParam } from '../../history/query-params.js';
+import { historyPageParams, historyWindowParams, integerParam, textParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
 import { validate } from '../body.js';
 import { readAt, readDb, readNow } from '../point-in-time.js';
@@ -18,16 +18,13 @@ export interface CallsRouteDeps {
 }
 
 const callsQuery = z.object({
-  since: timestampParam.optional(),
-  until: timestampParam.optional(),
+  ...historyWindowParams,
   caller: textParam.optional(),
   callee: textParam.optional(),
   queue: textParam.optional(),
   campaign: textParam.optional(),
   hangup_cause: integerParam.optional(),
-  limit: limitParam(100, 1000),
-  from: textParam.optional(),
-  order: orderParam,
+  ...historyPageParams,
 });
 
 /**

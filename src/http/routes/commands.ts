@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../readmodels/database.js';
 import { commandOutcomes, getCommand, listCommands } from '../../../projections/commands.js';
-import { limitParam, orderParam, textParam, timestampParam } from '../../history/query-params.js';
+import { historyPageParams, historyWindowParams, textParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
 import { NotFoundError } from '../../events/index.js';
 import { validate } from '../body.js';
@@ -17,11 +17,8 @@ const commandsQuery = z.object({
   user: textParam.optional(),
   type: textParam.optional(),
   outcome: z.enum(commandOutcomes).optional(),
-  since: timestampParam.optional(),
-  until: timestampParam.optional(),
-  limit: limitParam(100, 1000),
-  from: textParam.optional(),
-  order: orderParam,
+  ...historyWindowParams,
+  ...historyPageParams,
 });
 
 /** The command audit (ARCHITECTURE.md "Commands"): who asked what, Asterisk's answer, the outcome. */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { getDialing } from '../../../projections/ob-dialings.js';
 import * as amiActions from '../../ami/actions.js';
-import { executeCommand, type Actor, type CommandDeps, type CommandOutcome } from '../../commands/command.js';
+import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from '../../commands/command.js';
 import type { Database } from '../../readmodels/database.js';
 import type { DialingObject } from '../resources/index.js';
 
@@ -25,10 +25,7 @@ export async function hangupDialingChannel(
     actor,
     request: { dialing_uuid: dialing.uuid, channel: target, why },
     targets: { unique_id: dialing.uuid, linked_id: dialing.uuid, dialing_uuid: dialing.uuid, campaign_uuid: dialing.uuid_camp },
-    act: async (commandId) => {
-      const response = await commands.ami.action(amiActions.hangup({ actionId: commandId, channel: target }));
-      return { response, result: { dialing_uuid: dialing.uuid } };
-    },
+    act: sendAction(commands.ami, (actionId) => amiActions.hangup({ actionId, channel: target }), () => ({ dialing_uuid: dialing.uuid })),
     ...(settled ? { settled } : {}),
   });
 }
