@@ -107,7 +107,9 @@ describe('command outcomes, module names and hangups over HTTP (fake Asterisk)',
           expect(response.status, `${method} ${JSON.stringify(name)}: ${response.text}`).to.equal(400);
           expect(response.body?.error?.message, name).to.match(/^name /);
         }
-        expect(await jade.jade.store.headPosition(), 'nothing recorded').to.equal(before);
+        // Only commands count: the AMI link of the test before may still be taking its snapshot round, and a token use may be noted.
+        const recorded = (await jade.jade.store.readAll({ fromPosition: before + 1 })).filter((e) => e.stream.startsWith('command-'));
+        expect(recorded.map((e) => `${e.stream} ${e.type}`), 'nothing recorded').to.deep.equal([]);
         expect(fake.actions.slice(sentBefore).map((a) => a.action), 'nothing sent').to.not.include('ModuleLoad');
       });
     }
