@@ -50,8 +50,9 @@ class ArrayLog implements EventStore {
   append(): Promise<never> {
     throw new Error('read-only');
   }
-  readStream(): Promise<never> {
-    throw new Error('not needed');
+  /** The runner reads its recorded faults (`projection-<name>` streams) at start; a recorded capture has none. */
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    return this.events.filter((event) => event.stream === stream);
   }
   subscribeToAll(): never {
     throw new Error('not needed');
