@@ -21,7 +21,7 @@ import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
 import { Mutex } from '../mutex.js';
 import { checkVersion } from './decide.js';
-import { diffConfig, lineDiff, parseGetConfig, renderConfig, updateConfigActions, type ConfigFile } from './model.js';
+import { diffConfig, lineDiff, parseGetConfig, renderConfig, sameConfig, updateConfigActions, type ConfigFile } from './model.js';
 
 /**
  * Asterisk's config files as commands in the log (ARCHITECTURE.md "Configuration writes"). A write:
@@ -115,7 +115,7 @@ interface StreamState {
   readonly known: KnownVersion | undefined;
 }
 
-const sameFile = (a: ConfigFile, b: ConfigFile): boolean => renderConfig(a) === renderConfig(b);
+const sameFile = (a: ConfigFile, b: ConfigFile): boolean => sameConfig(a, b);
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The content a version event recorded. */
@@ -205,7 +205,7 @@ export class ConfigService {
 
   /** Sends the diff `from` → `to` as UpdateConfig actions; returns how many were saved before one failed (and its error). */
   private async send(file: string, commandId: string, from: ConfigFile, to: ConfigFile, tag: string): Promise<{ readonly applied: number; readonly total: number; readonly error?: unknown }> {
-    const actions: AmiAction[] = updateConfigActions(file, diffConfig(from, to));
+    const actions: readonly AmiAction[] = updateConfigActions(file, diffConfig(from, to));
     for (const [index, action] of actions.entries()) {
       try {
         await this.deps.ami.action({ ...action, ActionID: `${commandId}-${tag}${index}` });

@@ -15,7 +15,6 @@ import { ScratchBusyError } from '../history/scratch.js';
 import { InvalidInputError } from '../validation.js';
 import { ConfigSectionExistsError, ConfigVersionConflictError, InvalidBackupNameError, InvalidSectionError } from '../configfiles/decide.js';
 import { ConfigReloadFailedError, ConfigWriteFailedError } from '../configfiles/service.js';
-import { InvalidConfigError } from '../configfiles/model.js';
 
 interface Mapped {
   readonly status: number;
@@ -54,8 +53,7 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [UnknownProjectionError, (e: UnknownProjectionError) => ({ status: 400, message: `name: ${e.message}` })],
   // Every point-in-time build slot and queue place is taken (point-in-time.ts sets Retry-After).
   [ScratchBusyError, (e: ScratchBusyError) => ({ status: 503, message: e.message, details: { building: e.building, queued: e.queued } })],
-  // Configuration files (src/configfiles/): bad input names its field; a stale version and a failed reload are clashes; a refused UpdateConfig 502.
-  [InvalidConfigError, (e: InvalidConfigError) => ({ status: 400, message: e.message, details: { fields: [e.field] } })],
+  // Configuration files (src/configfiles/; model.ts's InvalidConfigError is an InvalidInputError): bad input names its field; a stale version and a failed reload are clashes; a refused UpdateConfig 502.
   [InvalidBackupNameError, (e: InvalidBackupNameError) => ({ status: 400, message: e.message, details: { fields: [e.field] } })],
   [InvalidSectionError, (e: InvalidSectionError) => ({ status: 400, message: e.message, details: { fields: [e.field] } })],
   [ConfigSectionExistsError, (e: ConfigSectionExistsError) => ({ status: 400, message: e.message, details: { fields: [e.field] } })],
