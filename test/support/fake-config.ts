@@ -24,6 +24,8 @@ export class FakeConfigFiles {
   failUpdate: { at: number; readonly message: string } | undefined;
   reloadError: string | undefined;
   readonly reloads: string[] = [];
+  /** Called after a successful reload (a test re-scripts what the module's list actions answer). */
+  onReload: ((module: string) => void) | undefined;
 
   constructor(fake: FakeAmi) {
     fake.on('GetConfig', (action) => this.getConfig(action));
@@ -31,6 +33,7 @@ export class FakeConfigFiles {
     fake.on('ModuleLoad', (action) => {
       this.reloads.push(action.module ?? '');
       if (this.reloadError !== undefined) return [{ Response: 'Error', Message: this.reloadError }];
+      this.onReload?.(action.module ?? '');
       return [{ Response: 'Success', Message: 'Module reloaded.' }];
     });
   }
