@@ -71,8 +71,7 @@ export function checkValue(value: string, field: string, arrow: boolean): void {
   if (Buffer.byteLength(value) > maxValueBytes) throw new InvalidConfigError(field, `a value has at most ${maxValueBytes} bytes`);
   // Asterisk strips one ">" from a Value header and writes `=>`: a plain value cannot start with one.
   if (!arrow && value.startsWith('>')) throw new InvalidConfigError(field, 'a value starting with ">" is written "key => value"');
-  // A ";" starts a comment in the saved file; Asterisk does not escape it when saving.
-  if (value.includes(';')) throw new InvalidConfigError(field, 'a value must not contain ";" (Asterisk reads it as a comment)');
+  // A ";" is fine: Asterisk 22 saves it as "\\;" and reads it back as ";".
 }
 
 /** Validates a whole model (what diffConfig is asked to write). */

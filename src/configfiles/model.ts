@@ -24,7 +24,9 @@
  *   and nothing of that action is saved; earlier actions of a split diff stay saved.
  * - Asterisk reads at most 128 headers of an action and silently drops the rest (see updateConfigActions).
  * - The header reader skips blanks after the colon, and the file parser trims keys and values, so values
- *   are trimmed here too.
+ *   are trimmed here too. A `;` in a value is saved escaped (`x\;y`) and GetConfig gives it back as `x;y`.
+ * - Append to (or EmptyCat/DelCat of) a template answers `Given category does not exist`; NewCat with
+ *   `Options: template` or `inherit=tpl` works (saved `[tpl](!)`, `[b](tpl)`).
  */
 import {
   checkCategoryName,
@@ -77,6 +79,25 @@ export function parseGetConfig(fields: Readonly<Record<string, string>>): Config
       ...(c.template ? { template: true } : {}),
       ...(c.inherits !== undefined && c.inherits.length > 0 ? { inherits: c.inherits } : {}),
     }));
+}
+
+/**
+ * `fromAsterisk` (a GetConfig answer, which never says `=>`) with the `arrow` of `known` (the file as jade
+ * last wrote it) put back on the lines that match it: same category (by position and name), same position,
+ * key and value. Diff against this, not the bare answer, or a `=>` line turning into `=` goes unnoticed.
+ */
+export function withKnownArrows(fromAsterisk: ConfigFile, known: ConfigFile): ConfigFile {
+  return fromAsterisk.map((category, ci) => {
+    const k = known[ci];
+    if (k === undefined || k.name !== category.name) return category;
+    return {
+      ...category,
+      lines: category.lines.map((line, li) => {
+        const kl = k.lines[li];
+        return kl !== undefined && kl.arrow === true && kl.key === line.key && kl.value === line.value ? { ...line, arrow: true } : line;
+      }),
+    };
+  });
 }
 
 // ---- §0 JSON ------------------------------------------------------------------------------------------
