@@ -5,7 +5,7 @@
  */
 import { maxHeadersPerAction, updateConfig, type ConfigChange } from '../ami/config-actions.js';
 import type { AmiAction } from '../ami/port.js';
-import { checkConfigFile, InvalidConfigError, sameCategory, sameConfig, sameLine, type ConfigCategory, type ConfigFile, type ConfigLine } from './model.js';
+import { checkConfigFile, InvalidConfigError, sameCategory, sameConfig, sameLine, type ConfigCategory, type ConfigFile, type ConfigLine } from './base.js';
 
 export type { ConfigChange };
 

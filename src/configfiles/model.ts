@@ -24,98 +24,22 @@
  *   and nothing of that action is saved; earlier actions of a split diff stay saved.
  * - Asterisk reads at most 128 headers of an action and silently drops the rest (see updateConfigActions).
  * - The header reader skips blanks after the colon, and the file parser trims keys and values, so values
- *   are trimmed here too.
+ *   are trimmed here too. A `;` in a value is saved escaped (`x\;y`) and GetConfig gives it back as `x;y`.
+ * - Append to (or EmptyCat/DelCat of) a template answers `Given category does not exist`; NewCat with
+ *   `Options: template` or `inherit=tpl` works (saved `[tpl](!)`, `[b](tpl)`).
  */
-import { InvalidInputError } from '../validation.js';
+import {
+  checkCategoryName,
+  checkKey,
+  checkText,
+  checkValue,
+  InvalidConfigError,
+  type ConfigFile,
+  type ConfigLine,
+  type SettingJson,
+} from './base.js';
 
-/** One `key = value` / `key => value` line of a category, in file order. `arrow`: written with `=>` (GetConfig cannot tell). */
-export interface ConfigLine {
-  readonly key: string;
-  readonly value: string;
-  readonly arrow?: boolean;
-}
-
-/** A `[name]` category, its lines in order; `template`: `[name](!)`; `inherits`: `[name](a,b)`, as GetConfig reports them. */
-export interface ConfigCategory {
-  readonly name: string;
-  readonly lines: readonly ConfigLine[];
-  readonly template?: boolean;
-  readonly inherits?: readonly string[];
-}
-
-export type ConfigFile = readonly ConfigCategory[];
-
-/** §0's JSON shape: `{section: {key: value | value[]}}`. */
-export type SettingJson = Record<string, Record<string, string | string[]>>;
-
-/** A configuration (JSON, text or model) jade refuses to write; `field` names where (`section`, `section.key`, `line 3`). */
-export class InvalidConfigError extends InvalidInputError {
-  override readonly name: string = 'InvalidConfigError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`, [field]);
-  }
-}
-
-/** Asterisk's category name buffer is 80 bytes. */
-export const maxCategoryNameBytes = 79;
-/** AMI reads a header line into a 1025-byte buffer; keep a value well inside it. */
-export const maxValueBytes = 900;
-
-const CONTROL = /[\r\n\0]/;
-
-function checkText(field: string, what: string, text: string): void {
-  if (CONTROL.test(text)) throw new InvalidConfigError(field, `${what} must not contain CR, LF or NUL`);
-}
-
-/** Refuses a category name Asterisk would misread. */
-export function checkCategoryName(name: string, field = name): void {
-  checkText(field, 'a section name', name);
-  if (name.trim() === '') throw new InvalidConfigError(field, 'a section name must not be empty');
-  if (name !== name.trim()) throw new InvalidConfigError(field, 'a section name must not start or end with blanks');
-  if (/[[\];]/.test(name)) throw new InvalidConfigError(field, 'a section name must not contain "[", "]" or ";"');
-  if (Buffer.byteLength(name) > maxCategoryNameBytes) {
-    throw new InvalidConfigError(field, `a section name has at most ${maxCategoryNameBytes} bytes`);
-  }
-}
-
-/** Refuses a key Asterisk would misread (a directive, a category, a comment, a split at `=`). */
-export function checkKey(key: string, field: string): void {
-  checkText(field, 'a key', key);
-  if (key.trim() === '') throw new InvalidConfigError(field, 'a key must not be empty');
-  if (key !== key.trim()) throw new InvalidConfigError(field, 'a key must not start or end with blanks');
-  if (/[=;]/.test(key)) throw new InvalidConfigError(field, 'a key must not contain "=" or ";"');
-  if (/^[#[]/.test(key)) throw new InvalidConfigError(field, 'a key must not start with "#" or "["');
-  if (key.endsWith('>')) throw new InvalidConfigError(field, 'a key must not end with ">"');
-}
-
-/** Refuses a value that cannot reach Asterisk as it is. */
-export function checkValue(value: string, field: string, arrow: boolean): void {
-  checkText(field, 'a value', value);
-  if (value !== value.trim()) throw new InvalidConfigError(field, 'a value must not start or end with blanks');
-  if (Buffer.byteLength(value) > maxValueBytes) throw new InvalidConfigError(field, `a value has at most ${maxValueBytes} bytes`);
-  // Asterisk strips one ">" from a Value header and writes `=>`: a plain value cannot start with one.
-  if (!arrow && value.startsWith('>')) throw new InvalidConfigError(field, 'a value starting with ">" is written "key => value"');
-  // A ";" starts a comment in the saved file; Asterisk does not escape it when saving.
-  if (value.includes(';')) throw new InvalidConfigError(field, 'a value must not contain ";" (Asterisk reads it as a comment)');
-}
-
-/** Validates a whole model (what diffConfig is asked to write). */
-export function checkConfigFile(file: ConfigFile): void {
-  if (!Array.isArray(file)) throw new InvalidConfigError('body', 'a configuration is a list of categories');
-  file.forEach((category) => {
-    checkCategoryName(category.name);
-    for (const parent of category.inherits ?? []) checkCategoryName(parent, `${category.name}(${parent})`);
-    category.lines.forEach((line: ConfigLine, i: number) => {
-      const field = `${category.name}.${line.key}`;
-      checkKey(line.key, `${category.name}[${i}]`);
-      checkValue(line.value, field, line.arrow === true);
-    });
-  });
-}
-
+export * from './base.js';
 // ---- GetConfig ----------------------------------------------------------------------------------------
 
 const CATEGORY_HEADER = /^category-(\d+)$/i;
@@ -155,6 +79,25 @@ export function parseGetConfig(fields: Readonly<Record<string, string>>): Config
       ...(c.template ? { template: true } : {}),
       ...(c.inherits !== undefined && c.inherits.length > 0 ? { inherits: c.inherits } : {}),
     }));
+}
+
+/**
+ * `fromAsterisk` (a GetConfig answer, which never says `=>`) with the `arrow` of `known` (the file as jade
+ * last wrote it) put back on the lines that match it: same category (by position and name), same position,
+ * key and value. Diff against this, not the bare answer, or a `=>` line turning into `=` goes unnoticed.
+ */
+export function withKnownArrows(fromAsterisk: ConfigFile, known: ConfigFile): ConfigFile {
+  return fromAsterisk.map((category, ci) => {
+    const k = known[ci];
+    if (k === undefined || k.name !== category.name) return category;
+    return {
+      ...category,
+      lines: category.lines.map((line, li) => {
+        const kl = k.lines[li];
+        return kl !== undefined && kl.arrow === true && kl.key === line.key && kl.value === line.value ? { ...line, arrow: true } : line;
+      }),
+    };
+  });
 }
 
 // ---- §0 JSON ------------------------------------------------------------------------------------------
@@ -212,28 +155,6 @@ export function fromSettingJson(json: unknown): ConfigFile {
 }
 
 // ---- text ---------------------------------------------------------------------------------------------
-
-const sameLine = (a: ConfigLine, b: ConfigLine): boolean => a.key === b.key && a.value === b.value && (a.arrow === true) === (b.arrow === true);
-
-const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
-  (a ?? []).length === (b ?? []).length && (a ?? []).every((x, i) => x === (b ?? [])[i]);
-
-/** Same name, flags and lines (`arrow` absent = false). */
-export function sameCategory(a: ConfigCategory, b: ConfigCategory): boolean {
-  return (
-    a.name === b.name &&
-    (a.template === true) === (b.template === true) &&
-    sameList(a.inherits, b.inherits) &&
-    a.lines.length === b.lines.length &&
-    a.lines.every((line, i) => sameLine(line, b.lines[i]!))
-  );
-}
-
-export function sameConfig(a: ConfigFile, b: ConfigFile): boolean {
-  return a.length === b.length && a.every((c, i) => sameCategory(c, b[i]!));
-}
-
-export { sameLine };
 
 /** The file as text: `[cat]` (`(!)`, `(a,b)`), `key = value` / `key => value`, a blank line between categories. */
 export function renderConfig(file: ConfigFile): string {
