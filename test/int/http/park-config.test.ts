@@ -106,7 +106,7 @@ describe('park configuration over HTTP (fake Asterisk)', function () {
     const response = await jade.http.post(`/v1/park/parkinglots?version=${version}`, { token: jade.token, body: { name: 'lot_a', parkpos: '800-810', context: 'lot_a_ctx' } });
     expect(response.status, response.text).to.equal(200);
     expect(configs.get(file).lot_a).to.deep.equal({ parkpos: '800-810', context: 'lot_a_ctx' });
-    expect(configs.reloads).to.include('res_parking');
+    expect(configs.reloads).to.include('res_parking.so');
     // No waiting: the answer came after the lot was in the read model.
     const lots = listOf((await jade.get('/v1/park/parkinglots')).body);
     expect(lots.map((l) => l.name)).to.include('lot_a');
