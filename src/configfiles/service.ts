@@ -21,7 +21,7 @@ import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
 import { Mutex } from '../mutex.js';
 import { checkVersion } from './decide.js';
-import { diffConfig, lineDiff, parseGetConfig, renderConfig, sameConfig, updateConfigActions, type ConfigFile } from './model.js';
+import { diffConfig, lineDiff, parseGetConfig, renderConfig, sameConfig, updateConfigActions, withKnownArrows, type ConfigFile } from './model.js';
 
 /**
  * Asterisk's config files as commands in the log (ARCHITECTURE.md "Configuration writes"). A write:
@@ -150,16 +150,18 @@ export class ConfigService {
   }
 
   /** Asterisk's copy of the file now (GetConfig). */
-  async fetch(file: string, actionId?: string): Promise<ConfigFile> {
+  async fetch(file: string, actionId?: string, known?: ConfigFile): Promise<ConfigFile> {
     const response = await this.deps.ami.action(getConfig({ filename: file, actionId }));
-    return parseGetConfig(response);
+    // GetConfig never says `=>`: put back the arrows of the file as jade knows it (model.ts withKnownArrows).
+    const parsed = parseGetConfig(response);
+    return known === undefined ? parsed : withKnownArrows(parsed, known);
   }
 
   /** `GET …/setting`: Asterisk's copy and the newest version jade knows (the `version` a write may send). 503 when down. */
   async read(file: string): Promise<{ readonly sections: ConfigFile; readonly version: number | null }> {
     if (!this.deps.ami.state().connected) throw new AmiNotConnectedError();
-    const sections = await this.fetch(file);
     const { known } = await this.streamState(file);
+    const sections = await this.fetch(file, undefined, known?.sections);
     return { sections, version: known?.position ?? null };
   }
 
@@ -194,8 +196,8 @@ export class ConfigService {
   async checkDrift(file: string): Promise<'observed' | 'changed' | 'same' | 'skipped'> {
     if (!this.deps.ami.state().connected) return 'skipped';
     return this.mutex(file).run(async () => {
-      const current = await this.fetch(file);
       const stream = { ...(await this.streamState(file)) };
+      const current = await this.fetch(file, undefined, stream.known?.sections);
       const before = stream.known;
       const after = await this.reconcile(file, current, stream);
       if (before === undefined) return 'observed';
@@ -217,12 +219,12 @@ export class ConfigService {
   }
 
   /** Writes `to` back over whatever Asterisk has now; a message for the log and the answer. */
-  private async writeBack(file: string, commandId: string, to: ConfigFile): Promise<{ readonly ok: boolean; readonly message: string; readonly now?: ConfigFile }> {
+  private async writeBack(file: string, commandId: string, to: ConfigFile, written: ConfigFile): Promise<{ readonly ok: boolean; readonly message: string; readonly now?: ConfigFile }> {
     try {
-      const now = await this.fetch(file, `${commandId}-rollback-get`);
+      const now = await this.fetch(file, `${commandId}-rollback-get`, written);
       const sent = await this.send(file, commandId, now, to, 'rollback-');
       if (sent.error !== undefined) return { ok: false, message: `writing the previous version back failed: ${message(sent.error)}` };
-      return { ok: true, message: 'the previous version was written back', now: await this.fetch(file, `${commandId}-rollback-check`) };
+      return { ok: true, message: 'the previous version was written back', now: await this.fetch(file, `${commandId}-rollback-check`, to) };
     } catch (error) {
       return { ok: false, message: `writing the previous version back failed: ${message(error)}` };
     }
@@ -255,7 +257,7 @@ export class ConfigService {
 
     let current: ConfigFile;
     try {
-      current = await this.fetch(file, `${commandId}-get`);
+      current = await this.fetch(file, `${commandId}-get`, stream.known?.sections);
     } catch (error) {
       return reject(error instanceof AmiActionError ? 'asterisk' : 'unreachable', error instanceof Error ? error : new Error(message(error)), stream.known?.position ?? null);
     }
@@ -280,7 +282,7 @@ export class ConfigService {
     const sent = await this.send(file, commandId, current, wanted, '');
     if (sent.error !== undefined) {
       // Each UpdateConfig is saved whole or not at all (manager.c handle_updates): only the earlier ones need undoing.
-      const back = sent.applied === 0 ? { ok: true, message: 'nothing had been saved' } : await this.writeBack(file, commandId, current);
+      const back = sent.applied === 0 ? { ok: true, message: 'nothing had been saved' } : await this.writeBack(file, commandId, current, wanted);
       const data: ConfigUpdateFailedData = {
         command_id: commandId, file, error: message(sent.error), applied: sent.applied, rolled_back: back.ok,
         ...(sent.error instanceof AmiActionError ? { response: sent.error.response } : {}),
@@ -290,7 +292,7 @@ export class ConfigService {
       throw new ConfigWriteFailedError(file, commandId, message(sent.error), sent.applied, back.ok, back.ok ? undefined : back.message);
     }
     // The version is what Asterisk now reports (its own rendering of what was written), so drift checks compare like with like.
-    const after = await this.fetch(file, `${commandId}-check`).catch(() => wanted);
+    const after = await this.fetch(file, `${commandId}-check`, wanted).catch(() => wanted);
     const updated: ConfigUpdatedData = { command_id: commandId, file, time: nowTimestamp(), ...user, before: current, after, cause: options.cause ?? 'write' };
     let version = await this.append(file, configEventTypes.updated, updated, stream, actor, commandId);
 
@@ -298,7 +300,7 @@ export class ConfigService {
       try {
         await this.deps.ami.action(amiActions.moduleLoad({ actionId: `${commandId}-reload`, module: options.reload, operation: 'reload' }));
       } catch (error) {
-        const back = await this.writeBack(file, commandId, current);
+        const back = await this.writeBack(file, commandId, current, after);
         let rollback = back.message;
         if (back.ok) {
           const restored: ConfigUpdatedData = {

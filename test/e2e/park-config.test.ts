@@ -51,8 +51,10 @@ describe('park configuration against a real Asterisk 22 (issue 12)', function ()
 
   it('adds a lot with POST /v1/park/parkinglots: Asterisk lists it as soon as jade answers, and a call can be parked in it', async function () {
     const before = await getConfig();
-    const created = await jade.post('/v1/park/parkinglots', { name: lot, parkpos: '800-810', context: 'jade_e2e_parked', parkingtime: '60' });
+    const created = await jade.post('/v1/park/parkinglots', { name: lot, parkpos: '800-810', context: '> jade_e2e_parked', parkingtime: '60' });
     expect(created.status, created.text).to.equal(200);
+    // §0's value convention survives the round trip through Asterisk (GetConfig never says `=>`; jade knows it wrote one).
+    expect(resultOf((await jade.get('/v1/park/setting')).body)[lot]).to.deep.equal({ parkpos: '800-810', context: '> jade_e2e_parked', parkingtime: '60' });
     expect(await getConfig()).to.not.deep.equal(before);
 
     const lots = listOf((await jade.get('/v1/park/parkinglots')).body);
