@@ -7,6 +7,7 @@ import type { AgisTable } from './agis.js';
 import type { ChannelsTable } from './channels.js';
 import type { DeviceStatesTable } from './device-states.js';
 import type { ModulesTable } from './modules.js';
+import type { ConfigVersionsTable } from './config-versions.js';
 import type { ParkedCallsTable, ParkingLotsTable } from './parking.js';
 import type { PjsipAorsTable, PjsipAuthsTable, PjsipContactsTable, PjsipEndpointsTable, PjsipRegistrationsTable } from './pjsip/index.js';
 import type { QueueEntriesTable, QueueMembersTable, QueuesTable } from './queues/index.js';
@@ -55,4 +56,5 @@ export interface Database {
   pjsip_auths: PjsipAuthsTable;
   pjsip_contacts: PjsipContactsTable;
   pjsip_registration_outbounds: PjsipRegistrationsTable;
+  config_versions: ConfigVersionsTable;
 }

@@ -2,6 +2,7 @@ import { agentsProjection } from './agents.js';
 import { agisProjection } from './agis.js';
 import { callsProjection } from './calls/index.js';
 import { commandsProjection } from './commands.js';
+import { configVersionsProjection } from './config-versions.js';
 import { channelsProjection } from './channels.js';
 import { deviceStatesProjection } from './device-states.js';
 import { modulesProjection } from './modules.js';
@@ -20,7 +21,7 @@ import type { ChangeOf } from './lib/projection.js';
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
   parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection,
-  obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection] as const;
+  obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection, configVersionsProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

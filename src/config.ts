@@ -51,6 +51,10 @@ export interface Config {
     readonly maxScratchBuilds: number;
     readonly maxQueuedScratchBuilds: number;
   };
+  readonly config: {
+    /** How often each managed Asterisk config file is read back (GetConfig) to find changes made outside jade. */
+    readonly driftCheckSeconds: number;
+  };
   readonly outbound: {
     readonly resultFile: string;
     /** IANA zone schedules are evaluated in, unless a campaign carries its own. */
@@ -116,6 +120,7 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_LOGIN_ADDRESS_FAILURES_BEFORE_DELAY', ['auth', 'loginAddressFailuresBeforeDelay']],
   ['JADE_LOGIN_DELAY_MAX_SECONDS', ['auth', 'loginDelayMaxSeconds']],
   ['JADE_PASSWORD_HASH_CONCURRENCY', ['auth', 'passwordHashConcurrency']],
+  ['JADE_CONFIG_DRIFT_CHECK_SECONDS', ['config', 'driftCheckSeconds']],
   ['JADE_OB_RESULT_FILE', ['outbound', 'resultFile']],
   ['JADE_OB_TIMEZONE', ['outbound', 'timezone']],
 ];
@@ -171,6 +176,7 @@ function validate(raw: Json): Config {
     'auth.loginDelayBaseSeconds must be positive, loginDelayMaxSeconds at least that, loginFailureMemorySeconds at least loginDelayMaxSeconds',
   );
   check(Number.isInteger(config.http.bodyLimitBytes) && config.http.bodyLimitBytes > 0, 'http.bodyLimitBytes must be a positive integer');
+  check(config.config.driftCheckSeconds > 0, 'config.driftCheckSeconds must be positive');
   check(config.commands.readYourWritesTimeoutMs > 0, 'commands.readYourWritesTimeoutMs must be positive');
   check(config.outbound.tickMs > 0 && config.outbound.maxDialsPerTick > 0, 'outbound.tickMs and outbound.maxDialsPerTick must be positive');
   check(isTimeZone(config.outbound.timezone), `outbound.timezone must be an IANA time zone, got ${config.outbound.timezone}`);

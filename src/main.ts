@@ -30,6 +30,10 @@ import { adminInfoRoutes } from './http/routes/admin-info.js';
 import { coreRoutes } from './http/routes/core.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { parkRoutes } from './http/routes/park.js';
+import { parkConfigRoutes } from './http/routes/park-config.js';
+import { ConfigService } from './configfiles/service.js';
+import { startConfigDrift } from './configfiles/drift.js';
+import { managedFiles } from './configfiles/decide.js';
 import { pjsipRoutes } from './http/routes/pjsip.js';
 import { legacyRoutes } from './http/routes/legacy.js';
 import { eventsRoutes, logPaths } from './http/routes/events.js';
@@ -128,6 +132,18 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     settleTimeoutMs: config.commands.readYourWritesTimeoutMs,
   };
 
+  // Asterisk's config files: writes as commands on config-<file> streams, drift checks on connect and on a timer.
+  const configFiles = new ConfigService({ ...commands, logger: logger.child({ module: 'config' }), resnapshot: (names) => ami.resnapshot(names) });
+  const drift = await startConfigDrift({
+    service: configFiles,
+    files: managedFiles,
+    intervalMs: config.config.driftCheckSeconds * 1000,
+    store,
+    logger: logger.child({ module: 'config' }),
+    afterPosition: logHead,
+  });
+  shutdown.add(() => drift.stop());
+
   // Outbound resources (plans, campaigns, dial lists, ...): event-sourced objects, decided without Asterisk.
   const obResources = new ObResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
   // The dialer: a process manager over the log (after the projection runner, which it reads; stopped before it).
@@ -153,7 +169,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   const routers = buildRouters({
     health: { ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
     auth: auth.service,
-    pbx: { db: readModels.db, commands, ami },
+    pbx: { db: readModels.db, commands, ami, configFiles },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner, logger },
   });
@@ -205,6 +221,7 @@ export interface PbxRouterParts {
   readonly db: Kysely<Database>;
   readonly commands: CommandDeps;
   readonly ami: AmiRuntime;
+  readonly configFiles: ConfigService;
 }
 
 export interface HistoryRouterParts {
@@ -225,6 +242,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     queueRoutes({ db, commands }),
     outboundRoutes(parts.outbound),
     ...historyRouters(parts.history),
+    parkConfigRoutes({ db, config: parts.pbx.configFiles }),
     parkRoutes({ db, commands }),
     pjsipRoutes({ db }),
     legacyRoutes({ db }),

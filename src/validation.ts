@@ -5,7 +5,7 @@ import type { z, ZodType, ZodTypeDef } from 'zod';
  * `details.fields`). Any part validating what a client sent throws it, without knowing about HTTP.
  */
 export class InvalidInputError extends Error {
-  override readonly name = 'InvalidInputError';
+  override readonly name: string = 'InvalidInputError';
   constructor(
     message: string,
     readonly fields: readonly string[],

@@ -33,7 +33,7 @@ export function getConfigJson(input: GetConfigInput): AmiAction {
 
 /** One edit of an UpdateConfig, as Asterisk's `Action-NNNNNN` names it. */
 export type ConfigChange =
-  | { readonly action: 'NewCat'; readonly category: string; readonly options?: string }
+  | { readonly action: 'NewCat'; readonly category: string; readonly options?: string; /** Insert before the first category of this name (else at the end). */ readonly match?: string }
   | { readonly action: 'RenameCat'; readonly category: string; readonly value: string }
   | { readonly action: 'DelCat' | 'EmptyCat'; readonly category: string }
   | { readonly action: 'Update'; readonly category: string; readonly variable: string; readonly value: string; readonly match?: string }

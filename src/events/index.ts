@@ -4,3 +4,4 @@ export * from './ami.js';
 export * from './outbound.js';
 export * from './projection.js';
 export * from './errors.js';
+export * from './config.js';

@@ -13,6 +13,8 @@ import { NotAuthenticatedError, PermissionDeniedError, UsernameTakenError } from
 import { ObRefusal, type RefusalKind } from '../outbound/resources/errors.js';
 import { ScratchBusyError } from '../history/scratch.js';
 import { InvalidInputError } from '../validation.js';
+import { ConfigSectionExistsError, ConfigVersionConflictError, InvalidBackupNameError, InvalidSectionError } from '../configfiles/decide.js';
+import { ConfigReloadFailedError, ConfigWriteFailedError } from '../configfiles/service.js';
 
 interface Mapped {
   readonly status: number;
@@ -51,6 +53,13 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [UnknownProjectionError, (e: UnknownProjectionError) => ({ status: 400, message: `name: ${e.message}` })],
   // Every point-in-time build slot and queue place is taken (point-in-time.ts sets Retry-After).
   [ScratchBusyError, (e: ScratchBusyError) => ({ status: 503, message: e.message, details: { building: e.building, queued: e.queued } })],
+  // Configuration files (src/configfiles/; model.ts's InvalidConfigError is an InvalidInputError): bad input names its field; a stale version and a failed reload are clashes; a refused UpdateConfig 502.
+  [InvalidBackupNameError, (e: InvalidBackupNameError) => ({ status: 400, message: e.message, details: { fields: [e.field] } })],
+  [InvalidSectionError, (e: InvalidSectionError) => ({ status: 400, message: e.message, details: { fields: [e.field] } })],
+  [ConfigSectionExistsError, (e: ConfigSectionExistsError) => ({ status: 400, message: e.message, details: { fields: [e.field] } })],
+  [ConfigVersionConflictError, (e: ConfigVersionConflictError) => ({ status: 409, message: e.message, details: { fields: ['version'], based_on: e.basedOn, version: e.current } })],
+  [ConfigWriteFailedError, (e: ConfigWriteFailedError) => ({ status: 502, message: e.message, details: { command_id: e.commandId, asterisk: e.asterisk, applied: e.applied, rolled_back: e.rolledBack, ...(e.rollbackError === undefined ? {} : { rollback_error: e.rollbackError }) } })],
+  [ConfigReloadFailedError, (e: ConfigReloadFailedError) => ({ status: 409, message: e.message, details: { command_id: e.commandId, module: e.module, reload_error: e.reloadError, rollback: e.rollback } })],
   [InvalidModuleNameError, (e: InvalidModuleNameError) => ({ status: 400, message: e.message, details: { fields: ['name'] } })],
   [AmiUnsafeValueError, (e: AmiUnsafeValueError) => ({ status: 400, message: e.message })],
   [AmiNotConnectedError, (e: AmiNotConnectedError) => ({ status: 503, message: e.message })],

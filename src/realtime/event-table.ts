@@ -80,6 +80,8 @@ export const realtimeTable: RealtimeTable = {
   // The manual defines no events for these (40-events §2.15).
   modules: null,
   systems: null,
+  // Config file versions: no manual event; clients read `…/settings/history`.
+  config_versions: null,
   queues: publish(catalogFamilies.queueQueue, toQueueObject),
   queue_members: publish(catalogFamilies.queueMember, toMemberObject),
   // `wait` as of the change, like a channel's duration.

@@ -474,6 +474,8 @@ export function renderConfigs(p: SandboxConfigParams): Record<string, string> {
       // No console channel: `asterisk -rx` output stays the command's output only.
       'messages.log => notice,warning,error',
     ),
+    // A scratch file for the config-model e2e tests: UpdateConfig only writes a file that exists.
+    'jade_test.conf': lines('; scratch file for test/e2e/config-model.test.ts'),
     'cdr.conf': lines(header, '[general]', 'enable = no'),
     'cel.conf': lines(header, '[general]', 'enable = no'),
     'http.conf': lines(header, '[general]', 'enabled = no'),
