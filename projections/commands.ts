@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
 import { streamPrefixes } from '../src/events/index.js';
+import { configEventTypes, configStreamPrefix } from '../src/events/config.js';
 import type { Database } from './database.js';
 import { atEventTime } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
@@ -125,13 +126,44 @@ function onCommandEvent(state: State, event: RecordedEvent, time: string): Chang
   return outcome === 'pending' ? onRequested(state, event, uuid, type, time) : onOutcome(state, event, uuid, outcome, time);
 }
 
+/**
+ * A configuration write is a command too, recorded on its file's stream (`config-<file>`, src/events/config.ts) so the
+ * file's versions read in order: it is audited here as `ConfigUpdate`, with the file, the operation and the outcome.
+ * Versions recorded without a command (first look, drift) and hidden backups are not commands.
+ */
+function onConfigEvent(state: State, event: RecordedEvent, time: string): Change[] {
+  const { data } = event;
+  const uuid = text(data.command_id);
+  if (uuid === '') return [];
+  switch (event.type) {
+    case configEventTypes.updateRequested: {
+      const request = Object.fromEntries(
+        ['file', 'operation', 'section', 'options', 'based_on', 'reload'].filter((key) => data[key] !== undefined).map((key) => [key, data[key]]),
+      );
+      return onRequested(state, { ...event, data: { ...data, command_type: 'ConfigUpdate', request, targets: { file: data.file } } }, uuid, 'ConfigUpdate', time);
+    }
+    case configEventTypes.updated: {
+      // A second version of the same command is the write-back after a failed reload: the command failed.
+      if (data.cause === 'reload_failed') return onOutcome(state, { ...event, data: { error: text(data.reload_error), reason: 'reload_failed' } }, uuid, 'failed', time);
+      return onOutcome(state, { ...event, data: { result: { version: event.position } } }, uuid, 'succeeded', time);
+    }
+    case configEventTypes.updateFailed:
+      return onOutcome(state, { ...event, data: { error: text(data.error), reason: 'update_failed', response: data.response } }, uuid, 'failed', time);
+    case configEventTypes.updateRejected:
+      return onOutcome(state, { ...event, data: { error: text(data.message), reason: text(data.reason) } }, uuid, 'rejected', time);
+    default:
+      return [];
+  }
+}
+
 export const commandsProjection = defineProjection<Tables, 'commands'>({
   name: 'commands',
-  version: 1,
+  // 2: configuration writes are audited too.
+  version: 2,
   tables: { commands: { key: 'uuid', json: ['request', 'targets', 'response', 'result', 'error'] } },
   handles: {},
   // Every command type has its own `<Type>Requested` / `<Type>Succeeded` / ...: the stream family is the declaration.
-  handlesStreams: { [streamPrefixes.command]: atEventTime(onCommandEvent) },
+  handlesStreams: { [streamPrefixes.command]: atEventTime(onCommandEvent), [configStreamPrefix]: atEventTime(onConfigEvent) },
 });
 
 // ---------------------------------------------------------------------------------------------
