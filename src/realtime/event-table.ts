@@ -2,8 +2,10 @@ import { toAgiObject } from '../../projections/agis.js';
 import { toChannelObject } from '../../projections/channels.js';
 import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/queues/index.js';
 import { toParkedCallObject } from '../../projections/parking.js';
+import type { ConfigVersionRow } from '../../projections/config-versions.js';
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { publishTopic } from './topics.js';
+import { lineDiff, renderConfig, type ConfigFile } from '../configfiles/model.js';
 
 /**
  * THE table from read-model changes to the manual's events (40-events-websocket §1-2): for every
@@ -46,6 +48,9 @@ export const catalogFamilies = {
   obDl: { events: crud('ob.dl'), collection: '/ob/dls/', target: 'dlma_uuid' },
   obCampaign: { events: crud('ob.campaign'), collection: '/ob/campaigns/', target: 'uuid' },
   obDialing: { events: crud('ob.dialing'), collection: '/ob/dialings/', target: 'uuid_camp' },
+  // Not in the manual (ARCHITECTURE.md "Configuration writes"): each new version of a managed file, drift included, on
+  // the file's topic; `update` when a backup is hidden. Admin only (src/auth/topic-permissions.ts).
+  configuration: { events: { create: 'admin.configuration.create', update: 'admin.configuration.update' }, collection: '/admin/configurations/', target: 'file' },
 } as const satisfies Readonly<Record<string, EventFamily>>;
 
 /** How the rows of one table become events. */
@@ -81,7 +86,7 @@ export const realtimeTable: RealtimeTable = {
   modules: null,
   systems: null,
   // Config file versions: no manual event; clients read `…/settings/history`.
-  config_versions: null,
+  config_versions: publish(catalogFamilies.configuration, toConfigurationEvent),
   queues: publish(catalogFamilies.queueQueue, toQueueObject),
   queue_members: publish(catalogFamilies.queueMember, toMemberObject),
   // `wait` as of the change, like a channel's duration.
@@ -127,3 +132,14 @@ export function toRealtimeEvent(change: ReadModelChange, table: RealtimeTable = 
   if (!mapping || event === undefined) return undefined;
   return { position: change.position, topic: mapping.topic(change.row), event, data: mapping.payload(change.row) };
 }
+
+/** A version as a dashboard wants it: who, why, and the line diff; the full sections stay behind `…/settings/history`. */
+function toConfigurationEvent(row: ConfigVersionRow): unknown {
+  const text = (sections: unknown): string => (Array.isArray(sections) ? renderConfig(sections as ConfigFile) : '');
+  return {
+    file: row.file, position: row.position, kind: row.kind, cause: row.cause, name: row.name, time: row.time,
+    user_uuid: row.user_uuid, username: row.username, command_id: row.command_id, hidden: row.hidden === 1,
+    diff: lineDiff(text(row.before), text(row.sections)),
+  };
+}
+

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { defaultProjections } from '../../../src/readmodels/index.js';
 import { catalogFamilies, realtimeTable, toRealtimeEvent } from '../../../src/realtime/event-table.js';
 import { agiChange, channelChange } from './rows.js';
+import { publishTopic } from '../../../src/realtime/topics.js';
 
 describe('realtime event table', () => {
   it('has an entry (a mapping or an explicit null) for every read-model table', () => {
@@ -46,5 +47,22 @@ describe('realtime event table', () => {
     expect(catalogFamilies.queueEntry.events.create).to.equal('queue.entry.update');
     expect(catalogFamilies.queueQueue.events).to.deep.equal({ create: 'queue.queue.update', update: 'queue.queue.update' });
     expect(catalogFamilies.queueQueue.target).to.equal('name');
+  });
+
+  it('publishes a new version of a managed file (drift included) on /admin/configurations/<file> with who, why and the line diff', () => {
+    const line = (key: string, value: string) => ({ key, value });
+    const row = {
+      id: '42', position: 42, file: 'queues.conf', kind: 'outside' as const, cause: 'drift', name: 'queues.conf.2026-01-01T00:00:00.000000000Z',
+      time: '2026-01-01T00:00:00.000000000Z', user_uuid: null, username: null, command_id: null, hidden: 0,
+      before: [{ name: 'sales_2', lines: [line('strategy', 'ringall')] }],
+      sections: [{ name: 'sales_2', lines: [line('strategy', 'leastrecent')] }],
+    };
+    const event = toRealtimeEvent({ projection: 'config_versions', table: 'config_versions', op: 'create', key: '42', row, position: 42 } as Parameters<typeof toRealtimeEvent>[0]);
+    expect(event?.event).to.equal('admin.configuration.create');
+    expect(event?.topic).to.equal(publishTopic('/admin/configurations/', 'queues.conf'));
+    const data = event?.data as { diff: string[]; kind: string; sections?: unknown };
+    expect(data.kind).to.equal('outside');
+    expect(data.sections, 'the full file stays behind the history route').to.equal(undefined);
+    expect(data.diff.filter((l) => l.startsWith('-') || l.startsWith('+')).map((l) => l.replace(/\s+/g, ' '))).to.deep.equal(['-strategy = ringall', '+strategy = leastrecent']);
   });
 });
