@@ -31,6 +31,7 @@ import { coreRoutes } from './http/routes/core.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { parkRoutes } from './http/routes/park.js';
 import { parkConfigRoutes } from './http/routes/park-config.js';
+import { pjsipConfigRoutes } from './http/routes/pjsip-config.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
@@ -244,6 +245,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     ...historyRouters(parts.history),
     parkConfigRoutes({ db, config: parts.pbx.configFiles }),
     parkRoutes({ db, commands }),
+    pjsipConfigRoutes({ db, config: parts.pbx.configFiles }),
     pjsipRoutes({ db }),
     legacyRoutes({ db }),
   ];
