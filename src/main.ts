@@ -32,6 +32,7 @@ import { queueRoutes } from './http/routes/queue.js';
 import { parkRoutes } from './http/routes/park.js';
 import { parkConfigRoutes } from './http/routes/park-config.js';
 import { pjsipConfigRoutes } from './http/routes/pjsip-config.js';
+import { dialplanConfigRoutes } from './http/routes/dialplan-config.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
@@ -246,6 +247,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     parkConfigRoutes({ db, config: parts.pbx.configFiles }),
     parkRoutes({ db, commands }),
     pjsipConfigRoutes({ db, config: parts.pbx.configFiles }),
+    dialplanConfigRoutes({ db, config: parts.pbx.configFiles }),
     pjsipRoutes({ db }),
     legacyRoutes({ db }),
   ];
