@@ -62,7 +62,7 @@ describe('dialplan configuration against a real Asterisk 22 (issue 12)', functio
 
     // Not reloaded by the write (catalog): Asterisk does not know the context yet.
     const before = await probe.action({ Action: 'Command', Command: `dialplan show ${context}` });
-    expect(JSON.stringify(before.response.headers)).to.include("There is no existence of '${context}' context");
+    expect(JSON.stringify(before.response.headers)).to.include(`There is no existence of '${context}' context`);
     const reload = await jade.put('/v1/core/modules/pbx_config');
     expect(reload.status, reload.text).to.equal(200);
 
