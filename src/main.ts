@@ -33,6 +33,8 @@ import { parkRoutes } from './http/routes/park.js';
 import { parkConfigRoutes } from './http/routes/park-config.js';
 import { pjsipConfigRoutes } from './http/routes/pjsip-config.js';
 import { dialplanConfigRoutes } from './http/routes/dialplan-config.js';
+import { queueConfigRoutes } from './http/routes/queue-config.js';
+import { voicemailRoutes } from './http/routes/voicemail.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
@@ -242,6 +244,8 @@ export function buildRouters(parts: RouterParts): Router[] {
     ...authRouters(parts.auth),
     coreRoutes({ db, commands, ami: parts.pbx.ami }),
     queueRoutes({ db, commands }),
+    queueConfigRoutes({ db, config: parts.pbx.configFiles }),
+    voicemailRoutes({ db, config: parts.pbx.configFiles }),
     outboundRoutes(parts.outbound),
     ...historyRouters(parts.history),
     parkConfigRoutes({ db, config: parts.pbx.configFiles }),

@@ -5,7 +5,7 @@
  */
 
 /** The Asterisk config files jade writes and watches for drift. */
-export const managedFiles = ['res_parking.conf', 'pjsip.conf', 'extensions.conf'] as const;
+export const managedFiles = ['res_parking.conf', 'queues.conf', 'voicemail.conf', 'pjsip.conf', 'extensions.conf'] as const;
 export type ManagedFile = (typeof managedFiles)[number];
 
 /** The API's timestamp format (src/events/time.ts): nanoseconds, UTC. */
@@ -67,7 +67,7 @@ export function backupToHide<T extends BackupView>(versions: readonly T[], name:
   return versions.find((v) => v.name === name && v.kind !== 'observed' && !v.hidden);
 }
 
-/** A parking lot section name that is not one: 400 naming `name`. */
+/** A section name that is not one (a parking lot, a queue, ...): 400 naming `name`. */
 export class InvalidSectionError extends Error {
   override readonly name = 'InvalidSectionError';
   constructor(readonly field: string, message: string) {
@@ -76,11 +76,11 @@ export class InvalidSectionError extends Error {
 }
 
 /** Section names reach AMI as `Cat-NNNNNN` and the file as `[name]`. */
-export function checkSectionName(name: unknown, field = 'name'): string {
+export function checkSectionName(name: unknown, field = 'name', kind = 'parking lot'): string {
   if (typeof name !== 'string' || name === '') throw new InvalidSectionError(field, 'is required');
   if (/[\r\n\0]/.test(name)) throw new InvalidSectionError(field, 'must not contain CR, LF or NUL');
   if (/[[\]]/.test(name) || name.length > 80 || name.trim() !== name) throw new InvalidSectionError(field, 'must be 1-80 characters without [ ] or surrounding spaces');
-  if (name === 'general') throw new InvalidSectionError(field, '"general" is not a parking lot');
+  if (name === 'general') throw new InvalidSectionError(field, `"general" is not a ${kind}`);
   return name;
 }
 

@@ -123,6 +123,12 @@ describe('dialplan configuration against a real Asterisk 22 (issue 12)', functio
     expect(String(last.filename)).to.match(/^extensions\.conf\.\d{4}-/);
     expect(last.data).to.include('[demo]').and.not.include(textContext);
 
+    // The admin page (the config-file router factory) lists the file first, then the backups newest first.
+    const configurations = listOf((await jade.get('/v1/admin/dialplan/configurations')).body);
+    expect(configurations[0]).to.include({ name: 'extensions.conf' });
+    expect(configurations[0]!.data).to.include(`[${textContext}]`);
+    expect(configurations.slice(1).map((c) => c.name)).to.include(last.filename);
+
     // JSON {data} works too; writing the first text back puts the file back.
     const back = await jade.put('/v1/dialplan/setting', { data: text });
     expect(back.status, back.text).to.equal(200);

@@ -651,7 +651,22 @@ export function renderConfigs(p: SandboxConfigParams): Record<string, string> {
       'member => Local/agent-01@agents,0,agent-01',
       'member => Local/agent-02@agents,0,agent-02',
       '',
-      '[sales_2](queue-defaults)',
+      // A plain section (no template): AMI's UpdateConfig cannot edit a category built from a template
+      // (src/configfiles/model.ts), and test/e2e/queue-config.test.ts rewrites this one through /queue/queues.
+      '[sales_2]',
+      'timeout = 15',
+      'retry = 1',
+      'wrapuptime = 0',
+      'maxlen = 0',
+      'joinempty = yes',
+      'leavewhenempty = no',
+      'ringinuse = no',
+      'servicelevel = 60',
+      'announce-frequency = 0',
+      'periodic-announce-frequency = 0',
+      'announce-holdtime = no',
+      'announce-position = no',
+      'reportholdtime = no',
       'strategy = ringall',
     ),
     'res_parking.conf': lines(

@@ -1,4 +1,4 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
@@ -8,9 +8,10 @@ import { currentUser } from '../../auth/index.js';
 import { backupToHide, ConfigSectionExistsError, parseBackupName } from '../../configfiles/decide.js';
 import { checkContextName, linesFromSdpData, listSdps, toSdp, withContext } from '../../configfiles/dialplan.js';
 import { InvalidConfigError, parseConfigText, renderConfig, type ConfigFile } from '../../configfiles/model.js';
-import type { ConfigService, ConfigWriteResult } from '../../configfiles/service.js';
+import type { ConfigService } from '../../configfiles/service.js';
 import { reply } from '../envelope.js';
 import { badRequest } from '../errors.js';
+import { bodyOf, configFileRoutes, versionOf, written } from '../config-file-routes.js';
 import { pathParam } from '../body.js';
 
 export interface DialplanConfigRouteDeps {
@@ -20,25 +21,10 @@ export interface DialplanConfigRouteDeps {
 
 const file = 'extensions.conf';
 
-/** `?version=N` or `If-Match: "N"` (as park-config.ts). */
-function versionOf(ctx: Context): number | undefined {
-  const raw = typeof ctx.query.version === 'string' ? ctx.query.version : ctx.get('if-match').replace(/^W\//, '').replace(/"/g, '');
-  if (raw === '') return undefined;
-  const version = Number(raw);
-  if (!Number.isSafeInteger(version) || version < 1) throw badRequest('version must be a positive integer (a log position)', { fields: ['version'] });
-  return version;
-}
-
-const body = (ctx: Context): Record<string, unknown> => (ctx.state.body as Record<string, unknown> | undefined) ?? {};
-
-function setVersion(ctx: Context, outcome: ConfigWriteResult): void {
-  if (outcome.version !== null) ctx.set('ETag', `"${outcome.version}"`);
-}
-
 /** The text of `PUT /dialplan/setting`: a `text/plain` body as it is, or JSON `{"data": "<text>"}`. */
 function settingText(ctx: Context): string {
   if (typeof ctx.state.text === 'string') return ctx.state.text as string;
-  const data = body(ctx).data;
+  const data = bodyOf(ctx).data;
   if (typeof data !== 'string') throw new InvalidConfigError('data', 'send the file as a text/plain body, or JSON {"data": "<text>"}');
   return data;
 }
@@ -50,7 +36,8 @@ function settingText(ctx: Context): string {
  * `result.dropped`. `/dialplan/settings` lists the backups (versions in the log) as text.
  */
 export function dialplanConfigRoutes(deps: DialplanConfigRouteDeps): Router {
-  const router = new Router();
+  // `/admin/dialplan/configurations[/<name>]` from the factory; `/dialplan/setting(s)` are text, served below.
+  const router = configFileRoutes({ area: '/dialplan', file, module: 'pbx_config', setting: false }, deps);
   const { config, db } = deps;
   const write = (ctx: Context, operation: string, extra: { section?: string; options?: unknown; wanted?: ConfigFile }, apply: (current: ConfigFile) => ConfigFile) =>
     config.write(currentUser(ctx), file, { operation, ...extra, apply }, { version: versionOf(ctx) });
@@ -64,9 +51,7 @@ export function dialplanConfigRoutes(deps: DialplanConfigRouteDeps): Router {
   router.put('/dialplan/setting', async (ctx) => {
     // Parsed and validated before anything is recorded: 400 naming the line.
     const { file: wanted, dropped } = parseConfigText(settingText(ctx));
-    const outcome = await write(ctx, 'setting', { wanted }, () => wanted);
-    setVersion(ctx, outcome);
-    reply(ctx, { dropped });
+    written(ctx, await write(ctx, 'setting', { wanted }, () => wanted), { dropped });
   });
   router.get('/dialplan/settings', async (ctx) => {
     const backups = await listConfigBackups(db, file);
@@ -100,31 +85,25 @@ export function dialplanConfigRoutes(deps: DialplanConfigRouteDeps): Router {
     reply(ctx, toSdp(found));
   });
   router.post('/admin/dialplan/sdps', async (ctx) => {
-    const name = checkContextName(body(ctx).name);
-    const lines = linesFromSdpData(body(ctx).data ?? []);
-    const outcome = await write(ctx, 'sdp.create', { section: name, options: body(ctx).data ?? [] }, (current) => {
+    const name = checkContextName(bodyOf(ctx).name);
+    const lines = linesFromSdpData(bodyOf(ctx).data ?? []);
+    written(ctx, await write(ctx, 'sdp.create', { section: name, options: bodyOf(ctx).data ?? [] }, (current) => {
       if (current.some((c) => c.name.toLowerCase() === name.toLowerCase())) throw new ConfigSectionExistsError(file, name);
       return withContext(current, name, lines);
-    });
-    setVersion(ctx, outcome);
-    reply(ctx);
+    }));
   });
   router.put('/admin/dialplan/sdps/:name', async (ctx) => {
     // Upsert (catalog 20 Proposed): replaces the whole context, or adds it at the end.
     const name = checkContextName(pathParam(ctx, 'name'));
-    const lines = linesFromSdpData(body(ctx).data);
-    const outcome = await write(ctx, 'sdp.put', { section: name, options: body(ctx).data }, (current) => withContext(current, name, lines));
-    setVersion(ctx, outcome);
-    reply(ctx);
+    const lines = linesFromSdpData(bodyOf(ctx).data);
+    written(ctx, await write(ctx, 'sdp.put', { section: name, options: bodyOf(ctx).data }, (current) => withContext(current, name, lines)));
   });
   router.delete('/admin/dialplan/sdps/:name', async (ctx) => {
     const name = checkContextName(pathParam(ctx, 'name'));
-    const outcome = await write(ctx, 'sdp.delete', { section: name }, (current) => {
+    written(ctx, await write(ctx, 'sdp.delete', { section: name }, (current) => {
       if (!current.some((c) => c.name.toLowerCase() === name.toLowerCase())) throw new NotFoundError({ kind: 'context', id: name });
       return withContext(current, name, undefined);
-    });
-    setVersion(ctx, outcome);
-    reply(ctx);
+    }));
   });
   return router;
 }

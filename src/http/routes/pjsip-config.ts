@@ -1,4 +1,4 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
@@ -8,9 +8,8 @@ import { currentUser } from '../../auth/index.js';
 import { checkSectionName, ConfigSectionExistsError } from '../../configfiles/decide.js';
 import { findPjsipObject, pjsipObjectLines, pjsipObjectTypes, withPjsipObject, type PjsipObjectKind } from '../../configfiles/pjsip.js';
 import type { ConfigFile } from '../../configfiles/model.js';
-import type { ConfigService, ConfigWriteResult } from '../../configfiles/service.js';
-import { reply } from '../envelope.js';
-import { badRequest } from '../errors.js';
+import type { ConfigService } from '../../configfiles/service.js';
+import { bodyOf, configFileRoutes, versionOf, written } from '../config-file-routes.js';
 import { pathParam } from '../body.js';
 
 export interface PjsipConfigRouteDeps {
@@ -28,22 +27,6 @@ const live: Record<PjsipObjectKind, { readonly noun: string; readonly snapshot: 
   registration_outbounds: { noun: 'outbound registration', snapshot: 'PJSIPShowRegistrationsOutbound', get: getRegistration },
 };
 
-/** `?version=N` or `If-Match: "N"` (as park-config.ts). */
-function versionOf(ctx: Context): number | undefined {
-  const raw = typeof ctx.query.version === 'string' ? ctx.query.version : ctx.get('if-match').replace(/^W\//, '').replace(/"/g, '');
-  if (raw === '') return undefined;
-  const version = Number(raw);
-  if (!Number.isSafeInteger(version) || version < 1) throw badRequest('version must be a positive integer (a log position)', { fields: ['version'] });
-  return version;
-}
-
-const body = (ctx: Context): Record<string, unknown> => (ctx.state.body as Record<string, unknown> | undefined) ?? {};
-
-function written(ctx: Context, outcome: ConfigWriteResult): void {
-  if (outcome.version !== null) ctx.set('ETag', `"${outcome.version}"`);
-  reply(ctx);
-}
-
 /**
  * Writes of PJSIP objects in pjsip.conf (issue 12): `POST /pjsip/<kind>` `{name, ...options}`, `PUT|DELETE
  * /pjsip/<kind>/<name>` for endpoints, aors, auths and registration_outbounds (the reads are pjsip.ts). The
@@ -53,7 +36,9 @@ function written(ctx: Context, outcome: ConfigWriteResult): void {
  * echoed (the log keeps it, the log API masks it: projections/lib/redact.ts).
  */
 export function pjsipConfigRoutes(deps: PjsipConfigRouteDeps): Router {
-  const router = new Router();
+  // `/admin/pjsip/configurations[/<name>]` from the factory. No `/pjsip/setting`: §0 JSON merges same-named
+  // categories (an endpoint, its aor and its auth), so writing it back would destroy pjsip.conf.
+  const router = configFileRoutes({ area: '/pjsip', file, module: 'res_pjsip', setting: false }, deps);
   const { config, db } = deps;
 
   for (const kind of Object.keys(pjsipObjectTypes) as PjsipObjectKind[]) {
@@ -70,8 +55,8 @@ export function pjsipConfigRoutes(deps: PjsipConfigRouteDeps): Router {
     const missing = (name: string) => new NotFoundError({ kind: noun, id: name }, `${file} has no [${name}] with type=${type}`);
 
     router.post(`/pjsip/${kind}`, async (ctx) => {
-      const { name: rawName, ...options } = body(ctx);
-      const name = checkSectionName(rawName);
+      const { name: rawName, ...options } = bodyOf(ctx);
+      const name = checkSectionName(rawName, 'name', noun);
       const lines = pjsipObjectLines(name, type, options);
       written(ctx, await write(ctx, 'create', name, options, (current) => {
         if (findPjsipObject(current, name, type) >= 0) throw new ConfigSectionExistsError(file, name);
@@ -79,8 +64,8 @@ export function pjsipConfigRoutes(deps: PjsipConfigRouteDeps): Router {
       }));
     });
     router.put(`/pjsip/${kind}/:name`, async (ctx) => {
-      const name = checkSectionName(pathParam(ctx, 'name'));
-      const options = body(ctx);
+      const name = checkSectionName(pathParam(ctx, 'name'), 'name', noun);
+      const options = bodyOf(ctx);
       const lines = pjsipObjectLines(name, type, options);
       written(ctx, await write(ctx, 'update', name, options, (current) => {
         if (findPjsipObject(current, name, type) < 0) throw missing(name);
@@ -88,7 +73,7 @@ export function pjsipConfigRoutes(deps: PjsipConfigRouteDeps): Router {
       }));
     });
     router.delete(`/pjsip/${kind}/:name`, async (ctx) => {
-      const name = checkSectionName(pathParam(ctx, 'name'));
+      const name = checkSectionName(pathParam(ctx, 'name'), 'name', noun);
       written(ctx, await write(ctx, 'delete', name, undefined, (current) => {
         if (findPjsipObject(current, name, type) < 0) throw missing(name);
         return withPjsipObject(current, name, type, undefined);
