@@ -31,6 +31,8 @@ import { coreRoutes } from './http/routes/core.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { parkRoutes } from './http/routes/park.js';
 import { parkConfigRoutes } from './http/routes/park-config.js';
+import { pjsipConfigRoutes } from './http/routes/pjsip-config.js';
+import { dialplanConfigRoutes } from './http/routes/dialplan-config.js';
 import { queueConfigRoutes } from './http/routes/queue-config.js';
 import { voicemailRoutes } from './http/routes/voicemail.js';
 import { ConfigService } from './configfiles/service.js';
@@ -248,6 +250,8 @@ export function buildRouters(parts: RouterParts): Router[] {
     ...historyRouters(parts.history),
     parkConfigRoutes({ db, config: parts.pbx.configFiles }),
     parkRoutes({ db, commands }),
+    pjsipConfigRoutes({ db, config: parts.pbx.configFiles }),
+    dialplanConfigRoutes({ db, config: parts.pbx.configFiles }),
     pjsipRoutes({ db }),
     legacyRoutes({ db }),
   ];

@@ -5,7 +5,7 @@
  */
 
 /** The Asterisk config files jade writes and watches for drift. */
-export const managedFiles = ['res_parking.conf', 'queues.conf', 'voicemail.conf'] as const;
+export const managedFiles = ['res_parking.conf', 'queues.conf', 'voicemail.conf', 'pjsip.conf', 'extensions.conf'] as const;
 export type ManagedFile = (typeof managedFiles)[number];
 
 /** The API's timestamp format (src/events/time.ts): nanoseconds, UTC. */

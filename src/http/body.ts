@@ -25,7 +25,8 @@ export type JsonBody = Record<string, unknown>;
  * Hand-written rather than a body-parser package: it is a dozen lines and we need the
  * exact 400/413 envelope behaviour.
  */
-export async function readJson(ctx: Context, limitBytes: number): Promise<JsonBody | undefined> {
+/** The raw request body as UTF-8 text, at most `limitBytes` (413 above). */
+async function readText(ctx: Context, limitBytes: number): Promise<string> {
   const declared = Number(ctx.get('content-length') || 0);
   if (declared > limitBytes) throw payloadTooLarge(limitBytes);
   const chunks: Buffer[] = [];
@@ -35,7 +36,11 @@ export async function readJson(ctx: Context, limitBytes: number): Promise<JsonBo
     if (size > limitBytes) throw payloadTooLarge(limitBytes);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readJson(ctx: Context, limitBytes: number): Promise<JsonBody | undefined> {
+  const text = (await readText(ctx, limitBytes)).trim();
   if (text === '') return undefined;
   let parsed: unknown;
   try {
@@ -49,10 +54,17 @@ export async function readJson(ctx: Context, limitBytes: number): Promise<JsonBo
   return parsed as JsonBody;
 }
 
-/** Reads the JSON body of a write into `ctx.state.body` (undefined when there is none). */
+/**
+ * Reads the JSON body of a write into `ctx.state.body` (undefined when there is none). A `text/plain` body
+ * (`PUT /dialplan/setting` takes the file's text) goes as it is into `ctx.state.text` instead.
+ */
 export function jsonBody(limitBytes: number) {
   return async function readJsonBody(ctx: Context, next: Next): Promise<void> {
     if (!bodyMethods.has(ctx.method)) return next();
+    if (ctx.is('text/plain') === 'text/plain') {
+      ctx.state.text = await readText(ctx, limitBytes);
+      return next();
+    }
     ctx.state.body = await readJson(ctx, limitBytes);
     return next();
   };
