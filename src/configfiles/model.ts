@@ -100,6 +100,21 @@ export function withKnownArrows(fromAsterisk: ConfigFile, known: ConfigFile): Co
   });
 }
 
+/**
+ * `wanted` with the template marks of `current` put back on categories of the same name that do not say
+ * their own: §0's JSON cannot carry `[name](tpl)` or `[tpl](!)`, so a client that PUTs back what it GOT
+ * would otherwise ask to re-create every category built from a template, which UpdateConfig cannot do.
+ */
+export function withKnownTemplates(current: ConfigFile, wanted: ConfigFile): ConfigFile {
+  const marks = new Map(current.filter((c) => c.template === true || (c.inherits ?? []).length > 0).map((c) => [c.name.toLowerCase(), c]));
+  if (marks.size === 0) return wanted;
+  return wanted.map((category) => {
+    const known = marks.get(category.name.toLowerCase());
+    if (known === undefined || category.template !== undefined || category.inherits !== undefined) return category;
+    return { ...category, ...(known.template === true ? { template: true } : {}), ...(known.inherits !== undefined ? { inherits: known.inherits } : {}) };
+  });
+}
+
 // ---- §0 JSON ------------------------------------------------------------------------------------------
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>

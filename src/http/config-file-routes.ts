@@ -7,7 +7,7 @@ import { getConfigVersion, getConfigVersionByName, listConfigBackups, listConfig
 import { NotFoundError } from '../events/errors.js';
 import { currentUser } from '../auth/index.js';
 import { backupToHide, checkSectionName, ConfigSectionExistsError, parseBackupName } from '../configfiles/decide.js';
-import { fromSettingJson, InvalidConfigError, lineDiff, parseConfigText, renderConfig, toSettingJson, type ConfigFile } from '../configfiles/model.js';
+import { fromSettingJson, InvalidConfigError, withKnownTemplates, lineDiff, parseConfigText, renderConfig, toSettingJson, type ConfigFile } from '../configfiles/model.js';
 import type { ConfigService, ConfigWriteOptions, ConfigWriteResult } from '../configfiles/service.js';
 import { reply } from './envelope.js';
 import { badRequest } from './errors.js';
@@ -150,9 +150,30 @@ export function configFileRoutes(options: ConfigFileArea, deps: ConfigFileRouteD
     if (version !== null) ctx.set('ETag', `"${version}"`);
     return sections;
   };
+  // The file's template marks survive a client that sends the file back without them (withKnownTemplates).
   const replaceFile = (ctx: Context, operation: string, wanted: ConfigFile, extra: ConfigWriteOptions = {}) =>
-    config.write(currentUser(ctx), file, { operation, wanted, apply: () => wanted }, { version: versionOf(ctx), ...extra });
+    config.write(currentUser(ctx), file, { operation, wanted, apply: (current) => withKnownTemplates(current, wanted) }, { version: versionOf(ctx), ...extra });
 
+  // Every managed file, whatever its setting's form (JSON, or text for the dialplan), has its history and rollback.
+  router.post(`${area}/setting/rollback`, async (ctx) => {
+    const { to } = validBody(ctx, rollbackBody);
+    const target = await getConfigVersion(db, file, to);
+    if (!target) throw new NotFoundError({ kind: `${file} version`, id: String(to) });
+    const wanted = target.sections as ConfigFile;
+    written(ctx, await config.write(currentUser(ctx), file, { operation: 'rollback', wanted, options: { to }, apply: () => wanted }, { version: versionOf(ctx), cause: 'rollback' }));
+  });
+  router.get(`${area}/settings/history`, async (ctx) => {
+    const versions = await listConfigVersions(db, file);
+    const list = versions.map((v, i) => {
+      const prev = i > 0 ? versions[i - 1]!.sections : v.before;
+      return {
+        position: v.position, time: v.time, kind: v.kind, cause: v.cause, name: v.name, hidden: v.hidden === 1,
+        user: v.username, user_uuid: v.user_uuid, command_id: v.command_id,
+        diff: lineDiff(prev === null || prev === undefined ? '' : renderConfig(prev as ConfigFile), renderConfig(v.sections as ConfigFile)),
+      };
+    });
+    reply(ctx, { list });
+  });
   if (options.setting !== false) {
     router.get(`${area}/setting`, async (ctx) => reply(ctx, toSettingJson(await current(ctx))));
     router.put(`${area}/setting`, async (ctx) => {
@@ -160,28 +181,9 @@ export function configFileRoutes(options: ConfigFileArea, deps: ConfigFileRouteD
       const wanted = fromSettingJson(bodyOf(ctx));
       written(ctx, await replaceFile(ctx, 'setting', wanted));
     });
-    router.post(`${area}/setting/rollback`, async (ctx) => {
-      const { to } = validBody(ctx, rollbackBody);
-      const target = await getConfigVersion(db, file, to);
-      if (!target) throw new NotFoundError({ kind: `${file} version`, id: String(to) });
-      const wanted = target.sections as ConfigFile;
-      written(ctx, await config.write(currentUser(ctx), file, { operation: 'rollback', wanted, options: { to }, apply: () => wanted }, { version: versionOf(ctx), cause: 'rollback' }));
-    });
     router.get(`${area}/settings`, async (ctx) => {
       const backups = await listConfigBackups(db, file);
       reply(ctx, { list: backups.map((b) => ({ filename: b.name, ...settingJson(b.before) })) });
-    });
-    router.get(`${area}/settings/history`, async (ctx) => {
-      const versions = await listConfigVersions(db, file);
-      const list = versions.map((v, i) => {
-        const prev = i > 0 ? versions[i - 1]!.sections : v.before;
-        return {
-          position: v.position, time: v.time, kind: v.kind, cause: v.cause, name: v.name, hidden: v.hidden === 1,
-          user: v.username, user_uuid: v.user_uuid, command_id: v.command_id,
-          diff: lineDiff(prev === null || prev === undefined ? '' : renderConfig(prev as ConfigFile), renderConfig(v.sections as ConfigFile)),
-        };
-      });
-      reply(ctx, { list });
     });
     router.get(`${area}/settings/:name`, async (ctx) => reply(ctx, { list: settingJson((await backupNamed(pathParam(ctx, 'name'))).before) }));
     router.delete(`${area}/settings/:name`, (ctx) => hideBackup(ctx, pathParam(ctx, 'name')));

@@ -134,4 +134,17 @@ describe('dialplan configuration against a real Asterisk 22 (issue 12)', functio
     expect(back.status, back.text).to.equal(200);
     expect(await getConfig()).to.deep.equal(original);
   });
+
+  it('keeps every version in /dialplan/settings/history with its line diff, and rolls back to the first one', async function () {
+    const history = listOf((await jade.get('/v1/dialplan/settings/history')).body);
+    expect(history.length, 'the first look and the writes above').to.be.greaterThan(2);
+    const changed = history.find((v) => (v.diff as string[]).some((line) => line.startsWith('+') && line.includes(textContext)));
+    expect(changed, 'a version whose diff adds the text context').to.not.equal(undefined);
+    const sdp = await jade.put('/v1/admin/dialplan/sdps/jade_e2e_rollback', { data: [{ exten: '> 703,1,NoOp(rollback)' }] });
+    expect(sdp.status, sdp.text).to.equal(200);
+    expect(await getConfig()).to.not.deep.equal(original);
+    const back = await jade.post('/v1/dialplan/setting/rollback', { to: history[0]!.position });
+    expect(back.status, back.text).to.equal(200);
+    expect(await getConfig()).to.deep.equal(original);
+  });
 });

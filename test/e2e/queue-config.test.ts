@@ -84,6 +84,14 @@ describe('queue configuration against a real Asterisk 22 (issue 12)', function (
     expect(pages[1]!.data).to.not.include('agent-03');
   });
 
+  it('takes back the whole file as GET /v1/queue/setting gave it, sales_1 built from a template included: nothing changes', async function () {
+    const before = await getConfig();
+    const setting = resultOf((await jade.get('/v1/queue/setting')).body);
+    const put = await jade.put('/v1/queue/setting', setting);
+    expect(put.status, put.text).to.equal(200);
+    expect(await getConfig()).to.deep.equal(before);
+  });
+
   it('refuses CR/LF in a key or a value with 400, and GetConfig is unchanged', async function () {
     const before = await getConfig();
     for (const body of [{ strategy: 'ringall\r\nAction: Originate' }, { 'strategy\nx': 'ringall' }]) {
