@@ -33,6 +33,7 @@ import { parkRoutes } from './http/routes/park.js';
 import { parkConfigRoutes } from './http/routes/park-config.js';
 import { pjsipConfigRoutes } from './http/routes/pjsip-config.js';
 import { dialplanConfigRoutes } from './http/routes/dialplan-config.js';
+import { managerConfigRoutes } from './http/routes/manager-config.js';
 import { queueConfigRoutes } from './http/routes/queue-config.js';
 import { voicemailRoutes } from './http/routes/voicemail.js';
 import { ConfigService } from './configfiles/service.js';
@@ -252,6 +253,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     parkRoutes({ db, commands }),
     pjsipConfigRoutes({ db, config: parts.pbx.configFiles }),
     dialplanConfigRoutes({ db, config: parts.pbx.configFiles }),
+    managerConfigRoutes({ db, config: parts.pbx.configFiles }),
     pjsipRoutes({ db }),
     legacyRoutes({ db }),
   ];

@@ -4,7 +4,7 @@ import type { FakeAmi, FakeFrame } from './fake-ami.js';
  * Asterisk's config files for the fake AMI: `GetConfig` answers `Category-NNNNNN` / `Line-NNNNNN-NNNNNN: key=value`
  * as main/manager.c action_getconfig does, and `UpdateConfig` applies its `Action-NNNNNN` edits to a copy and
  * saves them only if every edit succeeded (handle_updates stops at the first failure and nothing is saved).
- * A leading `>` of an Append/Update value is Asterisk's "object" mark (`=>`) and is not part of the value.
+ * DelCat and RenameCat act on every category of the name (same-named PJSIP objects). A leading `>` of an Append/Update value is Asterisk's "object" mark (`=>`) and is not part of the value.
  * `ModuleLoad` with `LoadType: reload` answers success unless `reloadError` is set.
  */
 export interface FakeLine {
@@ -96,8 +96,13 @@ export class FakeConfigFiles {
           copy.push({ name: cat, lines: [] });
           break;
         case 'delcat':
+          // Every category of the name goes (pjsip.conf has an endpoint, an aor and an auth `[x]`), as in Asterisk 22.
           if (!category) return [{ Response: 'Error', Message: 'Delete category did not complete successfully' }];
-          copy.splice(copy.indexOf(category), 1);
+          for (const c of copy.filter((c) => c.name === cat)) copy.splice(copy.indexOf(c), 1);
+          break;
+        case 'renamecat':
+          if (!category || value === '') return [{ Response: 'Error', Message: 'Given category does not exist' }];
+          for (const c of copy.filter((c) => c.name === cat)) c.name = value;
           break;
         case 'emptycat':
           if (!category) return [{ Response: 'Error', Message: 'Empty category did not complete successfully' }];

@@ -21,6 +21,12 @@ export interface DialplanConfigRouteDeps {
 
 const file = 'extensions.conf';
 
+/** Which contexts an sdp page serves (`accepts`), and the 400 message for creating another. */
+export interface SdpScope {
+  readonly accepts: (name: string) => boolean;
+  readonly refuse: string;
+}
+
 /** The text of `PUT /dialplan/setting`: a `text/plain` body as it is, or JSON `{"data": "<text>"}`. */
 function settingText(ctx: Context): string {
   if (typeof ctx.state.text === 'string') return ctx.state.text as string;
@@ -73,37 +79,56 @@ export function dialplanConfigRoutes(deps: DialplanConfigRouteDeps): Router {
     reply(ctx);
   });
 
-  router.get('/admin/dialplan/sdps', async (ctx) => {
-    reply(ctx, { list: listSdps((await config.read(file)).sections) });
+  sdpRoutes(router, '/admin/dialplan/sdps', config);
+  return router;
+}
+
+/**
+ * The contexts of extensions.conf as sdps at `path` (20-admin `/admin/dialplan/sdps`, 30 `/manager/sdialplans`):
+ * `GET path`, `POST path {name, data}` (an existing context 400), `GET|PUT|DELETE path/<name>` (PUT replaces the
+ * context or adds it). `scope`, when given, limits the page to the contexts it accepts: another context is not
+ * listed and is 404, and may not be created (`scope.refuse` says why, 400). No write reloads the dialplan.
+ */
+export function sdpRoutes(router: Router, path: string, config: ConfigService, scope?: SdpScope): void {
+  const write = (ctx: Context, operation: string, extra: { section?: string; options?: unknown }, apply: (current: ConfigFile) => ConfigFile) =>
+    config.write(currentUser(ctx), file, { operation, ...extra, apply }, { version: versionOf(ctx) });
+  const inScope = (name: string): boolean => scope === undefined || scope.accepts(name);
+  const creatable = (name: string): string => {
+    if (!inScope(name)) throw new InvalidConfigError('name', scope!.refuse);
+    return name;
+  };
+  const find = (sections: ConfigFile, name: string) => (inScope(name) ? sections.find((c) => c.name.toLowerCase() === name.toLowerCase()) : undefined);
+
+  router.get(path, async (ctx) => {
+    reply(ctx, { list: listSdps((await config.read(file)).sections).filter((sdp) => inScope(sdp.name)) });
   });
-  router.get('/admin/dialplan/sdps/:name', async (ctx) => {
+  router.get(`${path}/:name`, async (ctx) => {
     const name = checkContextName(pathParam(ctx, 'name'));
     const { sections, version } = await config.read(file);
-    const found = sections.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    const found = find(sections, name);
     if (!found) throw new NotFoundError({ kind: 'context', id: name });
     if (version !== null) ctx.set('ETag', `"${version}"`);
     reply(ctx, toSdp(found));
   });
-  router.post('/admin/dialplan/sdps', async (ctx) => {
-    const name = checkContextName(bodyOf(ctx).name);
+  router.post(path, async (ctx) => {
+    const name = creatable(checkContextName(bodyOf(ctx).name));
     const lines = linesFromSdpData(bodyOf(ctx).data ?? []);
     written(ctx, await write(ctx, 'sdp.create', { section: name, options: bodyOf(ctx).data ?? [] }, (current) => {
       if (current.some((c) => c.name.toLowerCase() === name.toLowerCase())) throw new ConfigSectionExistsError(file, name);
       return withContext(current, name, lines);
     }));
   });
-  router.put('/admin/dialplan/sdps/:name', async (ctx) => {
+  router.put(`${path}/:name`, async (ctx) => {
     // Upsert (catalog 20 Proposed): replaces the whole context, or adds it at the end.
-    const name = checkContextName(pathParam(ctx, 'name'));
+    const name = creatable(checkContextName(pathParam(ctx, 'name')));
     const lines = linesFromSdpData(bodyOf(ctx).data);
     written(ctx, await write(ctx, 'sdp.put', { section: name, options: bodyOf(ctx).data }, (current) => withContext(current, name, lines)));
   });
-  router.delete('/admin/dialplan/sdps/:name', async (ctx) => {
+  router.delete(`${path}/:name`, async (ctx) => {
     const name = checkContextName(pathParam(ctx, 'name'));
     written(ctx, await write(ctx, 'sdp.delete', { section: name }, (current) => {
-      if (!current.some((c) => c.name.toLowerCase() === name.toLowerCase())) throw new NotFoundError({ kind: 'context', id: name });
+      if (!find(current, name)) throw new NotFoundError({ kind: 'context', id: name });
       return withContext(current, name, undefined);
     }));
   });
-  return router;
 }

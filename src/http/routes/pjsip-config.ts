@@ -20,7 +20,7 @@ export interface PjsipConfigRouteDeps {
 const file = 'pjsip.conf';
 
 /** The live read model of each kind (filled by the PJSIPShow* snapshots) and the snapshot that refills it. */
-const live: Record<PjsipObjectKind, { readonly noun: string; readonly snapshot: string; readonly get: (db: Kysely<Database>, name: string) => Promise<unknown> }> = {
+export const pjsipLive: Record<PjsipObjectKind, { readonly noun: string; readonly snapshot: string; readonly get: (db: Kysely<Database>, name: string) => Promise<unknown> }> = {
   endpoints: { noun: 'endpoint', snapshot: 'PJSIPShowEndpoints', get: getEndpoint },
   aors: { noun: 'AOR', snapshot: 'PJSIPShowAors', get: getAor },
   auths: { noun: 'auth', snapshot: 'PJSIPShowAuths', get: getAuth },
@@ -43,7 +43,7 @@ export function pjsipConfigRoutes(deps: PjsipConfigRouteDeps): Router {
 
   for (const kind of Object.keys(pjsipObjectTypes) as PjsipObjectKind[]) {
     const type = pjsipObjectTypes[kind];
-    const { noun, snapshot, get } = live[kind];
+    const { noun, snapshot, get } = pjsipLive[kind];
     const write = (ctx: Context, operation: 'create' | 'update' | 'delete', name: string, options: unknown, apply: (current: ConfigFile) => ConfigFile) =>
       config.write(currentUser(ctx), file, { operation: `pjsip.${type}.${operation}`, section: name, options, apply }, {
         version: versionOf(ctx),
