@@ -102,7 +102,7 @@ export class FakeConfigFiles {
           break;
         case 'renamecat':
           if (!category || value === '') return [{ Response: 'Error', Message: 'Given category does not exist' }];
-          for (const c of copy.filter((c) => c.name === cat)) c.name = value;
+          copy.forEach((c, i) => c.name === cat && (copy[i] = { name: value, lines: c.lines }));
           break;
         case 'emptycat':
           if (!category) return [{ Response: 'Error', Message: 'Empty category did not complete successfully' }];
