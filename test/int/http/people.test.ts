@@ -71,9 +71,9 @@ describe('people: contacts, /me/info, /me/contacts, /me/buddies, /me/search', fu
     it('400: an unknown target or user names the field; wrong types; CR/LF in the target', async () => {
       const unknownTarget = await jade.post('/v1/admin/user/contacts', { user_uuid: ids.bob, type: 'pjsip_endpoint', target: 'nope' });
       expect(unknownTarget.status).to.equal(400);
-      expect(unknownTarget.body?.error?.details?.fields).to.deep.equal(['target']);
+      expect((unknownTarget.body?.error as { details?: { fields?: string[] } } | undefined)?.details?.fields).to.deep.equal(['target']);
       const unknownUser = await jade.post('/v1/admin/user/contacts', { user_uuid: '00000000-0000-4000-8000-000000000000', type: 'pjsip_endpoint', target: 'pjagent-01' });
-      expect(unknownUser.body?.error?.details?.fields).to.deep.equal(['user_uuid']);
+      expect((unknownUser.body?.error as { details?: { fields?: string[] } } | undefined)?.details?.fields).to.deep.equal(['user_uuid']);
       for (const body of [{ user_uuid: ids.bob, type: 'sip', target: 'pjagent-01' }, { user_uuid: 7, type: 'pjsip_endpoint', target: 'pjagent-01' }, { user_uuid: ids.bob, type: 'pjsip_endpoint', target: 'pjagent-01\r\nAction: Logoff' }, {}]) {
         expect((await jade.post('/v1/admin/user/contacts', body)).status, JSON.stringify(body)).to.equal(400);
       }
