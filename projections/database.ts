@@ -20,6 +20,7 @@ import type { ObDialingsTable } from './ob-dialings.js';
 import type { ObDlmasTable } from './ob-dlmas.js';
 import type { ObDlsTable } from './ob-dls.js';
 import type { ObPlansTable } from './ob-plans.js';
+import type { MeBuddiesTable, PeopleDevicesTable, UserContactsTable } from './people.js';
 
 export interface CheckpointsTable {
   name: string;
@@ -57,4 +58,7 @@ export interface Database {
   pjsip_contacts: PjsipContactsTable;
   pjsip_registration_outbounds: PjsipRegistrationsTable;
   config_versions: ConfigVersionsTable;
+  user_contacts: UserContactsTable;
+  me_buddies: MeBuddiesTable;
+  people_devices: PeopleDevicesTable;
 }

@@ -13,6 +13,7 @@ import { obDlmasProjection } from './ob-dlmas.js';
 import { obDlsProjection } from './ob-dls.js';
 import { obPlansProjection } from './ob-plans.js';
 import { parkingProjection } from './parking.js';
+import { peopleProjection } from './people.js';
 import { pjsipProjection } from './pjsip/index.js';
 import { queuesProjection } from './queues/index.js';
 import { systemsProjection } from './systems.js';
@@ -21,7 +22,8 @@ import type { ChangeOf } from './lib/projection.js';
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
   parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection,
-  obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection, configVersionsProjection] as const;
+  obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection, configVersionsProjection,
+  peopleProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

@@ -51,6 +51,8 @@ import { outboundRoutes, type OutboundRouteDeps } from './http/routes/outbound.j
 import { ScratchReadModels } from './history/index.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
+import { PeopleCommands } from './people/commands.js';
+import { peopleRoutes, type PeopleRouteDeps } from './http/routes/people.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -177,6 +179,17 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     pbx: { db: readModels.db, commands, ami, configFiles },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner, logger },
+    people: {
+      db: readModels.db,
+      auth: auth.service,
+      commands: new PeopleCommands({
+        store,
+        db: readModels.db,
+        readModels: commands.readModels,
+        settleTimeoutMs: commands.settleTimeoutMs,
+        userExists: (uuid) => auth.service.userView(uuid) !== undefined,
+      }),
+    },
   });
   const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, beforeRoutes: [pointInTimeReads({ log, scratch })], routers });
   const httpServer = createServer(app.callback());
@@ -220,6 +233,8 @@ export interface RouterParts {
   readonly pbx: PbxRouterParts;
   readonly outbound: OutboundRouteDeps;
   readonly history: HistoryRouterParts;
+  /** Contacts, buddies, /me (issue 13 P2); optional so a test may build the routers without it. */
+  readonly people?: PeopleRouteDeps;
 }
 
 export interface PbxRouterParts {
@@ -256,6 +271,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     managerConfigRoutes({ db, config: parts.pbx.configFiles }),
     pjsipRoutes({ db }),
     legacyRoutes({ db }),
+    ...(parts.people ? [peopleRoutes(parts.people)] : []),
   ];
 }
 

@@ -93,6 +93,8 @@ export const routeTable: readonly RouteRule[] = [
   exact(['DELETE'], '/me/login', anyToken),
   ...under(['/admin', '/events'], adminOnly),
   ...under(managerAreas, managers),
+  // `/user/contacts` takes any user's uuid: the admin alias of /admin/user/contacts (catalog 30, proposed).
+  ...under(['/user/contacts'], adminOnly),
   ...under(['/me', '/user'], users),
 ];
 

@@ -6,7 +6,8 @@ import type { AuthUser } from './permissions.js';
  *
  * - `admin`: every topic.
  * - `manager`: `/` (everything there is today) and the PBX topic areas below.
- * - `user` alone: nothing yet (its `/me/...` topics come later).
+ * - `user` alone: nothing but its own `/me/...` topics.
+ * - `/me/<area>/<uuid>[/...]` (a person's own events): the person with that uuid only, admin included.
  * Anything else is refused (fail closed), including prefixes that cut across areas (`/c`): a manager
  * subscribes to an area or below it.
  *
@@ -29,8 +30,20 @@ function isPbxTopic(topic: string): boolean {
 }
 
 /** `topic` is canonical (realtime/topics.ts `canonicalTopic`). */
-export function mayReadTopic(user: Pick<AuthUser, 'permissions'>, topic: string): boolean {
+export function mayReadTopic(user: Pick<AuthUser, 'permissions'> & Partial<Pick<AuthUser, 'uuid'>>, topic: string): boolean {
+  // A person's own topics, `/me/<area>/<own uuid>[/...]`: its owner only, whatever the permissions (admin too).
+  if (topic.startsWith('/me/')) return user.uuid !== undefined && isOwnTopic(user.uuid, topic);
   if (user.permissions.includes('admin')) return true;
   if (user.permissions.includes('manager')) return topic === '/' || isPbxTopic(topic);
   return false;
 }
+
+/** `/me/<area>/<uuid>` or below it, with `uuid` the caller's (as published: the canonical encoding). */
+function isOwnTopic(uuid: string, topic: string): boolean {
+  const [, me, area, owner] = topic.split('/');
+  if (me !== 'me' || area === undefined || area === '' || owner === undefined) return false;
+  return owner === encodeAscii(uuid);
+}
+
+/** realtime/topics.ts `encodeTarget` for an ASCII id (a uuid): `-` -> `%2D` (not imported: auth must not depend on realtime). */
+const encodeAscii = (id: string): string => id.replace(/[^A-Za-z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);

@@ -3,6 +3,7 @@ import { Batch, chunkAtPositions, type PublishedEvent } from './batch.js';
 import type { Client } from './client.js';
 import type { CloseReason } from './connection.js';
 import { representative, type SubscriptionGroups } from './groups.js';
+import { isPrivateTopic, privateTopicPrefix } from './topics.js';
 
 /**
  * Writing events to clients under the per-client buffer limit: a client that has more than `limit`
@@ -26,7 +27,10 @@ export class Delivery {
   toGroups(groups: SubscriptionGroups, events: readonly PublishedEvent[]): void {
     for (const group of groups.values()) {
       const topics = representative(group).topics;
-      const matched = group.all ? events : events.filter((event) => topics.matches(event.topic));
+      // A private (`/me/`) event only through a subscription inside `/me/` (topics.ts), never through `/`.
+      const matched = events.filter((event) =>
+        isPrivateTopic(event.topic) ? topics.matches(event.topic, undefined, privateTopicPrefix.length) : group.all || topics.matches(event.topic),
+      );
       for (const chunk of chunkAtPositions(matched, this.maxMessageEvents)) {
         const batch = new Batch(chunk);
         for (const client of group.members) this.deliver(client, batch);

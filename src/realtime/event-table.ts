@@ -4,7 +4,8 @@ import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/
 import { toParkedCallObject } from '../../projections/parking.js';
 import type { ConfigVersionRow } from '../../projections/config-versions.js';
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
-import { publishTopic } from './topics.js';
+import { encodeTarget, publishTopic } from './topics.js';
+import type { BuddyRow, ContactObject } from '../../projections/people.js';
 import { lineDiff, renderConfig, type ConfigFile } from '../configfiles/model.js';
 
 /**
@@ -114,6 +115,10 @@ export const realtimeTable: RealtimeTable = {
   ob_dls: publish(catalogFamilies.obDl),
   ob_campaigns: publish(catalogFamilies.obCampaign),
   ob_dialings: publish(catalogFamilies.obDialing),
+  // A person's own events (issue 13): private topics naming their owner (topics.ts `privateTopicPrefix`).
+  user_contacts: privately('me.contact', 'contacts', (row: ContactObject) => row.user_uuid, toContactEvent),
+  me_buddies: privately('me.buddy', 'buddies', (row: BuddyRow) => row.owner_uuid, toBuddyEvent),
+  people_devices: null,
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */
@@ -143,3 +148,25 @@ function toConfigurationEvent(row: ConfigVersionRow): unknown {
   };
 }
 
+
+/**
+ * A person's own events (not in the manual; 40-events is silent on `/me`): published on
+ * `/me/<area>/<owner uuid>/<object uuid>`, so only the owner may subscribe (auth/topic-permissions.ts) and no
+ * broader subscription (`/`, `/me`) reaches them (delivery.ts). `me.buddy.update` carries a presence change.
+ */
+function privately<Row extends { readonly uuid: string }>(
+  name: string,
+  area: string,
+  owner: (row: Row) => string,
+  payload: (row: Row) => unknown,
+): RealtimeMapping<Row> {
+  return { events: crud(name), topic: (row) => `/me/${area}/${encodeTarget(owner(row))}/${encodeTarget(row.uuid)}`, payload };
+}
+
+function toContactEvent(c: ContactObject): unknown {
+  return { uuid: c.uuid, user_uuid: c.user_uuid, type: c.type, target: c.target, name: c.name, detail: c.detail, tm_create: c.tm_create, tm_update: c.tm_update };
+}
+
+function toBuddyEvent(b: BuddyRow): unknown {
+  return { uuid: b.uuid, uuid_user: b.uuid_user, name: b.name, detail: b.detail, presence: b.presence, tm_create: b.tm_create, tm_update: b.tm_update };
+}

@@ -3,6 +3,7 @@ import type { Client } from './client.js';
 import type { ResyncNotice } from './connection.js';
 import type { Delivery } from './delivery.js';
 import type { ResumeWindow } from './window.js';
+import { subscriptionReaches } from './topics.js';
 
 /**
  * A subscribe with a position: the retained events after it on the topic, or, when that cannot be
@@ -10,7 +11,7 @@ import type { ResumeWindow } from './window.js';
  */
 export function replayMissed(window: ResumeWindow<PublishedEvent>, delivery: Delivery, client: Client, topic: string, position: number): number | ResyncNotice {
   // Events another subscription of this client already brings are not sent twice.
-  const since = window.since(position, (event) => event.topic.startsWith(topic) && !client.topics.matches(event.topic, topic));
+  const since = window.since(position, (event) => subscriptionReaches(topic, event.topic) && !client.topics.matches(event.topic, topic));
   const notice = (reason: ResyncNotice['reason'], message: string): ResyncNotice => ({
     topic,
     position,

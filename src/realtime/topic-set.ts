@@ -116,15 +116,15 @@ export class TopicSet {
     return true;
   }
 
-  /** Some subscription is a prefix of `topic` (other than `except`, when given). */
-  matches(topic: string, except?: string): boolean {
+  /** Some subscription is a prefix of `topic` (other than `except`, when given; at least `minLength` long, when given). */
+  matches(topic: string, except?: string, minLength = 0): boolean {
     // The subscription at depth d on this path is topic.slice(0, d): it is `except` only at this depth.
     const skipAt = except !== undefined && topic.startsWith(except) ? except.length : -1;
     let node = this.root;
     let at = 0;
     for (;;) {
       this.steps++;
-      if (node.terminal && at !== skipAt) return true;
+      if (node.terminal && at !== skipAt && at >= minLength) return true;
       if (at === topic.length) return false;
       const child = node.children.get(topic[at]!);
       if (!child) return false;

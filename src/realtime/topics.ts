@@ -106,3 +106,17 @@ export function publishTopic(collection: string, target: string | null | undefin
 export function topicMatches(subscription: string, topic: string): boolean {
   return topic.startsWith(subscription);
 }
+
+/**
+ * Private topics: `/me/<area>/<owner uuid>[/...]`, a person's own events (issue 13). Only their owner may
+ * subscribe (auth/topic-permissions.ts), and only a subscription inside `/me/` reaches them: `/` or `/me`
+ * (which no one may hold under `/me`) never does, so an admin watching `/` does not see people's buddies.
+ */
+export const privateTopicPrefix = '/me/';
+
+export const isPrivateTopic = (topic: string): boolean => topic.startsWith(privateTopicPrefix);
+
+/** Does a subscription bring an event on `topic`: prefix matching, and a private topic only for a private subscription. */
+export function subscriptionReaches(subscription: string, topic: string): boolean {
+  return topic.startsWith(subscription) && (!isPrivateTopic(topic) || isPrivateTopic(subscription));
+}

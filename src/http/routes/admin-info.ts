@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AuthService } from '../../auth/service.js';
 import { nameSchema, passwordSchema } from '../../auth/service.js';
@@ -39,7 +40,14 @@ export function adminInfoRoutes(auth: AdminInfoDeps): Router {
     reply(ctx, view);
   });
 
-  router.put('/admin/info', async (ctx) => {
+  router.put('/admin/info', ownInfoUpdate(auth));
+
+  return router;
+}
+
+/** `PUT` of the caller's own record (`/admin/info`, `/me/info`): `name`, `password` with `old_password`. */
+export function ownInfoUpdate(auth: AdminInfoDeps) {
+  return async (ctx: Context): Promise<void> => {
     const user = currentUser(ctx);
     const { old_password: oldPassword, ...changes } = validBody(ctx, infoUpdate);
     if (changes.password !== undefined) {
@@ -58,7 +66,5 @@ export function adminInfoRoutes(auth: AdminInfoDeps): Router {
     const updated = await auth.updateUser(user.uuid, changes, user, presentedToken(ctx));
     if (!updated) throw missingUser(user.uuid);
     reply(ctx);
-  });
-
-  return router;
+  };
 }

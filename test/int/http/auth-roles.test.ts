@@ -34,8 +34,9 @@ const table: ReadonlyArray<{ readonly method: 'GET'; readonly path: string; read
   { method: 'GET', path: '/v1/manager/users', expect: { admin: 404, manager: 404, user: 403 } },
   { method: 'GET', path: '/v1/dp/dpmas', expect: { admin: 404, manager: 404, user: 403 } },
   { method: 'GET', path: '/v1/voicemail/users', expect: { admin: 404, manager: 404, user: 403 } },
-  { method: 'GET', path: '/v1/me/info', expect: { admin: 404, manager: 403, user: 404 } },
-  { method: 'GET', path: '/v1/user/contacts', expect: { admin: 404, manager: 403, user: 404 } },
+  { method: 'GET', path: '/v1/me/info', expect: { admin: 200, manager: 403, user: 200 } },
+  // The admin alias of /admin/user/contacts (catalog 30, proposed).
+  { method: 'GET', path: '/v1/user/contacts', expect: { admin: 200, manager: 403, user: 403 } },
   // No rule names it: only admin gets through (fail closed).
   { method: 'GET', path: '/v1/no/such/area', expect: { admin: 404, manager: 403, user: 403 } },
 ];

@@ -56,7 +56,9 @@ describe('route table', () => {
       ['GET', '/calls/abc', true, true, false],
       ['GET', '/manager/users', true, true, false],
       ['GET', '/me/info', true, false, true],
-      ['GET', '/user/contacts', true, false, true],
+      // The admin alias of /admin/user/contacts (catalog 30, proposed); users read /me/contacts.
+      ['GET', '/user/contacts', true, false, false],
+      ['GET', '/me/buddies', true, false, true],
     ];
     for (const [method, path, admin, manager, plain] of cases) {
       const access = routeAccess(routeTable, method, path);

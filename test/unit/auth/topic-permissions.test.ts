@@ -16,7 +16,7 @@ describe('realtime topic permissions', () => {
     for (const topic of ['/admin/', '/c', '/corex/', '/me/', '/users/']) expect(mayReadTopic(manager, topic), topic).to.equal(false);
   });
 
-  it('lets a user-only token subscribe to nothing yet', () => {
+  it('lets a user-only token subscribe to nothing but its own /me topics (private-topics.test.ts)', () => {
     for (const topic of ['/', '/core/channels/', '/me/']) expect(mayReadTopic(as('user'), topic), topic).to.equal(false);
   });
 });
