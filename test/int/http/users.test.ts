@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { AuthService } from '../../../src/auth/index.js';
+import { silentLogger } from '../../../src/logger.js';
 import { connected, ioClient } from '../realtime/support.js';
 import { startTestJade, testAdminPassword, type RunningJade } from '../../support/jade.js';
 import type { TestResponse } from '../../support/http.js';
@@ -223,6 +225,18 @@ describe('users and permissions: /admin/user/*, /manager/users', function () {
     for (const text of responses) {
       for (const secret of secrets) expect(text, `response leaks ${secret}`).to.not.include(secret);
       expect(text).to.not.match(/"password"\s*:/);
+    }
+  });
+
+  it('replaying the log gives the same users and grants as the live directory (rebuild equality)', async () => {
+    const replay = new AuthService({ store: jade.jade.store, logger: silentLogger(), tokenIdleSeconds: 3600, adminPassword: '', bootstrap: false });
+    await replay.start();
+    try {
+      expect(replay.listManagerUsers()).to.deep.equal(jade.jade.auth.service.listManagerUsers());
+      expect(replay.listGrants()).to.deep.equal(jade.jade.auth.service.listGrants());
+      expect(replay.listGrants().length).to.be.greaterThan(3);
+    } finally {
+      await replay.stop();
     }
   });
 });
