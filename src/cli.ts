@@ -10,6 +10,8 @@ commands:
                              asks that server: POST /v1/admin/projections/rebuild)
   events tail|export         follow the log live / export it as JSON Lines
   calls show <linked_id>     a call's summary and timeline, for a terminal
+  users add|list|passwd|rm   manage users in the data dir's log (refuses while a
+                             server holds it; use /v1/admin/user/* then)
   <command> --help           the command's own options
 `;
 
@@ -62,6 +64,10 @@ const commands: Readonly<Record<string, CommandRunner>> = {
   calls: lazy(async () => {
     const m = await import('./cli/calls.js');
     return { run: m.callsCommand, usage: m.callsUsage };
+  }),
+  users: lazy(async () => {
+    const m = await import('./cli/users.js');
+    return { run: m.usersCommand, usage: m.usersUsage };
   }),
 };
 

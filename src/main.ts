@@ -27,6 +27,7 @@ import { pointInTime } from './http/point-in-time.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { allLoginRoutes } from './http/routes/login.js';
 import { adminInfoRoutes } from './http/routes/admin-info.js';
+import { userRoutes } from './http/routes/users.js';
 import { coreRoutes } from './http/routes/core.js';
 import { queueRoutes } from './http/routes/queue.js';
 import { parkRoutes } from './http/routes/park.js';
@@ -275,9 +276,9 @@ export function buildRouters(parts: RouterParts): Router[] {
   ];
 }
 
-/** `/admin/login`, `/manager/login`, `/me/login` and `/admin/info`. */
+/** `/admin/login`, `/manager/login`, `/me/login`, `/admin/info`, and the users: `/admin/user/*`, `/manager/users`. */
 export function authRouters(auth: AuthService): Router[] {
-  return [...allLoginRoutes(auth), adminInfoRoutes(auth)];
+  return [...allLoginRoutes(auth), adminInfoRoutes(auth), userRoutes(auth)];
 }
 
 /** Log API, call history, command audit and replay: `/events`, `/calls`, `/commands`, `/admin/projections`. */

@@ -3,6 +3,7 @@ import type { RecordedEvent } from '../events/index.js';
 import { streamPrefixes } from '../events/index.js';
 import type { EventStore, Subscription } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
+import { createHash } from 'node:crypto';
 import { parseTimestamp } from '../events/time.js';
 import {
   authEventTypes,
@@ -10,8 +11,11 @@ import {
   tokenRevokedData,
   tokenUsedData,
   userCreatedData,
+  userDeletedData,
   userPasswordChangedData,
+  userPermissionsChangedData,
   userUpdatedData,
+  type PermissionGrant,
 } from './events.js';
 import { isTokenExpired, type TokenTiming, type TokenUse } from './tokens.js';
 
@@ -21,7 +25,10 @@ export interface UserRecord {
   readonly username: string;
   readonly name: string;
   readonly passwordHash: string;
+  /** The permission values, from `grants` (what every access decision reads). */
   readonly permissions: readonly string[];
+  readonly grants: readonly PermissionGrant[];
+  readonly context: string;
   readonly tmCreate: string;
   readonly tmUpdate: string | null;
 }
@@ -43,6 +50,15 @@ interface Waiter {
 }
 
 const NS_PER_MS = 1_000_000n;
+
+/**
+ * The uuid of a grant written before grants had their own (the first admin of an older log):
+ * derived from the user and the permission, so every replay gives the same one.
+ */
+export function legacyGrantUuid(userUuid: string, permission: string): string {
+  const hex = createHash('sha256').update(`grant:${userUuid}:${permission}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 function toMs(timestamp: string): number | undefined {
   const ns = parseTimestamp(timestamp);
@@ -80,6 +96,11 @@ export class UserDirectory {
 
   userByUuid(uuid: string): UserRecord | undefined {
     return this.users.get(uuid);
+  }
+
+  /** Every user, oldest first (creation order of the log). */
+  allUsers(): UserRecord[] {
+    return [...this.users.values()];
   }
 
   userByUsername(username: string): UserRecord | undefined {
@@ -210,12 +231,15 @@ export class UserDirectory {
       case authEventTypes.userCreated: {
         const data = this.parse(userCreatedData, event);
         if (!data || this.users.has(data.uuid)) return;
+        const grants = data.permissions.map((p) => ({ uuid: p.uuid ?? legacyGrantUuid(data.uuid, p.permission), permission: p.permission }));
         this.users.set(data.uuid, {
           uuid: data.uuid,
           username: data.username,
           name: data.name,
           passwordHash: data.password_hash,
-          permissions: data.permissions.map((p) => p.permission),
+          permissions: grants.map((g) => g.permission),
+          grants,
+          context: data.context ?? '',
           tmCreate: data.created_at,
           tmUpdate: null,
         });
@@ -226,7 +250,23 @@ export class UserDirectory {
         const data = this.parse(userUpdatedData, event);
         const user = data && this.users.get(data.uuid);
         if (!data || !user) return;
-        this.users.set(user.uuid, { ...user, name: data.name ?? user.name, tmUpdate: data.updated_at });
+        this.users.set(user.uuid, { ...user, name: data.name ?? user.name, context: data.context ?? user.context, tmUpdate: data.updated_at });
+        return;
+      }
+      case authEventTypes.userPermissionsChanged: {
+        const data = this.parse(userPermissionsChangedData, event);
+        const user = data && this.users.get(data.uuid);
+        if (!data || !user) return;
+        this.users.set(user.uuid, { ...user, grants: data.permissions, permissions: data.permissions.map((g) => g.permission), tmUpdate: data.changed_at });
+        return;
+      }
+      case authEventTypes.userDeleted: {
+        const data = this.parse(userDeletedData, event);
+        const user = data && this.users.get(data.uuid);
+        if (!data || !user) return;
+        this.users.delete(user.uuid);
+        if (this.uuidByUsername.get(user.username) === user.uuid) this.uuidByUsername.delete(user.username);
+        for (const [hash, token] of this.tokens) if (token.userUuid === user.uuid) this.tokens.delete(hash);
         return;
       }
       case authEventTypes.userPasswordChanged: {

@@ -23,3 +23,27 @@ export class UsernameTakenError extends Error {
     super(`username ${username} already exists`);
   }
 }
+
+/** The user already holds that permission (`POST /admin/user/permissions`): conflicting state, 409 like a taken username. */
+export class PermissionAlreadyGrantedError extends Error {
+  override readonly name = 'PermissionAlreadyGrantedError';
+  constructor(readonly userUuid: string, readonly permission: string) {
+    super(`user ${userUuid} already holds permission ${permission}`);
+  }
+}
+
+/** A write names a user (`user_uuid` in a body) that does not exist: a bad request (400), not a missing resource. */
+export class UnknownUserError extends Error {
+  override readonly name = 'UnknownUserError';
+  constructor(readonly userUuid: string) {
+    super(`user ${userUuid} does not exist`);
+  }
+}
+
+/** The change would leave no user holding `admin`, and so nobody able to manage users again (409). */
+export class LastAdminError extends Error {
+  override readonly name = 'LastAdminError';
+  constructor() {
+    super('the last user holding permission admin cannot lose it (nor be deleted)');
+  }
+}

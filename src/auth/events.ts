@@ -16,6 +16,10 @@ export const authEventTypes = {
   /** A token was used: written at most once per "touch interval" per token, so idle expiry survives a restart. */
   tokenUsed: 'TokenUsed',
   tokenRevoked: 'TokenRevoked',
+  /** The user's whole permission set after a grant, a revoke or a PUT that replaces it. */
+  userPermissionsChanged: 'UserPermissionsChanged',
+  /** The user is gone: its tokens are revoked in the same append, its username is free again. */
+  userDeleted: 'UserDeleted',
 } as const;
 
 export type AuthEventType = (typeof authEventTypes)[keyof typeof authEventTypes];
@@ -31,14 +35,21 @@ export type Permission = (typeof permissions)[keyof typeof permissions];
  * Permissions are read back as plain strings, not as the enum above: a user written by a later
  * version with a permission this one does not know must still load (it simply grants nothing here).
  */
-const permissionEntry = z.object({ permission: z.string() });
+const permissionEntry = z.object({ permission: z.string(), uuid: z.string().optional() });
+
+/** A grant of a permission to a user (`/admin/user/permissions`), with its own uuid. */
+export const permissionGrant = z.object({ uuid: z.string(), permission: z.string() });
+export type PermissionGrant = z.infer<typeof permissionGrant>;
 
 export const userCreatedData = z.object({
   uuid: z.string(),
   username: z.string(),
   name: z.string(),
   password_hash: z.string(),
+  /** Entries written before grants had uuids have none: the directory derives a stable one. */
   permissions: z.array(permissionEntry),
+  /** The dialplan context of the user's device (`/manager/users`); absent in users made before it: "". */
+  context: z.string().optional(),
   created_at: z.string(),
 });
 export type UserCreatedData = z.infer<typeof userCreatedData>;
@@ -47,6 +58,7 @@ export type UserCreatedData = z.infer<typeof userCreatedData>;
 export const userUpdatedData = z.object({
   uuid: z.string(),
   name: z.string().optional(),
+  context: z.string().optional(),
   updated_at: z.string(),
 });
 export type UserUpdatedData = z.infer<typeof userUpdatedData>;
@@ -71,7 +83,21 @@ export const tokenUsedData = z.object({
 });
 export type TokenUsedData = z.infer<typeof tokenUsedData>;
 
-export const tokenRevokeReasons = ['logout', 'password_changed'] as const;
+export const userPermissionsChangedData = z.object({
+  uuid: z.string(),
+  permissions: z.array(permissionGrant),
+  changed_at: z.string(),
+});
+export type UserPermissionsChangedData = z.infer<typeof userPermissionsChangedData>;
+
+export const userDeletedData = z.object({
+  uuid: z.string(),
+  username: z.string(),
+  deleted_at: z.string(),
+});
+export type UserDeletedData = z.infer<typeof userDeletedData>;
+
+export const tokenRevokeReasons = ['logout', 'password_changed', 'permissions_changed', 'user_deleted'] as const;
 export const tokenRevokedData = z.object({
   token_hash: z.string(),
   revoked_at: z.string(),

@@ -9,7 +9,7 @@ import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port
 import { InvalidModuleNameError, ModuleNotFoundError } from '../commands/core.js';
 import { RebuildInProgressError, ReadModelTimeoutError, UnknownProjectionError } from '../readmodels/errors.js';
 import { NotFoundError } from '../events/errors.js';
-import { NotAuthenticatedError, PermissionDeniedError, UsernameTakenError } from '../auth/errors.js';
+import { LastAdminError, NotAuthenticatedError, PermissionAlreadyGrantedError, PermissionDeniedError, UnknownUserError, UsernameTakenError } from '../auth/errors.js';
 import { ObRefusal, type RefusalKind } from '../outbound/resources/errors.js';
 import { ScratchBusyError } from '../history/scratch.js';
 import { InvalidInputError } from '../validation.js';
@@ -46,6 +46,9 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [NotFoundError, notFound],
   [ModuleNotFoundError, notFound],
   [UsernameTakenError, (e: UsernameTakenError) => ({ status: 409, message: e.message, details: { field: 'username' } })],
+  [PermissionAlreadyGrantedError, (e: PermissionAlreadyGrantedError) => ({ status: 409, message: e.message, details: { fields: ['permission'] } })],
+  [LastAdminError, (e: LastAdminError) => ({ status: 409, message: e.message })],
+  [UnknownUserError, (e: UnknownUserError) => ({ status: 400, message: e.message, details: { fields: ['user_uuid'] } })],
   // Its field, when it has one, in `details.fields` like a validation error's.
   [ObRefusal, (e: ObRefusal) => (e.kind === 'not_found' ? notFound(e) : { status: refusalStatus[e.kind], message: e.message, details: e.field === undefined ? undefined : { fields: [e.field] } })],
   [RebuildInProgressError, (e: RebuildInProgressError) => ({ status: 409, message: e.message })],
