@@ -5,6 +5,7 @@ import * as parkAgentsDevicesPjsip from './0003_park_agents_devices_pjsip.js';
 import * as outbound from './0004_outbound.js';
 import * as history from './0005_history.js';
 import * as configVersions from './0006_config_versions.js';
+import * as chats from './0009_chats.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004_outbound': outbound,
   '0005_history': history,
   '0006_config_versions': configVersions,
+  '0009_chats': chats,
 };

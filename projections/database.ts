@@ -20,6 +20,7 @@ import type { ObDialingsTable } from './ob-dialings.js';
 import type { ObDlmasTable } from './ob-dlmas.js';
 import type { ObDlsTable } from './ob-dls.js';
 import type { ObPlansTable } from './ob-plans.js';
+import type { ChatMembersTable, ChatMessagesTable, ChatRoomsTable } from './chats.js';
 
 export interface CheckpointsTable {
   name: string;
@@ -57,4 +58,7 @@ export interface Database {
   pjsip_contacts: PjsipContactsTable;
   pjsip_registration_outbounds: PjsipRegistrationsTable;
   config_versions: ConfigVersionsTable;
+  chat_rooms: ChatRoomsTable;
+  chat_members: ChatMembersTable;
+  chat_messages: ChatMessagesTable;
 }

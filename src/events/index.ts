@@ -5,3 +5,4 @@ export * from './outbound.js';
 export * from './projection.js';
 export * from './errors.js';
 export * from './config.js';
+export * from './chat.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { Batch, chunkAtPositions, type PublishedEvent } from './batch.js';
+import { Batch, chunkAtPositions, visibleTo, type PublishedEvent } from './batch.js';
 import type { Client } from './client.js';
 import type { CloseReason } from './connection.js';
 import { representative, type SubscriptionGroups } from './groups.js';
@@ -27,6 +27,11 @@ export class Delivery {
     for (const group of groups.values()) {
       const topics = representative(group).topics;
       const matched = group.all ? events : events.filter((event) => topics.matches(event.topic));
+      if (matched.some((event) => event.audience !== undefined)) {
+        // Personal events (a person's chat): each member gets only those meant for its user, whatever it subscribed to.
+        for (const client of group.members) this.toClient(client, matched.filter((event) => visibleTo(event, client.session.user.uuid)));
+        continue;
+      }
       for (const chunk of chunkAtPositions(matched, this.maxMessageEvents)) {
         const batch = new Batch(chunk);
         for (const client of group.members) this.deliver(client, batch);

@@ -3,6 +3,7 @@ import { toChannelObject } from '../../projections/channels.js';
 import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/queues/index.js';
 import { toParkedCallObject } from '../../projections/parking.js';
 import type { ConfigVersionRow } from '../../projections/config-versions.js';
+import { toChatMessageObject, type ChatMemberRow, type ChatMessageRow } from '../../projections/chats.js';
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { publishTopic } from './topics.js';
 import { lineDiff, renderConfig, type ConfigFile } from '../configfiles/model.js';
@@ -51,6 +52,10 @@ export const catalogFamilies = {
   // Not in the manual (ARCHITECTURE.md "Configuration writes"): each new version of a managed file, drift included, on
   // the file's topic; `update` when a backup is hidden. Admin only (src/auth/topic-permissions.ts).
   configuration: { events: { create: 'admin.configuration.create', update: 'admin.configuration.update' }, collection: '/admin/configurations/', target: 'file' },
+  // A person's own topics (40-events is silent on chats; issue 13): each event goes to the member's own chat topic
+  // and only that member receives it (`audience`), whoever else subscribed to `/` (src/auth/topic-permissions.ts).
+  chat: { events: crud('me.chat'), collection: '/me/chats/', target: 'uuid' },
+  chatMessage: { events: { create: 'me.chat.message.create' }, collection: '/me/chats/', target: 'uuid' },
 } as const satisfies Readonly<Record<string, EventFamily>>;
 
 /** How the rows of one table become events. */
@@ -59,6 +64,28 @@ export interface RealtimeMapping<Row> {
   topic(row: Row): string;
   /** The manual's payload: the object the REST resource returns for one item. Must be JSON-serialisable. */
   payload(row: Row): unknown;
+  /**
+   * Personal rows (a person's chats): the change is published once per entry, on the entry's topic, and only
+   * the entry's user receives it (the event's `audience`), instead of once on `topic(row)` for every subscriber.
+   */
+  personal?(row: Row): readonly PersonalDelivery[];
+}
+
+/** One person an event of a personal row goes to, and on which of their topics. */
+export interface PersonalDelivery {
+  readonly topic: string;
+  readonly user_uuid: string;
+}
+
+/** An entry for a personal table: the events go to `deliveries(row)`, each to one user. */
+export function publishPersonal<Row extends object>(family: EventFamily, deliveries: (row: Row) => readonly { readonly user_uuid: string; readonly target: string }[], payload: (row: Row) => unknown = (row) => row): RealtimeMapping<Row> {
+  const personal = (row: Row): PersonalDelivery[] => deliveries(row).map((d) => ({ topic: publishTopic(family.collection, d.target), user_uuid: d.user_uuid }));
+  return {
+    events: family.events,
+    topic: (row) => personal(row)[0]?.topic ?? family.collection,
+    payload,
+    personal,
+  };
 }
 
 /** Keys of Row whose value can be a topic target. */
@@ -114,6 +141,14 @@ export const realtimeTable: RealtimeTable = {
   ob_dls: publish(catalogFamilies.obDl),
   ob_campaigns: publish(catalogFamilies.obCampaign),
   ob_dialings: publish(catalogFamilies.obDialing),
+  // Chats: a member's own chat changes on their chat's topic; a message once per member, on each member's chat topic.
+  chat_rooms: null,
+  chat_members: publishPersonal(catalogFamilies.chat, (row: ChatMemberRow) => [{ user_uuid: row.user_uuid, target: row.uuid }], toChatMemberEvent),
+  chat_messages: publishPersonal(
+    catalogFamilies.chatMessage,
+    (row: ChatMessageRow) => row.recipients.map((r) => ({ user_uuid: r.user_uuid, target: r.chat_uuid })),
+    (row) => ({ ...toChatMessageObject(row), room_uuid: row.room_uuid }),
+  ),
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */
@@ -122,15 +157,34 @@ export interface RealtimeEvent {
   readonly topic: string;
   readonly event: string;
   readonly data: unknown;
+  /**
+   * Only these users receive the event (a person's chat), on any topic that matches, `/` included; absent:
+   * everyone whose subscription matches. The fan-out checks it per client at delivery and at resume.
+   */
+  readonly audience?: readonly string[];
 }
 
-/** The event for a change, or undefined when its table or operation is not published. */
-export function toRealtimeEvent(change: ReadModelChange, table: RealtimeTable = realtimeTable): RealtimeEvent | undefined {
+/** The events for a change (one, or one per person for a personal row); empty when its table or operation is not published. */
+export function toRealtimeEvents(change: ReadModelChange, table: RealtimeTable = realtimeTable): RealtimeEvent[] {
   // The union of tables cannot be correlated with the union of rows by the compiler; the table's type ties them.
   const mapping = table[change.table] as RealtimeMapping<object> | null | undefined;
   const event = mapping?.events[change.op];
-  if (!mapping || event === undefined) return undefined;
-  return { position: change.position, topic: mapping.topic(change.row), event, data: mapping.payload(change.row) };
+  if (!mapping || event === undefined) return [];
+  const data = mapping.payload(change.row);
+  if (mapping.personal) {
+    return mapping.personal(change.row).map((d) => ({ position: change.position, topic: d.topic, event, data, audience: [d.user_uuid] }));
+  }
+  return [{ position: change.position, topic: mapping.topic(change.row), event, data }];
+}
+
+/** The (first) event for a change, or undefined when its table or operation is not published. */
+export function toRealtimeEvent(change: ReadModelChange, table: RealtimeTable = realtimeTable): RealtimeEvent | undefined {
+  return toRealtimeEvents(change, table)[0];
+}
+
+/** A member's chat as its events carry it: the member's view, with the room's uuid (GET the chat for the room itself). */
+function toChatMemberEvent(row: ChatMemberRow): unknown {
+  return { uuid: row.uuid, name: row.name, detail: row.detail, room_uuid: row.room_uuid, tm_create: row.tm_create, tm_update: row.tm_update };
 }
 
 /** A version as a dashboard wants it: who, why, and the line diff; the full sections stay behind `…/settings/history`. */

@@ -1,4 +1,4 @@
-import type { PublishedEvent } from './batch.js';
+import { visibleTo, type PublishedEvent } from './batch.js';
 import type { Client } from './client.js';
 import type { ResyncNotice } from './connection.js';
 import type { Delivery } from './delivery.js';
@@ -10,7 +10,10 @@ import type { ResumeWindow } from './window.js';
  */
 export function replayMissed(window: ResumeWindow<PublishedEvent>, delivery: Delivery, client: Client, topic: string, position: number): number | ResyncNotice {
   // Events another subscription of this client already brings are not sent twice.
-  const since = window.since(position, (event) => event.topic.startsWith(topic) && !client.topics.matches(event.topic, topic));
+  const since = window.since(
+    position,
+    (event) => event.topic.startsWith(topic) && visibleTo(event, client.session.user.uuid) && !client.topics.matches(event.topic, topic),
+  );
   const notice = (reason: ResyncNotice['reason'], message: string): ResyncNotice => ({
     topic,
     position,
