@@ -6,6 +6,7 @@ import * as outbound from './0004_outbound.js';
 import * as history from './0005_history.js';
 import * as configVersions from './0006_config_versions.js';
 import * as people from './0008_people.js';
+import * as chats from './0009_chats.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_history': history,
   '0006_config_versions': configVersions,
   '0008_people': people,
+  '0009_chats': chats,
 };

@@ -21,6 +21,7 @@ import type { ObDlmasTable } from './ob-dlmas.js';
 import type { ObDlsTable } from './ob-dls.js';
 import type { ObPlansTable } from './ob-plans.js';
 import type { MeBuddiesTable, PeopleDevicesTable, UserContactsTable } from './people.js';
+import type { ChatMembersTable, ChatMessagesTable, ChatRoomsTable } from './chats.js';
 
 export interface CheckpointsTable {
   name: string;
@@ -61,4 +62,7 @@ export interface Database {
   user_contacts: UserContactsTable;
   me_buddies: MeBuddiesTable;
   people_devices: PeopleDevicesTable;
+  chat_rooms: ChatRoomsTable;
+  chat_members: ChatMembersTable;
+  chat_messages: ChatMessagesTable;
 }

@@ -3,6 +3,7 @@ import { agisProjection } from './agis.js';
 import { callsProjection } from './calls/index.js';
 import { commandsProjection } from './commands.js';
 import { configVersionsProjection } from './config-versions.js';
+import { chatsProjection } from './chats.js';
 import { channelsProjection } from './channels.js';
 import { deviceStatesProjection } from './device-states.js';
 import { modulesProjection } from './modules.js';
@@ -23,7 +24,7 @@ import type { ChangeOf } from './lib/projection.js';
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
   parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection,
   obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection, configVersionsProjection,
-  peopleProjection] as const;
+  peopleProjection, chatsProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

@@ -54,6 +54,9 @@ import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
 import { PeopleCommands } from './people/commands.js';
 import { peopleRoutes, type PeopleRouteDeps } from './http/routes/people.js';
+import { ChatCommands } from './commands/chat.js';
+import { chatRoutes, type ChatRouteDeps } from './http/routes/chats.js';
+import { chatOwnerQuery } from '../projections/chats.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -174,7 +177,17 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   shutdown.add(() => dialer.stop());
   await dialer.start(logHead);
 
+  // Chats (/me/chats): rooms and messages on chat-<room> streams, decided without Asterisk.
+  const chats = new ChatCommands({
+    store,
+    db: readModels.db,
+    readModels: commands.readModels,
+    settleTimeoutMs: commands.settleTimeoutMs,
+    userExists: (uuid) => auth.service.userView(uuid) !== undefined,
+  });
+  const chatOwner = readModels.sqlite.prepare(chatOwnerQuery).pluck();
   const routers = buildRouters({
+    chats: { db: readModels.db, chats },
     health: { ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
     auth: auth.service,
     pbx: { db: readModels.db, commands, ami, configFiles },
@@ -217,6 +230,8 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     config: config.realtime,
     logger: logger.child({ module: 'realtime' }),
     startPosition: runner.position(),
+    // A person's own topics: `/me/chats/<uuid>` only for that chat's member.
+    topicOwners: { chats: (uuid) => chatOwner.get(uuid) as string | undefined },
   });
   shutdown.add(() => realtime.close());
   const port = (httpServer.address() as AddressInfo).port;
@@ -236,6 +251,8 @@ export interface RouterParts {
   readonly history: HistoryRouterParts;
   /** Contacts, buddies, /me (issue 13 P2); optional so a test may build the routers without it. */
   readonly people?: PeopleRouteDeps;
+  /** `/me/chats`; absent in tests that build routers without it. */
+  readonly chats?: ChatRouteDeps;
 }
 
 export interface PbxRouterParts {
@@ -273,6 +290,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     pjsipRoutes({ db }),
     legacyRoutes({ db }),
     ...(parts.people ? [peopleRoutes(parts.people)] : []),
+    ...(parts.chats ? [chatRoutes(parts.chats)] : []),
   ];
 }
 

@@ -6,8 +6,14 @@ import type { AuthUser } from './permissions.js';
  *
  * - `admin`: every topic.
  * - `manager`: `/` (everything there is today) and the PBX topic areas below.
- * - `user` alone: nothing but its own `/me/...` topics.
- * - `/me/<area>/<uuid>[/...]` (a person's own events): the person with that uuid only, admin included.
+ * - `user` alone: its own `/me/...` topics only.
+ * - `/me/...` (a person's own topics, for `user` and `admin` alike; never for `manager` alone):
+ *   - `/me`, `/me/`: open to the holder; they bring only the holder's own events (every `/me/` event carries its
+ *     owner as its `audience`, checked per client by realtime/delivery.ts and resume.ts).
+ *   - `/me/buddies/`, `/me/contacts/` name their owner (`/me/<area>/<owner uuid>[/...]`): the owner only, admin
+ *     included; the bare area spans owners and is refused.
+ *   - any other area (`/me/chats/`): the collection is open to the holder, a target (`/me/chats/<uuid>`) only to
+ *     its owner as `PersonalTopicOwners` answers (anyone else, an admin too, is refused; no lookup: nobody).
  * Anything else is refused (fail closed), including prefixes that cut across areas (`/c`): a manager
  * subscribes to an area or below it.
  *
@@ -29,10 +35,41 @@ function isPbxTopic(topic: string): boolean {
   return pbxAreas.has(areaOf(topic));
 }
 
-/** `topic` is canonical (realtime/topics.ts `canonicalTopic`). */
-export function mayReadTopic(user: Pick<AuthUser, 'permissions'> & Partial<Pick<AuthUser, 'uuid'>>, topic: string): boolean {
-  // A person's own topics, `/me/<area>/<own uuid>[/...]`: its owner only, whatever the permissions (admin too).
-  if (topic.startsWith('/me/')) return user.uuid !== undefined && isOwnTopic(user.uuid, topic);
+/**
+ * Who owns the target of a person's topic `/me/<collection>/<target>`, per collection (`chats`): the owner's user
+ * uuid, or undefined when there is no such target. Synchronous (subscribe is), so a lookup on the read-model connection.
+ */
+export type PersonalTopicOwners = { readonly [collection: string]: (target: string) => string | undefined };
+
+function decodeTarget(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `/me/` areas published as `/me/<area>/<owner uuid>/<uuid>` (realtime/event-table.ts `privately`). */
+const ownerNamedAreas: ReadonlySet<string> = new Set(['buddies', 'contacts']);
+
+/** `/me`, `/me/`, and per area: a looked-up target's owner only, or the owner named in the topic only. */
+function mayReadPersonalTopic(user: Pick<AuthUser, 'permissions'> & { readonly uuid?: string }, topic: string, owners: PersonalTopicOwners | undefined): boolean {
+  const [, collection = '', target = ''] = topic.slice(1).split('/');
+  // Areas whose topics name their owner (`/me/buddies/<owner uuid>[/...]`): that owner only, whatever the
+  // permissions (admin too), never the bare area.
+  if (ownerNamedAreas.has(collection)) return user.uuid !== undefined && isOwnTopic(user.uuid, topic);
+  if (!user.permissions.includes('user') && !user.permissions.includes('admin')) return false;
+  if (collection === '') return true;
+  if (target === '') return true;
+  const lookup = Object.prototype.hasOwnProperty.call(owners ?? {}, collection) ? owners![collection]! : undefined;
+  const decoded = decodeTarget(target);
+  if (lookup === undefined || decoded === undefined || user.uuid === undefined) return false;
+  return lookup(decoded) === user.uuid;
+}
+
+/** `topic` is canonical (realtime/topics.ts `canonicalTopic`). `owners` answers for `/me/<collection>/<target>` topics. */
+export function mayReadTopic(user: Pick<AuthUser, 'permissions'> & { readonly uuid?: string }, topic: string, owners?: PersonalTopicOwners): boolean {
+  if (areaOf(topic) === 'me') return mayReadPersonalTopic(user, topic, owners);
   if (user.permissions.includes('admin')) return true;
   if (user.permissions.includes('manager')) return topic === '/' || isPbxTopic(topic);
   return false;

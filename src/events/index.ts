@@ -6,3 +6,4 @@ export * from './projection.js';
 export * from './errors.js';
 export * from './config.js';
 export * from './people.js';
+export * from './chat.js';

@@ -7,7 +7,12 @@ export interface PublishedEvent extends Positioned {
   readonly event: string;
   /** `JSON.stringify(data)`. */
   readonly dataJson: string;
+  /** Only these users may receive it (RealtimeEvent `audience`); absent: any matching subscriber. */
+  readonly audience?: readonly string[];
 }
+
+/** May this user receive the event? (Its audience, when it has one.) */
+export const visibleTo = (event: PublishedEvent, userUuid: string): boolean => event.audience === undefined || event.audience.includes(userUuid);
 
 /** Turns a batch into one transport's wire form. Identity matters: it is the memo key. */
 export type Encoder<T> = (events: readonly PublishedEvent[]) => T;

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { Batch, chunkAtPositions, type PublishedEvent } from './batch.js';
+import { Batch, chunkAtPositions, visibleTo, type PublishedEvent } from './batch.js';
 import type { Client } from './client.js';
 import type { CloseReason } from './connection.js';
 import { representative, type SubscriptionGroups } from './groups.js';
@@ -31,6 +31,11 @@ export class Delivery {
       const matched = events.filter((event) =>
         isPrivateTopic(event.topic) ? topics.matches(event.topic, undefined, privateTopicPrefix.length) : group.all || topics.matches(event.topic),
       );
+      if (matched.some((event) => event.audience !== undefined)) {
+        // Personal events (every `/me/` event names its owner): each member gets only those meant for its user.
+        for (const client of group.members) this.toClient(client, matched.filter((event) => visibleTo(event, client.session.user.uuid)));
+        continue;
+      }
       for (const chunk of chunkAtPositions(matched, this.maxMessageEvents)) {
         const batch = new Batch(chunk);
         for (const client of group.members) this.deliver(client, batch);

@@ -3,6 +3,7 @@ import { toChannelObject } from '../../projections/channels.js';
 import { toEntryObject, toMemberObject, toQueueObject } from '../../projections/queues/index.js';
 import { toParkedCallObject } from '../../projections/parking.js';
 import type { ConfigVersionRow } from '../../projections/config-versions.js';
+import { toChatMessageObject, type ChatMemberRow, type ChatMessageRow } from '../../projections/chats.js';
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { encodeTarget, publishTopic } from './topics.js';
 import type { BuddyRow, ContactObject } from '../../projections/people.js';
@@ -52,6 +53,10 @@ export const catalogFamilies = {
   // Not in the manual (ARCHITECTURE.md "Configuration writes"): each new version of a managed file, drift included, on
   // the file's topic; `update` when a backup is hidden. Admin only (src/auth/topic-permissions.ts).
   configuration: { events: { create: 'admin.configuration.create', update: 'admin.configuration.update' }, collection: '/admin/configurations/', target: 'file' },
+  // A person's own topics (40-events is silent on chats; issue 13): each event goes to the member's own chat topic
+  // and only that member receives it (`audience`), whoever else subscribed to `/` (src/auth/topic-permissions.ts).
+  chat: { events: crud('me.chat'), collection: '/me/chats/', target: 'uuid' },
+  chatMessage: { events: { create: 'me.chat.message.create' }, collection: '/me/chats/', target: 'uuid' },
 } as const satisfies Readonly<Record<string, EventFamily>>;
 
 /** How the rows of one table become events. */
@@ -60,6 +65,28 @@ export interface RealtimeMapping<Row> {
   topic(row: Row): string;
   /** The manual's payload: the object the REST resource returns for one item. Must be JSON-serialisable. */
   payload(row: Row): unknown;
+  /**
+   * Personal rows (a person's chats): the change is published once per entry, on the entry's topic, and only
+   * the entry's user receives it (the event's `audience`), instead of once on `topic(row)` for every subscriber.
+   */
+  personal?(row: Row): readonly PersonalDelivery[];
+}
+
+/** One person an event of a personal row goes to, and on which of their topics. */
+export interface PersonalDelivery {
+  readonly topic: string;
+  readonly user_uuid: string;
+}
+
+/** An entry for a personal table: the events go to `deliveries(row)`, each to one user. */
+export function publishPersonal<Row extends object>(family: EventFamily, deliveries: (row: Row) => readonly { readonly user_uuid: string; readonly target: string }[], payload: (row: Row) => unknown = (row) => row): RealtimeMapping<Row> {
+  const personal = (row: Row): PersonalDelivery[] => deliveries(row).map((d) => ({ topic: publishTopic(family.collection, d.target), user_uuid: d.user_uuid }));
+  return {
+    events: family.events,
+    topic: (row) => personal(row)[0]?.topic ?? family.collection,
+    payload,
+    personal,
+  };
 }
 
 /** Keys of Row whose value can be a topic target. */
@@ -119,6 +146,14 @@ export const realtimeTable: RealtimeTable = {
   user_contacts: privately('me.contact', 'contacts', (row: ContactObject) => row.user_uuid, toContactEvent),
   me_buddies: privately('me.buddy', 'buddies', (row: BuddyRow) => row.owner_uuid, toBuddyEvent),
   people_devices: null,
+  // Chats: a member's own chat changes on their chat's topic; a message once per member, on each member's chat topic.
+  chat_rooms: null,
+  chat_members: publishPersonal(catalogFamilies.chat, (row: ChatMemberRow) => [{ user_uuid: row.user_uuid, target: row.uuid }], toChatMemberEvent),
+  chat_messages: publishPersonal(
+    catalogFamilies.chatMessage,
+    (row: ChatMessageRow) => row.recipients.map((r) => ({ user_uuid: r.user_uuid, target: r.chat_uuid })),
+    (row) => ({ ...toChatMessageObject(row), room_uuid: row.room_uuid }),
+  ),
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */
@@ -127,15 +162,34 @@ export interface RealtimeEvent {
   readonly topic: string;
   readonly event: string;
   readonly data: unknown;
+  /**
+   * Only these users receive the event (a person's chat), on any topic that matches, `/` included; absent:
+   * everyone whose subscription matches. The fan-out checks it per client at delivery and at resume.
+   */
+  readonly audience?: readonly string[];
 }
 
-/** The event for a change, or undefined when its table or operation is not published. */
-export function toRealtimeEvent(change: ReadModelChange, table: RealtimeTable = realtimeTable): RealtimeEvent | undefined {
+/** The events for a change (one, or one per person for a personal row); empty when its table or operation is not published. */
+export function toRealtimeEvents(change: ReadModelChange, table: RealtimeTable = realtimeTable): RealtimeEvent[] {
   // The union of tables cannot be correlated with the union of rows by the compiler; the table's type ties them.
   const mapping = table[change.table] as RealtimeMapping<object> | null | undefined;
   const event = mapping?.events[change.op];
-  if (!mapping || event === undefined) return undefined;
-  return { position: change.position, topic: mapping.topic(change.row), event, data: mapping.payload(change.row) };
+  if (!mapping || event === undefined) return [];
+  const data = mapping.payload(change.row);
+  if (mapping.personal) {
+    return mapping.personal(change.row).map((d) => ({ position: change.position, topic: d.topic, event, data, audience: [d.user_uuid] }));
+  }
+  return [{ position: change.position, topic: mapping.topic(change.row), event, data }];
+}
+
+/** The (first) event for a change, or undefined when its table or operation is not published. */
+export function toRealtimeEvent(change: ReadModelChange, table: RealtimeTable = realtimeTable): RealtimeEvent | undefined {
+  return toRealtimeEvents(change, table)[0];
+}
+
+/** A member's chat as its events carry it: the member's view, with the room's uuid (GET the chat for the room itself). */
+function toChatMemberEvent(row: ChatMemberRow): unknown {
+  return { uuid: row.uuid, name: row.name, detail: row.detail, room_uuid: row.room_uuid, tm_create: row.tm_create, tm_update: row.tm_update };
 }
 
 /** A version as a dashboard wants it: who, why, and the line diff; the full sections stay behind `…/settings/history`. */
@@ -152,7 +206,9 @@ function toConfigurationEvent(row: ConfigVersionRow): unknown {
 /**
  * A person's own events (not in the manual; 40-events is silent on `/me`): published on
  * `/me/<area>/<owner uuid>/<object uuid>`, so only the owner may subscribe (auth/topic-permissions.ts) and no
- * broader subscription (`/`, `/me`) reaches them (delivery.ts). `me.buddy.update` carries a presence change.
+ * broader subscription (`/`, `/me`) reaches them (delivery.ts). Like chats, a personal mapping: the one event
+ * carries its owner as its `audience`, so `/me/` (open to everyone for their own events) brings no one else's.
+ * `me.buddy.update` carries a presence change.
  */
 function privately<Row extends { readonly uuid: string }>(
   name: string,
@@ -160,7 +216,8 @@ function privately<Row extends { readonly uuid: string }>(
   owner: (row: Row) => string,
   payload: (row: Row) => unknown,
 ): RealtimeMapping<Row> {
-  return { events: crud(name), topic: (row) => `/me/${area}/${encodeTarget(owner(row))}/${encodeTarget(row.uuid)}`, payload };
+  const topic = (row: Row): string => `/me/${area}/${encodeTarget(owner(row))}/${encodeTarget(row.uuid)}`;
+  return { events: crud(name), topic, payload, personal: (row) => [{ topic: topic(row), user_uuid: owner(row) }] };
 }
 
 function toContactEvent(c: ContactObject): unknown {

@@ -1,3 +1,4 @@
+import type { PersonalTopicOwners } from '../auth/topic-permissions.js';
 import type { Logger } from '../logger.js';
 import type { PublishedEvent } from './batch.js';
 import { Client } from './client.js';
@@ -39,12 +40,14 @@ export interface FanoutOptions<C> {
   readonly resumeWindow: number;
   /** Events a client may have queued unsent before it is disconnected. */
   readonly clientBufferLimit: number;
+  /** Who owns a person's topic targets (`/me/chats/<uuid>`): subscribe checks (auth/topic-permissions.ts). */
+  readonly topicOwners?: PersonalTopicOwners;
   /** Topics one client may hold at once (`realtime.maxTopicsPerClient`); default 256. */
   readonly maxTopicsPerClient?: number;
   /** The read models' position when the feed was attached: a resume from before it cannot be answered. */
   readonly startPosition: number;
   /** Change -> the manual's event (the event table); undefined for what is not published. */
-  readonly toEvent: (change: C) => RealtimeEvent | undefined;
+  readonly toEvent: (change: C) => RealtimeEvent | readonly RealtimeEvent[] | undefined;
   readonly logger: Logger;
   /** Events per message, about (a log position is never split). Keeps messages a browser parses in one go. */
   readonly maxMessageEvents?: number;
@@ -118,10 +121,10 @@ export class Fanout<C extends { readonly position: number }> {
     const taken = this.take();
     const events: PublishedEvent[] = [];
     for (const change of taken) {
-      const event = this.publishable(change);
-      if (event === undefined) continue;
-      events.push(event);
-      this.window.push(event);
+      for (const event of this.publishable(change)) {
+        events.push(event);
+        this.window.push(event);
+      }
     }
     this.counters.published += events.length;
     if (events.length > 0) this.delivery.toGroups(this.groups, events);
@@ -174,7 +177,7 @@ export class Fanout<C extends { readonly position: number }> {
    */
   subscribe(client: Client, rawTopic: unknown, position?: number): SubscribeResult {
     const topic = canonicalTopic(rawTopic);
-    authorizeSubscribe(client, topic, this.maxTopics);
+    authorizeSubscribe(client, topic, this.maxTopics, this.options.topicOwners);
     let replayed = 0;
     let resync: ResyncNotice | undefined;
     if (position !== undefined && !client.closed) {
@@ -254,17 +257,24 @@ export class Fanout<C extends { readonly position: number }> {
     return this.queue.splice(0, end);
   }
 
-  private publishable(change: C): PublishedEvent | undefined {
+  private publishable(change: C): PublishedEvent[] {
     try {
-      const event = this.options.toEvent(change);
-      if (event === undefined) return undefined;
-      const dataJson = JSON.stringify(event.data) as string | undefined;
+      const mapped = this.options.toEvent(change);
+      if (mapped === undefined) return [];
+      const list: readonly RealtimeEvent[] = Array.isArray(mapped) ? mapped : [mapped as RealtimeEvent];
+      if (list.length === 0) return [];
+      // Every event of one change has the same payload: serialised once.
+      const dataJson = JSON.stringify(list[0]!.data) as string | undefined;
       if (dataJson === undefined) throw new Error('payload is not JSON-serialisable');
-      return { position: event.position, topic: event.topic, event: event.event, dataJson };
+      return list.map((event) => {
+        const json = event.data === list[0]!.data ? dataJson : (JSON.stringify(event.data) as string);
+        const published: PublishedEvent = { position: event.position, topic: event.topic, event: event.event, dataJson: json };
+        return event.audience === undefined ? published : { ...published, audience: event.audience };
+      });
     } catch (error) {
       // One bad row must not stop every dashboard: report it and publish the rest.
       this.logger.error({ err: error, position: change.position }, 'realtime: could not publish a change');
-      return undefined;
+      return [];
     }
   }
 }

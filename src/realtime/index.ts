@@ -3,7 +3,8 @@ import type { AuthUser } from '../auth/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ChangeFeed, ReadModelChange } from '../readmodels/index.js';
-import { toRealtimeEvent, type RealtimeEvent } from './event-table.js';
+import type { PersonalTopicOwners } from '../auth/topic-permissions.js';
+import { toRealtimeEvents, type RealtimeEvent } from './event-table.js';
 import { Fanout, type FanoutStats } from './fanout.js';
 import { startTokenSweep, type TokenState } from './session-sweep.js';
 import { attachPlainWs } from './plain-ws.js';
@@ -15,7 +16,7 @@ import { attachSocketIo, socketIoPath } from './socketio.js';
  * manual's plain WebSocket clients (`realtime.wsPath`), both on the API's HTTP server.
  */
 
-export { catalogFamilies, publish, realtimeTable, toRealtimeEvent, type RealtimeEvent, type RealtimeMapping, type RealtimeTable } from './event-table.js';
+export { catalogFamilies, publish, publishPersonal, realtimeTable, toRealtimeEvent, toRealtimeEvents, type RealtimeEvent, type RealtimeMapping, type RealtimeTable } from './event-table.js';
 export type { CloseReason, ResyncNotice, SubscribeResult } from './connection.js';
 export type { FanoutStats as RealtimeStats } from './fanout.js';
 export type { AckResult, ClientToServerEvents, RealtimeError, ServerToClientEvents, WireEvent } from './socketio.js';
@@ -43,7 +44,9 @@ export interface RealtimeOptions {
    */
   readonly startPosition?: number;
   /** Replaces the event table's mapping (benchmarks, tests). */
-  readonly toEvent?: (change: ReadModelChange) => RealtimeEvent | undefined;
+  readonly toEvent?: (change: ReadModelChange) => RealtimeEvent | readonly RealtimeEvent[] | undefined;
+  /** Who owns `/me/<collection>/<target>` topics (a person's chats), for subscribe checks. */
+  readonly topicOwners?: PersonalTopicOwners;
 }
 
 export interface Realtime {
@@ -80,7 +83,8 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     clientBufferLimit: options.config.clientBufferLimit,
     maxTopicsPerClient: options.config.maxTopicsPerClient,
     startPosition: options.startPosition ?? 0,
-    toEvent: options.toEvent ?? ((change) => toRealtimeEvent(change)),
+    toEvent: options.toEvent ?? ((change) => toRealtimeEvents(change)),
+    ...(options.topicOwners ? { topicOwners: options.topicOwners } : {}),
     logger,
   });
   const offFeed = [

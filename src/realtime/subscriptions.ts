@@ -1,4 +1,4 @@
-import { mayReadTopic } from '../auth/topic-permissions.js';
+import { mayReadTopic, type PersonalTopicOwners } from '../auth/topic-permissions.js';
 import type { Client } from './client.js';
 import { TopicError } from './topics.js';
 
@@ -22,8 +22,8 @@ export class SubscribeRefusedError extends TopicError {
 }
 
 /** Throws SubscribeRefusedError when `client` may not add the (canonical) `topic`; re-subscribing a held topic never counts against the cap. */
-export function authorizeSubscribe(client: Client, topic: string, maxTopics: number): void {
-  if (!mayReadTopic(client.session.user, topic)) {
+export function authorizeSubscribe(client: Client, topic: string, maxTopics: number, owners?: PersonalTopicOwners): void {
+  if (!mayReadTopic(client.session.user, topic, owners)) {
     throw new SubscribeRefusedError('topic_forbidden', topic, `no permission to subscribe to ${topic}`);
   }
   if (!client.topics.has(topic) && client.topics.size >= maxTopics) {

@@ -44,7 +44,7 @@ describe('realtime: a person\'s own /me topics', () => {
     const admin = { uuid: bob, permissions: ['admin', 'user'] };
     expect(mayReadTopic(annUser, `/me/buddies/${enc(ann)}`)).to.equal(true);
     expect(mayReadTopic(annUser, `/me/buddies/${enc(ann)}/b%2D1`)).to.equal(true);
-    for (const topic of ['/me/', '/me/buddies/', `/me/buddies/${enc(bob)}`, `/me/buddies/${enc(ann)}x`, '/core/']) expect(mayReadTopic(annUser, topic), topic).to.equal(false);
+    for (const topic of ['/me/buddies/', `/me/buddies/${enc(bob)}`, `/me/buddies/${enc(ann)}x`, '/core/']) expect(mayReadTopic(annUser, topic), topic).to.equal(false);
     expect(mayReadTopic(admin, `/me/buddies/${enc(ann)}`)).to.equal(false);
     expect(mayReadTopic(admin, '/')).to.equal(true);
   });
@@ -68,6 +68,22 @@ describe('realtime: a person\'s own /me topics', () => {
       // A resume from / does not replay it either.
       const late = new Recorder();
       expect(fanout.subscribe(fanout.connect(late, { user: { uuid: 'u-admin', username: 'admin', permissions: ['admin'] } }), '/', 0).replayed).to.equal(0);
+    } finally {
+      fanout.close();
+    }
+  });
+  it('gives /me/ (open to every person) only their own /me events: each carries its owner as its audience', () => {
+    const fanout = new Fanout<ReadModelChange>({ tickMs: 60_000, resumeWindow: 100, clientBufferLimit: 1000, startPosition: 0, toEvent: toRealtimeEvent, logger: silentLogger() });
+    try {
+      const [a, b] = [new Recorder(), new Recorder()];
+      fanout.subscribe(fanout.connect(a, { user: { uuid: ann, username: 'ann', permissions: ['user'] } }), '/me/');
+      const bobClient = fanout.connect(b, { user: { uuid: bob, username: 'bob', permissions: ['user'] } });
+      fanout.subscribe(bobClient, '/me/');
+      fanout.accept([buddy(ann, 'b-1', 1)]);
+      fanout.flush();
+      expect(a.topics()).to.deep.equal([`/me/buddies/${enc(ann)}/b%2D1`]);
+      expect(b.topics()).to.deep.equal([]);
+      expect(fanout.subscribe(fanout.connect(new Recorder(), { user: { uuid: bob, username: 'bob', permissions: ['user'] } }), '/me/', 0).replayed).to.equal(0);
     } finally {
       fanout.close();
     }
