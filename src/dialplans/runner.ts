@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { listAgis } from '../../projections/agis.js';
+import type { Database } from '../../projections/database.js';
+import * as amiActions from '../ami/actions.js';
+import { AmiActionError, AmiNotConnectedError } from '../ami/port.js';
+import { executeCommand, sendAction, type Actor, type CommandDeps } from '../commands/command.js';
+import { amiEventTypes, streams, type RecordedEvent } from '../events/index.js';
+import { formatTimestamp } from '../events/time.js';
+import type { Subscription } from '../eventstore/port.js';
+import type { Logger } from '../logger.js';
+import { Mutex } from '../mutex.js';
+import { decide, decideSendFailure, decideStart, dialplanAgiMarker, dialplanOfStart, evolveRun, type Decision, type RunState } from './decide.js';
+import { dialplanRunEventTypes as types, type DialplanRunEndedData } from './events.js';
+import type { LoadScript } from './script.js';
+
+/**
+ * Async-AGI dialplans on live calls (issue 14): a process manager over the log, like the dialer.
+ *
+ * A session entering `AGI(agi:async,jade_dialplan,<dpma>)` (its `AsyncAGIStart`, recorded by ingest on the
+ * call's stream) starts a run: `DialplanRunStarted` with the dpma's steps of that moment, on the same stream.
+ * Each step is recorded (`DialplanStepSent`) before its AMI `AGI` action goes out, one at a time; its
+ * `AsyncAGIExec` (matched by CommandID) comes back through the log and is recorded as `DialplanStepCompleted`,
+ * then the next step goes. `DialplanRunEnded` closes the run (completed, refused step, channel gone, ...).
+ *
+ * The decisions are pure (decide.ts) over the fold of the call's stream, so a restart folds the same events and
+ * continues: a step sent and not completed is awaited, never sent again; a recovered run whose channel the
+ * next channel snapshot does not list ends `channel_gone`.
+ */
+
+export const dialplanActor: Actor = { uuid: 'dialplan-runner', username: 'dialplan-runner' };
+
+export interface DialplanRunnerOptions {
+  readonly store: CommandDeps['store'];
+  readonly db: Kysely<Database>;
+  readonly readModels: { waitForPosition(position: number, timeoutMs: number): Promise<void> };
+  /** The audited Asterisk commands (AGI, Hangup) go through these. */
+  readonly commands: CommandDeps;
+  readonly loadScript: LoadScript;
+  readonly logger: Logger;
+  readonly newUuid?: () => string;
+  readonly clock?: () => number;
+}
+
+interface LiveRun {
+  state: RunState;
+  /** Recovered on start: judged by the next channel snapshot. */
+  readonly recovered: boolean;
+  /** Positions of this runner's own appends, folded when appended (skipped when the log brings them). */
+  readonly own: Set<number>;
+  /** Log position up to which the run was folded from its stream on recovery. */
+  readonly foldedTo: number;
+}
+
+export class DialplanRunner {
+  private readonly runs = new Map<string, LiveRun>();
+  /** Sessions whose `AsyncAGIStart` was handled, by unique id: the position of that start. */
+  private readonly starts = new Map<string, number>();
+  private readonly lock = new Mutex();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private subscription: Subscription | undefined;
+  private recovered = false;
+  private stopped = false;
+  private handled = 0;
+  private readonly newUuid: () => string;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: DialplanRunnerOptions) {
+    this.newUuid = options.newUuid ?? randomUUID;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * Finds the runs a previous process left unfinished: the async-AGI sessions of `jade_dialplan` the read
+   * model lists, each folded from its call's stream. main.ts calls it before AMI starts (so no snapshot of
+   * this run has removed a session yet); `start` calls it when nobody did.
+   */
+  async recover(): Promise<void> {
+    if (this.recovered) return;
+    this.recovered = true;
+    const head = await this.options.store.headPosition();
+    await this.options.readModels.waitForPosition(head, 60_000).catch(() => undefined);
+    for (const agi of await listAgis(this.options.db)) {
+      if (agi.env.agi_arg_1 !== dialplanAgiMarker) continue;
+      const events = await this.options.store.readStream(streams.call(agi.linked_id));
+      let state: RunState | undefined;
+      let lastStart: RecordedEvent | undefined;
+      let decidedAfterStart = false;
+      let foldedTo = 0;
+      for (const event of events) {
+        foldedTo = Math.max(foldedTo, event.position);
+        const uniqueId = event.data.unique_id ?? event.data.Uniqueid;
+        if (uniqueId !== agi.unique_id) continue;
+        if (event.type === 'AsyncAGIStart') {
+          lastStart = event;
+          decidedAfterStart = false;
+        } else if (event.type === types.started || event.type === types.ended) {
+          decidedAfterStart = true;
+        }
+        state = evolveRun(state, event);
+      }
+      if (lastStart) this.starts.set(agi.unique_id, lastStart.position);
+      if (lastStart && !decidedAfterStart) {
+        // The crash fell between the session's start and the run's first record.
+        await this.lock.run(() => this.startSession(lastStart));
+      } else if (state && !state.ended) {
+        this.runs.set(state.uniqueId, { state, recovered: true, own: new Set(), foldedTo });
+      }
+    }
+  }
+
+  /** Recovers (unless done), continues the recovered runs, then follows the log after `afterPosition` (main: the head before AMI started). */
+  async start(afterPosition?: number): Promise<void> {
+    await this.recover();
+    const head = await this.options.store.headPosition();
+    const from = Math.min(head, afterPosition ?? head);
+    this.handled = from;
+    await this.lock.run(async () => {
+      for (const run of [...this.runs.values()]) await this.drive(run);
+    });
+    this.subscription = this.options.store.subscribeToAll({
+      afterPosition: from,
+      batchSize: 500,
+      onEvents: (events) => this.lock.run(() => this.absorb(events)),
+      onError: (error) => this.options.logger.error({ err: error }, 'dialplan runner subscription stopped'),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.close();
+    this.subscription = undefined;
+    await this.lock.run(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Runs in progress (tests, health). */
+  liveCount(): number {
+    return this.runs.size;
+  }
+
+  /** Everything appended so far is handled and every send in flight settled (tests). */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 200; round += 1) {
+      await Promise.allSettled([...this.inFlight]);
+      const head = await this.options.store.headPosition();
+      await this.lock.run(() => undefined);
+      if (this.inFlight.size === 0 && this.handled >= head) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  // --- the log -------------------------------------------------------------------------------------
+
+  private async absorb(events: readonly RecordedEvent[]): Promise<void> {
+    if (this.stopped) return;
+    const touched = new Set<LiveRun>();
+    for (const event of events) {
+      if (event.type === amiEventTypes.snapshot) {
+        const data = event.data as { action?: unknown; items?: ReadonlyArray<Record<string, string>> };
+        if (data.action !== 'CoreShowChannels' || !Array.isArray(data.items)) continue;
+        const listed = new Set(data.items.map((item) => item.Uniqueid));
+        for (const run of this.runs.values()) {
+          if (run.recovered && !listed.has(run.state.uniqueId) && !run.state.gone) {
+            run.state = { ...run.state, gone: true };
+            touched.add(run);
+          }
+        }
+        continue;
+      }
+      if (!event.stream.startsWith('call-')) continue;
+      if (event.type === 'AsyncAGIStart') {
+        await this.onSessionStart(event);
+        continue;
+      }
+      const uniqueId = event.data.unique_id ?? event.data.Uniqueid;
+      const run = typeof uniqueId === 'string' ? this.runs.get(uniqueId) : undefined;
+      if (!run || event.position <= run.foldedTo) continue;
+      if (run.own.delete(event.position)) continue;
+      run.state = evolveRun(run.state, event) ?? run.state;
+      touched.add(run);
+    }
+    for (const run of touched) if (this.runs.get(run.state.uniqueId) === run) await this.drive(run);
+    const last = events[events.length - 1];
+    if (last) this.handled = Math.max(this.handled, last.position);
+  }
+
+  private async onSessionStart(event: RecordedEvent): Promise<void> {
+    const uniqueId = event.data.Uniqueid;
+    if (typeof uniqueId !== 'string') return;
+    if ((this.starts.get(uniqueId) ?? 0) >= event.position) return;
+    if (dialplanOfStart(event.data) === undefined) return;
+    const live = this.runs.get(uniqueId);
+    if (live && !live.state.ended) return;
+    this.starts.set(uniqueId, event.position);
+    await this.startSession(event);
+  }
+
+  /** Loads the dpma named by the session and records the run's start (or its end when there is nothing to run). */
+  private async startSession(event: RecordedEvent): Promise<void> {
+    const data = event.data as Record<string, string>;
+    const dpmaUuid = dialplanOfStart(data) ?? '';
+    const session = { uniqueId: data.Uniqueid ?? '', linkedId: data.Linkedid ?? data.Uniqueid ?? '', channel: data.Channel ?? '', dpmaUuid };
+    let script;
+    try {
+      script = dpmaUuid === '' ? undefined : await this.options.loadScript(dpmaUuid);
+    } catch (error) {
+      this.options.logger.error({ err: error, dpma: dpmaUuid }, 'could not load the dpma');
+    }
+    const first = decideStart(session, script);
+    const stream = streams.call(session.linkedId);
+    if (first.kind === 'end') {
+      await this.record(stream, types.ended, first.data);
+      this.finish(session.channel, first.data);
+      return;
+    }
+    const appended = await this.record(stream, types.started, first.data);
+    const state = evolveRun(undefined, appended)!;
+    const run: LiveRun = { state, recovered: false, own: new Set([appended.position]), foldedTo: 0 };
+    this.runs.set(session.uniqueId, run);
+    await this.drive(run);
+  }
+
+  // --- decisions -----------------------------------------------------------------------------------
+
+  /** Records what the run's state calls for, until it waits (for a result) or ends. */
+  private async drive(run: LiveRun): Promise<void> {
+    for (let guard = 0; guard < 1000; guard += 1) {
+      const decision = decide(run.state);
+      if (decision.kind === 'none' || decision.kind === 'wait') return;
+      await this.apply(run, decision);
+      if (decision.kind === 'send' || decision.kind === 'end') return;
+    }
+  }
+
+  private async apply(run: LiveRun, decision: Exclude<Decision, { kind: 'none' | 'wait' }>): Promise<void> {
+    const stream = streams.call(run.state.linkedId);
+    switch (decision.kind) {
+      case 'complete':
+        await this.recordFor(run, stream, types.stepCompleted, decision.data);
+        return;
+      case 'send': {
+        const commandId = this.newUuid();
+        const data = { ...decision.data, command_id: commandId };
+        await this.recordFor(run, stream, types.stepSent, data);
+        this.track(this.send(run, data.step, data.command, commandId));
+        return;
+      }
+      case 'end':
+        await this.recordFor(run, stream, types.ended, decision.data);
+        this.runs.delete(run.state.uniqueId);
+        if (!run.state.gone) this.finish(run.state.channel, decision.data);
+        return;
+    }
+  }
+
+  /** One step's AGI action (audited, CommandID = the command id); a refusal ends the run. */
+  private async send(run: LiveRun, step: number, command: string, commandId: string): Promise<void> {
+    const { uniqueId, linkedId, channel } = run.state;
+    try {
+      await executeCommand(this.options.commands, {
+        type: 'AgiCommand',
+        actor: dialplanActor,
+        commandId,
+        request: { unique_id: uniqueId, command, dpma_uuid: run.state.dpmaUuid, step },
+        targets: { unique_id: uniqueId, linked_id: linkedId },
+        act: sendAction(this.options.commands.ami, (actionId) => amiActions.agi({ actionId, channel, command, commandId }), (id) => ({ command_id: id })),
+      });
+    } catch (error) {
+      const reason = error instanceof AmiActionError ? 'agi_refused' : error instanceof AmiNotConnectedError ? 'ami_not_connected' : undefined;
+      if (reason === undefined) {
+        // Written and not answered: Asterisk may have queued it; its AsyncAGIExec (or the channel's end) decides.
+        this.options.logger.warn({ err: error, unique_id: uniqueId, step }, 'AGI step outcome unknown; waiting for its result');
+        return;
+      }
+      await this.lock.run(async () => {
+        const live = this.runs.get(uniqueId);
+        if (live !== run || run.state.ended || run.state.pending?.commandId !== commandId || run.state.pending.result !== null) return;
+        const detail = error instanceof Error ? error.message : String(error);
+        await this.apply(run, decideSendFailure(run.state, step, reason, detail) as Extract<Decision, { kind: 'end' }>);
+      });
+    }
+  }
+
+  /** After the end: hang up when the run says so, else let the channel leave the AGI for the rest of its dialplan. */
+  private finish(channel: string, ended: DialplanRunEndedData): void {
+    if (channel === '' || ended.reason === 'channel_gone') return;
+    const { commands } = this.options;
+    const targets = { unique_id: ended.unique_id };
+    if (ended.hangup) {
+      this.track(
+        executeCommand(commands, {
+          type: 'Hangup',
+          actor: dialplanActor,
+          request: { unique_id: ended.unique_id, channel, why: `dialplan_${ended.reason}` },
+          targets,
+          act: sendAction(commands.ami, (actionId) => amiActions.hangup({ actionId, channel }), () => ({ unique_id: ended.unique_id })),
+        }),
+      );
+    } else if (ended.reason !== 'ami_not_connected') {
+      const command = 'ASYNCAGI BREAK';
+      this.track(
+        executeCommand(commands, {
+          type: 'AgiCommand',
+          actor: dialplanActor,
+          request: { unique_id: ended.unique_id, command },
+          targets,
+          act: sendAction(commands.ami, (actionId) => amiActions.agi({ actionId, channel, command, commandId: actionId }), (id) => ({ command_id: id })),
+        }),
+      );
+    }
+  }
+
+  private async record(stream: string, type: string, data: object): Promise<RecordedEvent> {
+    const commandId = this.newUuid();
+    const event = { type, data: data as Record<string, unknown>, metadata: { commandId, userId: dialplanActor.uuid, correlationId: commandId } };
+    const appended = await this.options.store.append(stream, [event], 'any');
+    const recordedAt = formatTimestamp(BigInt(Math.trunc(this.clock())) * 1_000_000n);
+    return { ...event, stream, position: appended.lastPosition, revision: appended.nextExpectedRevision, recordedAt };
+  }
+
+  /** Records one of a live run's events and folds it in. */
+  private async recordFor(run: LiveRun, stream: string, type: string, data: object): Promise<void> {
+    const appended = await this.record(stream, type, data);
+    run.own.add(appended.position);
+    run.state = evolveRun(run.state, appended) ?? run.state;
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((error: unknown) => this.options.logger.warn({ err: error }, 'dialplan runner command failed'));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+}
