@@ -7,6 +7,7 @@ import * as history from './0005_history.js';
 import * as configVersions from './0006_config_versions.js';
 import * as people from './0008_people.js';
 import * as chats from './0009_chats.js';
+import * as dialplans from './0010_dialplans.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_config_versions': configVersions,
   '0008_people': people,
   '0009_chats': chats,
+  '0010_dialplans': dialplans,
 };

@@ -21,6 +21,7 @@ import type { ObDlmasTable } from './ob-dlmas.js';
 import type { ObDlsTable } from './ob-dls.js';
 import type { ObPlansTable } from './ob-plans.js';
 import type { MeBuddiesTable, PeopleDevicesTable, UserContactsTable } from './people.js';
+import type { DpDialplansTable, DpDpmasTable } from './dialplans.js';
 import type { ChatMembersTable, ChatMessagesTable, ChatRoomsTable } from './chats.js';
 
 export interface CheckpointsTable {
@@ -65,4 +66,6 @@ export interface Database {
   chat_rooms: ChatRoomsTable;
   chat_members: ChatMembersTable;
   chat_messages: ChatMessagesTable;
+  dp_dpmas: DpDpmasTable;
+  dp_dialplans: DpDialplansTable;
 }

@@ -5,6 +5,7 @@ import { commandsProjection } from './commands.js';
 import { configVersionsProjection } from './config-versions.js';
 import { chatsProjection } from './chats.js';
 import { channelsProjection } from './channels.js';
+import { dialplansProjection } from './dialplans.js';
 import { deviceStatesProjection } from './device-states.js';
 import { modulesProjection } from './modules.js';
 import { obCampaignsProjection } from './ob-campaigns.js';
@@ -24,7 +25,7 @@ import type { ChangeOf } from './lib/projection.js';
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
   parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection,
   obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection, configVersionsProjection,
-  peopleProjection, chatsProjection] as const;
+  peopleProjection, chatsProjection, dialplansProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './config.js';
 export * from './people.js';
 export * from './chat.js';
+export * from './dp.js';

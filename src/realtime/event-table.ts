@@ -7,6 +7,7 @@ import { toChatMessageObject, type ChatMemberRow, type ChatMessageRow } from '..
 import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { encodeTarget, publishTopic } from './topics.js';
 import type { BuddyRow, ContactObject } from '../../projections/people.js';
+import { dpmaRow } from '../../projections/dialplans.js';
 import { lineDiff, renderConfig, type ConfigFile } from '../configfiles/model.js';
 
 /**
@@ -50,6 +51,11 @@ export const catalogFamilies = {
   obDl: { events: crud('ob.dl'), collection: '/ob/dls/', target: 'dlma_uuid' },
   obCampaign: { events: crud('ob.campaign'), collection: '/ob/campaigns/', target: 'uuid' },
   obDialing: { events: crud('ob.dialing'), collection: '/ob/dialings/', target: 'uuid_camp' },
+  // Async dialplans (issue 14): no manual events either; named like the outbound ones. A dpma's steps are
+  // published on their dpma's topic, so a client follows one script. A dpma whose steps changed is a
+  // `dp.dpma.update` (its script version moved) with the same REST object.
+  dpDpma: { events: crud('dp.dpma'), collection: '/dp/dpmas/', target: 'uuid' },
+  dpDialplan: { events: crud('dp.dialplan'), collection: '/dp/dpmas/', target: 'dpma_uuid' },
   // Not in the manual (ARCHITECTURE.md "Configuration writes"): each new version of a managed file, drift included, on
   // the file's topic; `update` when a backup is hidden. Admin only (src/auth/topic-permissions.ts).
   configuration: { events: { create: 'admin.configuration.create', update: 'admin.configuration.update' }, collection: '/admin/configurations/', target: 'file' },
@@ -142,6 +148,8 @@ export const realtimeTable: RealtimeTable = {
   ob_dls: publish(catalogFamilies.obDl),
   ob_campaigns: publish(catalogFamilies.obCampaign),
   ob_dialings: publish(catalogFamilies.obDialing),
+  dp_dpmas: publish(catalogFamilies.dpDpma, dpmaRow),
+  dp_dialplans: publish(catalogFamilies.dpDialplan),
   // A person's own events (issue 13): private topics naming their owner (topics.ts `privateTopicPrefix`).
   user_contacts: privately('me.contact', 'contacts', (row: ContactObject) => row.user_uuid, toContactEvent),
   me_buddies: privately('me.buddy', 'buddies', (row: BuddyRow) => row.owner_uuid, toBuddyEvent),
