@@ -57,6 +57,8 @@ import { peopleRoutes, type PeopleRouteDeps } from './http/routes/people.js';
 import { ChatCommands } from './commands/chat.js';
 import { chatRoutes, type ChatRouteDeps } from './http/routes/chats.js';
 import { chatOwnerQuery } from '../projections/chats.js';
+import { getDpmaScript } from '../projections/dialplans.js';
+import { DialplanRunner, recoverDialplanRuns } from './dialplans/index.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -131,6 +133,9 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
 
   // Read before AMI starts, so the PJSIP follow-ups see the first snapshot round.
   const logHead = await store.headPosition();
+  // Async-AGI dialplans: the runs a previous process left unfinished, found before AMI starts (no channel
+  // snapshot of this process has dropped their sessions yet).
+  const dialplanRecovery = await recoverDialplanRuns({ store, db: readModels.db, readModels: runner });
   const ami = startAmi({ config: config.ami, store, logger: logger.child({ module: 'ami' }) });
   shutdown.add(() => ami.stop());
   const pjsipRefresh = await startPjsipRefresh({ store, ami, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
@@ -176,6 +181,17 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   });
   shutdown.add(() => dialer.stop());
   await dialer.start(logHead);
+  // Async-AGI dialplans (`AGI(agi:async,jade_dialplan,<dpma>)`): a process manager over the log, like the dialer.
+  const dialplanRunner = new DialplanRunner({
+    store,
+    db: readModels.db,
+    readModels: runner,
+    commands: { ...commands, logger: logger.child({ module: 'dialplans' }) },
+    loadScript: (uuid) => getDpmaScript(readModels.db, uuid),
+    logger: logger.child({ module: 'dialplans' }),
+  });
+  shutdown.add(() => dialplanRunner.stop());
+  await dialplanRunner.start(logHead, dialplanRecovery);
 
   // Chats (/me/chats): rooms and messages on chat-<room> streams, decided without Asterisk.
   const chats = new ChatCommands({

@@ -1,3 +1,3 @@
-export { DialplanRunner, dialplanActor, type DialplanRunnerOptions } from './runner.js';
+export { DialplanRunner, dialplanActor, recoverDialplanRuns, type DialplanRunnerOptions, type RecoveredRuns } from './runner.js';
 export type { DpmaScript, LoadScript } from './script.js';
 export { dialplanRunEventTypes } from './events.js';

@@ -52,6 +52,53 @@ interface LiveRun {
   readonly foldedTo: number;
 }
 
+/** What a previous process left unfinished (see `recoverDialplanRuns`). */
+export interface RecoveredRuns {
+  /** Runs started and not ended, folded from their call streams. */
+  readonly runs: ReadonlyArray<{ readonly state: RunState; readonly foldedTo: number }>;
+  /** Sessions whose `AsyncAGIStart` was handled: unique id -> its position. */
+  readonly starts: ReadonlyMap<string, number>;
+  /** Sessions that entered `jade_dialplan` with no run recorded yet (the crash fell right after their start). */
+  readonly unstarted: readonly RecordedEvent[];
+}
+
+/**
+ * Finds the runs a previous process left unfinished: the `jade_dialplan` async-AGI sessions the read model
+ * lists, each folded from its call's stream. main.ts calls it before AMI starts, so no channel snapshot of
+ * this process has dropped a session yet.
+ */
+export async function recoverDialplanRuns(options: Pick<DialplanRunnerOptions, 'store' | 'db' | 'readModels'>): Promise<RecoveredRuns> {
+  const head = await options.store.headPosition();
+  await options.readModels.waitForPosition(head, 60_000).catch(() => undefined);
+  const runs: Array<{ state: RunState; foldedTo: number }> = [];
+  const starts = new Map<string, number>();
+  const unstarted: RecordedEvent[] = [];
+  for (const agi of await listAgis(options.db)) {
+    if (agi.env.agi_arg_1 !== dialplanAgiMarker) continue;
+    const events = await options.store.readStream(streams.call(agi.linked_id));
+    let state: RunState | undefined;
+    let lastStart: RecordedEvent | undefined;
+    let decidedAfterStart = false;
+    let foldedTo = 0;
+    for (const event of events) {
+      foldedTo = Math.max(foldedTo, event.position);
+      const uniqueId = event.data.unique_id ?? event.data.Uniqueid;
+      if (uniqueId !== agi.unique_id) continue;
+      if (event.type === 'AsyncAGIStart') {
+        lastStart = event;
+        decidedAfterStart = false;
+      } else if (event.type === types.started || event.type === types.ended) {
+        decidedAfterStart = true;
+      }
+      state = evolveRun(state, event);
+    }
+    if (lastStart) starts.set(agi.unique_id, lastStart.position);
+    if (lastStart && !decidedAfterStart) unstarted.push(lastStart);
+    else if (state && !state.ended) runs.push({ state, foldedTo });
+  }
+  return { runs, starts, unstarted };
+}
+
 export class DialplanRunner {
   private readonly runs = new Map<string, LiveRun>();
   /** Sessions whose `AsyncAGIStart` was handled, by unique id: the position of that start. */
@@ -59,7 +106,6 @@ export class DialplanRunner {
   private readonly lock = new Mutex();
   private readonly inFlight = new Set<Promise<unknown>>();
   private subscription: Subscription | undefined;
-  private recovered = false;
   private stopped = false;
   private handled = 0;
   private readonly newUuid: () => string;
@@ -71,47 +117,14 @@ export class DialplanRunner {
   }
 
   /**
-   * Finds the runs a previous process left unfinished: the async-AGI sessions of `jade_dialplan` the read
-   * model lists, each folded from its call's stream. main.ts calls it before AMI starts (so no snapshot of
-   * this run has removed a session yet); `start` calls it when nobody did.
+   * Takes over the unfinished runs (`recovered`: main finds them before AMI starts; found now when absent),
+   * continues them, then follows the log after `afterPosition` (main: the head before AMI started).
    */
-  async recover(): Promise<void> {
-    if (this.recovered) return;
-    this.recovered = true;
-    const head = await this.options.store.headPosition();
-    await this.options.readModels.waitForPosition(head, 60_000).catch(() => undefined);
-    for (const agi of await listAgis(this.options.db)) {
-      if (agi.env.agi_arg_1 !== dialplanAgiMarker) continue;
-      const events = await this.options.store.readStream(streams.call(agi.linked_id));
-      let state: RunState | undefined;
-      let lastStart: RecordedEvent | undefined;
-      let decidedAfterStart = false;
-      let foldedTo = 0;
-      for (const event of events) {
-        foldedTo = Math.max(foldedTo, event.position);
-        const uniqueId = event.data.unique_id ?? event.data.Uniqueid;
-        if (uniqueId !== agi.unique_id) continue;
-        if (event.type === 'AsyncAGIStart') {
-          lastStart = event;
-          decidedAfterStart = false;
-        } else if (event.type === types.started || event.type === types.ended) {
-          decidedAfterStart = true;
-        }
-        state = evolveRun(state, event);
-      }
-      if (lastStart) this.starts.set(agi.unique_id, lastStart.position);
-      if (lastStart && !decidedAfterStart) {
-        // The crash fell between the session's start and the run's first record.
-        await this.lock.run(() => this.startSession(lastStart));
-      } else if (state && !state.ended) {
-        this.runs.set(state.uniqueId, { state, recovered: true, own: new Set(), foldedTo });
-      }
-    }
-  }
-
-  /** Recovers (unless done), continues the recovered runs, then follows the log after `afterPosition` (main: the head before AMI started). */
-  async start(afterPosition?: number): Promise<void> {
-    await this.recover();
+  async start(afterPosition?: number, recovered?: RecoveredRuns): Promise<void> {
+    const found = recovered ?? (await recoverDialplanRuns(this.options));
+    for (const [uniqueId, position] of found.starts) this.starts.set(uniqueId, position);
+    for (const { state, foldedTo } of found.runs) this.runs.set(state.uniqueId, { state, recovered: true, own: new Set(), foldedTo });
+    for (const event of found.unstarted) await this.lock.run(() => this.startSession(event));
     const head = await this.options.store.headPosition();
     const from = Math.min(head, afterPosition ?? head);
     this.handled = from;
