@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import type { RecordedEvent } from '../../../src/events/index.js';
+import { decide, decideStart, dialplanOfStart, evolveRun, parseAgiResult, type RunState } from '../../../src/dialplans/decide.js';
+
+let position = 0;
+const ev = (type: string, data: Record<string, unknown>): RecordedEvent => ({ type, data, metadata: {}, stream: 'call-L', position: ++position, revision: 0, recordedAt: '' });
+const session = { uniqueId: 'U', linkedId: 'L', channel: 'Local/100@demo-1;2', dpmaUuid: 'D' };
+const script = (onError: 'hangup' | 'continue' = 'hangup') => ({
+  dpma: { uuid: 'D', on_error: onError },
+  steps: [
+    { uuid: 's2', sequence: 2, command: 'EXEC Wait 1' },
+    { uuid: 's1', sequence: 1, command: 'ANSWER' },
+    { uuid: 's3', sequence: 3, command: 'HANGUP' },
+  ],
+  version: 4,
+});
+
+function started(onError: 'hangup' | 'continue' = 'hangup'): RunState {
+  const first = decideStart(session, script(onError));
+  if (first.kind !== 'start') throw new Error('expected a start');
+  return evolveRun(undefined, ev('DialplanRunStarted', first.data as unknown as Record<string, unknown>))!;
+}
+
+function sent(run: RunState, id: string): RunState {
+  const d = decide(run);
+  if (d.kind !== 'send') throw new Error(`expected send, got ${d.kind}`);
+  return evolveRun(run, ev('DialplanStepSent', { ...d.data, command_id: id }))!;
+}
+
+function executed(run: RunState, id: string, result: string): RunState {
+  let next = evolveRun(run, ev('AsyncAGIExec', { Uniqueid: 'U', CommandId: id, Result: encodeURIComponent(result) }))!;
+  const d = decide(next);
+  if (d.kind !== 'complete') throw new Error(`expected complete, got ${d.kind}`);
+  next = evolveRun(next, ev('DialplanStepCompleted', d.data as unknown as Record<string, unknown>))!;
+  return next;
+}
+
+describe('dialplan run decisions', () => {
+  it('reads jade_dialplan sessions from AsyncAGIStart Env', () => {
+    const env = encodeURIComponent('agi_request: async\nagi_arg_1: jade_dialplan\nagi_arg_2: abc-1\n\n');
+    expect(dialplanOfStart({ Env: env })).to.equal('abc-1');
+    expect(dialplanOfStart({ Env: encodeURIComponent('agi_request: async\n') })).to.equal(undefined);
+  });
+
+  it('starts with the steps in sequence order and the version', () => {
+    const first = decideStart(session, script());
+    expect(first.kind).to.equal('start');
+    if (first.kind !== 'start') return;
+    expect(first.data.steps.map((s) => s.command)).to.deep.equal(['ANSWER', 'EXEC Wait 1', 'HANGUP']);
+    expect(first.data.version).to.equal(4);
+  });
+
+  it('ends at once for an unknown dpma (hang up) and for one without steps (by on_error)', () => {
+    expect(decideStart(session, undefined)).to.deep.include({ kind: 'end' });
+    const unknown = decideStart(session, undefined);
+    expect(unknown.kind === 'end' && unknown.data).to.include({ reason: 'unknown_dpma', hangup: true });
+    const empty = decideStart(session, { ...script('continue'), steps: [] });
+    expect(empty.kind === 'end' && empty.data).to.include({ reason: 'no_steps', hangup: false });
+  });
+
+  it('sends one step at a time, waits for its result, then the next; ends completed', () => {
+    let run = started();
+    run = sent(run, 'c1');
+    expect(decide(run).kind).to.equal('wait');
+    // A result for another command id does not complete it.
+    run = evolveRun(run, ev('AsyncAGIExec', { Uniqueid: 'U', CommandId: 'other', Result: '200%20result%3D0%0A' }))!;
+    expect(decide(run).kind).to.equal('wait');
+    run = executed(run, 'c1', '200 result=0\n');
+    const second = decide(run);
+    expect(second.kind === 'send' && second.data).to.include({ step: 1, command: 'EXEC Wait 1' });
+    run = executed(sent(run, 'c2'), 'c2', '200 result=0\n');
+    run = executed(sent(run, 'c3'), 'c3', '200 result=1\n');
+    const end = decide(run);
+    expect(end.kind === 'end' && end.data).to.include({ reason: 'completed', hangup: false });
+  });
+
+  it('a refused step ends the run; hangup by on_error', () => {
+    const failed = executed(sent(started(), 'c1'), 'c1', '510 Invalid or unknown command\n');
+    const end = decide(failed);
+    expect(end.kind === 'end' && end.data).to.include({ reason: 'step_failed', step: 0, result_code: 510, hangup: true });
+    const cont = decide(executed(sent(started('continue'), 'c1'), 'c1', '520-Invalid command syntax.\n'));
+    expect(cont.kind === 'end' && cont.data).to.include({ reason: 'step_failed', result_code: 520, hangup: false });
+  });
+
+  it('the channel going away mid-step ends channel_gone', () => {
+    const run = evolveRun(sent(started(), 'c1'), ev('Hangup', { Uniqueid: 'U' }))!;
+    const end = decide(run);
+    expect(end.kind === 'end' && end.data).to.include({ reason: 'channel_gone', step: 0 });
+    // Another channel of the call hanging up is not this run's end.
+    const other = evolveRun(sent(started(), 'c1'), ev('Hangup', { Uniqueid: 'X' }))!;
+    expect(decide(other).kind).to.equal('wait');
+  });
+
+  it('restart: a step sent and not completed is awaited, never sent again; one whose result is in the log completes', () => {
+    const events: RecordedEvent[] = [];
+    const first = decideStart(session, script());
+    if (first.kind !== 'start') throw new Error('start');
+    events.push(ev('DialplanRunStarted', first.data as unknown as Record<string, unknown>));
+    events.push(ev('DialplanStepSent', { unique_id: 'U', step: 0, step_uuid: 's1', command: 'ANSWER', command_id: 'c1' }));
+    const folded = events.reduce<RunState | undefined>(evolveRun, undefined)!;
+    expect(decide(folded).kind).to.equal('wait');
+    const withResult = evolveRun(folded, ev('AsyncAGIExec', { Uniqueid: 'U', CommandId: 'c1', Result: '200%20result%3D0%0A' }))!;
+    expect(decide(withResult).kind).to.equal('complete');
+    // A completion recorded with a refused code ends the run after a restart too (no next step).
+    const refused = evolveRun(folded, ev('DialplanStepCompleted', { unique_id: 'U', step: 0, command_id: 'c1', result_code: 510, result: null, data: 'Invalid or unknown command' }))!;
+    expect(decide(refused).kind).to.equal('end');
+  });
+
+  it('parses AGI results', () => {
+    expect(parseAgiResult('200 result=1 (en)\n')).to.deep.equal({ code: 200, result: '1', data: '(en)' });
+    expect(parseAgiResult('200 result=0\n')).to.deep.equal({ code: 200, result: '0', data: null });
+    expect(parseAgiResult('510 Invalid or unknown command\n')).to.deep.equal({ code: 510, result: null, data: 'Invalid or unknown command' });
+  });
+});
