@@ -1,0 +1,187 @@
+import { expect } from 'chai';
+import { AmiActionError, type AmiAction, type AmiConnectionState, type AmiGateway, type AmiListResult, type AmiCommandResult } from '../../../src/ami/port.js';
+import type { AmiFields } from '../../../src/events/index.js';
+import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
+import { silentLogger } from '../../../src/logger.js';
+import { openReadModelDb } from '../../../src/readmodels/database.js';
+import { createProjectionRunner } from '../../../src/readmodels/runner.js';
+import { createReadModelSync } from '../../../src/readmodels/sync.js';
+import { DialplanRunner, type DpmaScript } from '../../../src/dialplans/index.js';
+import { getAgi } from '../../../projections/agis.js';
+
+/**
+ * The runner against the memory store, the real projections and an AGI-speaking Asterisk double: an `AGI`
+ * action is answered, then its `AsyncAGIExec` is appended to the call's stream as ingest would.
+ */
+class AgiAsterisk implements AmiGateway {
+  readonly agis: AmiAction[] = [];
+  readonly hangups: AmiAction[] = [];
+  /** Hold results back (the test releases them), to see one step at a time. */
+  hold = false;
+  readonly held: Array<() => Promise<void>> = [];
+  constructor(private readonly store: MemoryEventStore, private readonly results: (command: string) => string) {}
+  state(): AmiConnectionState {
+    return { connected: true, since: null, lastEventAt: null };
+  }
+  async action(action: AmiAction): Promise<AmiFields> {
+    if (action.Action === 'Hangup') {
+      this.hangups.push(action);
+      return { Response: 'Success' };
+    }
+    if (action.Action !== 'AGI') return { Response: 'Success' };
+    const command = String(action.Command);
+    if (command === 'ASYNCAGI BREAK') return { Response: 'Success' };
+    if (command === 'REFUSE') throw new AmiActionError('AGI', { Response: 'Error', Message: 'Channel does not exist.' });
+    this.agis.push(action);
+    const exec = async () => {
+      await this.store.append('call-L1', [{ type: 'AsyncAGIExec', data: { Channel: 'Local/100@demo-1;2', Uniqueid: 'U1', Linkedid: 'L1', CommandId: String(action.CommandID), Result: encodeURIComponent(this.results(command)) }, metadata: { node: 'test' } }]);
+    };
+    if (this.hold) this.held.push(exec);
+    else setImmediate(() => void exec());
+    return { Response: 'Success', Message: 'Added AGI command to queue' };
+  }
+  listAction(): Promise<AmiListResult> {
+    return Promise.reject(new Error('not simulated'));
+  }
+  command(): Promise<AmiCommandResult> {
+    return Promise.reject(new Error('not simulated'));
+  }
+}
+
+const env = encodeURIComponent('agi_request: async\nagi_channel: Local/100@demo-1;2\nagi_uniqueid: U1\nagi_arg_1: jade_dialplan\nagi_arg_2: D1\n\n');
+const startEvent = { type: 'AsyncAGIStart', data: { Channel: 'Local/100@demo-1;2', ChannelState: '6', ChannelStateDesc: 'Up', Context: 'demo', Exten: '100', Priority: '2', Uniqueid: 'U1', Linkedid: 'L1', Env: env }, metadata: { node: 'test' } };
+
+async function harness(script: DpmaScript | undefined, results: (command: string) => string = () => '200 result=0\n') {
+  const store = new MemoryEventStore();
+  const readModels = await openReadModelDb(':memory:');
+  const runner = createProjectionRunner({ store, readModels });
+  await runner.start();
+  const asterisk = new AgiAsterisk(store, results);
+  const commands = { store, ami: asterisk, readModels: createReadModelSync(runner), logger: silentLogger(), settleTimeoutMs: 2000 };
+  const make = () => new DialplanRunner({ store, db: readModels.db, readModels: runner, commands, loadScript: async () => script, logger: silentLogger() });
+  const h = {
+    store,
+    readModels,
+    asterisk,
+    dialplans: make(),
+    async settle() {
+      for (let i = 0; i < 10; i += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await h.dialplans.settle();
+        await runner.waitForPosition(await store.headPosition(), 5000);
+      }
+    },
+    async types() {
+      return (await store.readStream('call-L1')).map((e) => e.type);
+    },
+    async restart() {
+      await h.dialplans.stop();
+      h.dialplans = make();
+      await h.dialplans.start();
+      await h.settle();
+    },
+    async close() {
+      await h.dialplans.stop();
+      await runner.stop();
+      await readModels.close();
+    },
+  };
+  await h.dialplans.start();
+  return h;
+}
+
+const script = (commands: string[], onError: 'hangup' | 'continue' = 'hangup'): DpmaScript => ({
+  dpma: { uuid: 'D1', on_error: onError },
+  steps: commands.map((command, i) => ({ uuid: `s${i}`, sequence: i + 1, command })),
+  version: 1,
+});
+
+describe('dialplan runner (int)', () => {
+  it('runs the steps in order, one at a time, and fills the AGI read model', async () => {
+    const h = await harness(script(['ANSWER', 'EXEC Playback beep', 'EXEC Wait 1', 'HANGUP']), (c) => (c === 'HANGUP' ? '200 result=1\n' : '200 result=0\n'));
+    h.asterisk.hold = true;
+    await h.store.append('call-L1', [startEvent]);
+    await h.settle();
+    expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER']);
+    for (let i = 0; i < 4; i += 1) {
+      await h.asterisk.held.shift()!();
+      await h.settle();
+    }
+    expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'EXEC Playback beep', 'EXEC Wait 1', 'HANGUP']);
+    const types = (await h.types()).filter((t) => t.startsWith('Dialplan') || t === 'AsyncAGIExec');
+    expect(types).to.deep.equal([
+      'DialplanRunStarted',
+      ...Array.from({ length: 4 }, () => ['DialplanStepSent', 'AsyncAGIExec', 'DialplanStepCompleted']).flat(),
+      'DialplanRunEnded',
+    ]);
+    const ended = (await h.store.readStream('call-L1')).at(-1)!;
+    expect(ended.data).to.include({ reason: 'completed' });
+    const agi = await getAgi(h.readModels.db, 'U1');
+    const cmds = Object.values(agi!.cmd);
+    expect(cmds.map((c) => [c.command, c.result])).to.deep.include(['HANGUP', '200 result=1\n']);
+    expect(h.asterisk.hangups).to.have.length(0);
+    await h.close();
+  });
+
+  it('510 ends the run with the reason and hangs up (on_error hangup); continue does not hang up', async () => {
+    const results = (c: string) => (c === 'BOGUS' ? '510 Invalid or unknown command\n' : '200 result=0\n');
+    const h = await harness(script(['ANSWER', 'BOGUS', 'HANGUP']), results);
+    await h.store.append('call-L1', [startEvent]);
+    await h.settle();
+    expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'BOGUS']);
+    const ended = (await h.store.readStream('call-L1')).find((e) => e.type === 'DialplanRunEnded')!;
+    expect(ended.data).to.include({ reason: 'step_failed', step: 1, result_code: 510, hangup: true });
+    expect(h.asterisk.hangups).to.have.length(1);
+    await h.close();
+
+    const c = await harness(script(['ANSWER', 'BOGUS', 'HANGUP'], 'continue'), results);
+    await c.store.append('call-L1', [startEvent]);
+    await c.settle();
+    expect(c.asterisk.hangups).to.have.length(0);
+    await c.close();
+  });
+
+  it('unknown dpma ends unknown_dpma and hangs up; a refused AGI action ends agi_refused', async () => {
+    const h = await harness(undefined);
+    await h.store.append('call-L1', [startEvent]);
+    await h.settle();
+    expect((await h.store.readStream('call-L1')).find((e) => e.type === 'DialplanRunEnded')!.data).to.include({ reason: 'unknown_dpma' });
+    expect(h.asterisk.hangups).to.have.length(1);
+    await h.close();
+    const r = await harness(script(['REFUSE', 'HANGUP']));
+    await r.store.append('call-L1', [startEvent]);
+    await r.settle();
+    expect((await r.store.readStream('call-L1')).find((e) => e.type === 'DialplanRunEnded')!.data).to.include({ reason: 'agi_refused', step: 0 });
+    await r.close();
+  });
+
+  it('a restart mid-script waits for the step in flight and never sends it twice', async () => {
+    const h = await harness(script(['ANSWER', 'EXEC Wait 3', 'EXEC Wait 3', 'HANGUP']));
+    h.asterisk.hold = true;
+    await h.store.append('call-L1', [startEvent]);
+    await h.settle();
+    await h.asterisk.held.shift()!();
+    await h.settle();
+    expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'EXEC Wait 3']);
+    await h.restart();
+    expect(h.asterisk.agis).to.have.length(2);
+    h.asterisk.hold = false;
+    await h.asterisk.held.shift()!();
+    await h.settle();
+    expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'EXEC Wait 3', 'EXEC Wait 3', 'HANGUP']);
+    expect((await h.store.readStream('call-L1')).at(-1)!.data).to.include({ reason: 'completed' });
+    await h.close();
+  });
+
+  it('the channel hanging up mid-script ends channel_gone', async () => {
+    const h = await harness(script(['ANSWER', 'EXEC Wait 3']));
+    h.asterisk.hold = true;
+    await h.store.append('call-L1', [startEvent]);
+    await h.settle();
+    await h.store.append('call-L1', [{ type: 'Hangup', data: { Channel: 'Local/100@demo-1;2', Uniqueid: 'U1', Linkedid: 'L1', Cause: '16' }, metadata: { node: 'test' } }]);
+    await h.settle();
+    expect((await h.store.readStream('call-L1')).at(-1)!.data).to.include({ reason: 'channel_gone', step: 0 });
+    expect(h.asterisk.hangups).to.have.length(0);
+    await h.close();
+  });
+});
