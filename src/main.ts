@@ -53,6 +53,8 @@ import { ScratchReadModels } from './history/index.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
 import { PeopleCommands } from './people/commands.js';
+import { DpResourceCommands } from './dp/commands.js';
+import { dpRoutes, type DpRouteDeps } from './http/routes/dp.js';
 import { peopleRoutes, type PeopleRouteDeps } from './http/routes/people.js';
 import { ChatCommands } from './commands/chat.js';
 import { chatRoutes, type ChatRouteDeps } from './http/routes/chats.js';
@@ -209,6 +211,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     pbx: { db: readModels.db, commands, ami, configFiles },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner, logger },
+    dp: { db: readModels.db, commands: new DpResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs }) },
     people: {
       db: readModels.db,
       auth: auth.service,
@@ -269,6 +272,8 @@ export interface RouterParts {
   readonly people?: PeopleRouteDeps;
   /** `/me/chats`; absent in tests that build routers without it. */
   readonly chats?: ChatRouteDeps;
+  /** Async dialplans (issue 14): `/dp/...` and `/admin/dialplan/adp[ma]s`; optional like people. */
+  readonly dp?: DpRouteDeps;
 }
 
 export interface PbxRouterParts {
@@ -307,6 +312,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     legacyRoutes({ db }),
     ...(parts.people ? [peopleRoutes(parts.people)] : []),
     ...(parts.chats ? [chatRoutes(parts.chats)] : []),
+    ...(parts.dp ? [dpRoutes(parts.dp)] : []),
   ];
 }
 

@@ -1,5 +1,5 @@
 import { amiEventTable, type EventHandling } from '../../src/ami/event-table.js';
-import { amiEventTypes, chatEventTypes, configEventTypes, obEventTypes, obStreamKinds, peopleEventTypes, projectionEventTypes, streamPrefixes } from '../../src/events/index.js';
+import { amiEventTypes, chatEventTypes, configEventTypes, dpEventTypes, obEventTypes, obStreamKinds, peopleEventTypes, projectionEventTypes, streamPrefixes } from '../../src/events/index.js';
 import { snapshotActionsOf } from '../../projections/lib/handlers.js';
 import type { DeclaredNames } from '../../projections/lib/projection.js';
 
@@ -34,6 +34,7 @@ const projectionTypes = new Set<string>(Object.values(projectionEventTypes));
 const configTypes = new Set<string>(Object.values(configEventTypes));
 const peopleTypes = new Set<string>(Object.values(peopleEventTypes));
 const chatTypes = new Set<string>(Object.values(chatEventTypes));
+const dpTypes = new Set<string>(Object.values(dpEventTypes));
 
 /** The stream of one of jade's own event types; undefined for a type that is not jade's (an AMI event the table does not list). */
 function jadeStream(type: string): string | undefined {
@@ -42,6 +43,7 @@ function jadeStream(type: string): string | undefined {
   if (configTypes.has(type)) return 'config-<file>';
   if (peopleTypes.has(type)) return type.startsWith('Contact') ? 'contact-<uuid>' : 'buddy-<uuid>';
   if (chatTypes.has(type)) return 'chat-<room uuid>';
+  if (dpTypes.has(type)) return type.startsWith('Dpma') ? 'dpma-<uuid>' : 'dialplan-<uuid>';
   if (obTypes.has(type)) {
     // `DlmaCreated` is a dlma's, `DlCreated` a dl's: the longest kind that starts the name.
     const kinds = Object.values(obStreamKinds).filter((kind) => type.toLowerCase().startsWith(kind)).sort((a, b) => b.length - a.length);
