@@ -34,7 +34,7 @@ const table: ReadonlyArray<{ readonly method: 'GET'; readonly path: string; read
   { method: 'GET', path: '/v1/manager/users', expect: { admin: 200, manager: 200, user: 403 } },
   { method: 'GET', path: '/v1/admin/user/users', expect: { admin: 200, manager: 403, user: 403 } },
   { method: 'GET', path: '/v1/admin/user/permissions', expect: { admin: 200, manager: 403, user: 403 } },
-  { method: 'GET', path: '/v1/dp/dpmas', expect: { admin: 404, manager: 404, user: 403 } },
+  { method: 'GET', path: '/v1/dp/dpmas', expect: { admin: 200, manager: 200, user: 403 } },
   { method: 'GET', path: '/v1/voicemail/users', expect: { admin: 404, manager: 404, user: 403 } },
   { method: 'GET', path: '/v1/me/info', expect: { admin: 200, manager: 403, user: 200 } },
   // The admin alias of /admin/user/contacts (catalog 30, proposed).
