@@ -192,9 +192,10 @@ export function decide(run: RunState): Decision {
     };
   }
   if (run.failed) return decideAfterCompletion(run, run.failed) ?? { kind: 'none' };
+  // Every step answered (a last HANGUP ends the session itself): the run completed, gone or not.
+  if (!pending && run.completed >= run.steps.length) return end('completed');
   if (run.gone) return end('channel_gone', pending ? { step: pending.step } : run.completed < run.steps.length ? { step: run.completed } : {});
   if (pending) return { kind: 'wait' };
-  if (run.completed >= run.steps.length) return end('completed');
   const step = run.steps[run.completed]!;
   return { kind: 'send', data: { unique_id: run.uniqueId, step: run.completed, step_uuid: step.uuid, command: step.command } };
 }

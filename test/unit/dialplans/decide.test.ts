@@ -91,6 +91,14 @@ describe('dialplan run decisions', () => {
     expect(decide(other).kind).to.equal('wait');
   });
 
+  it('a last HANGUP that ends the session (AsyncAGIEnd, Hangup after its result) completes the run', () => {
+    let run = started();
+    for (const id of ['c1', 'c2', 'c3']) run = executed(sent(run, id), id, '200 result=1\n');
+    run = evolveRun(evolveRun(run, ev('AsyncAGIEnd', { Uniqueid: 'U' }))!, ev('Hangup', { Uniqueid: 'U' }))!;
+    const end = decide(run);
+    expect(end.kind === 'end' && end.data).to.include({ reason: 'completed' });
+  });
+
   it('restart: a step sent and not completed is awaited, never sent again; one whose result is in the log completes', () => {
     const events: RecordedEvent[] = [];
     const first = decideStart(session, script());
