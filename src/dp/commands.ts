@@ -25,7 +25,7 @@ import {
   type ResourceStream,
 } from '../commands/resource.js';
 import type { Actor } from '../commands/command.js';
-import { ObRefusal } from '../outbound/resources/errors.js';
+import { CommandRefusal } from '../commands/refusal.js';
 import { InvalidInputError } from '../validation.js';
 
 /**
@@ -84,7 +84,7 @@ export class DpResourceCommands {
     const dpmaCommands = resourceCommands<DpmaObject, DpmaCreate, DpmaUpdate, NoOptions, number>(path, {
       kind: dpmas,
       create: (state, { uuid, body, now }): DecidedEvent[] => {
-        if (state !== undefined) throw new ObRefusal('conflict', `dpma ${uuid} already exists`);
+        if (state !== undefined) throw new CommandRefusal('conflict', `dpma ${uuid} already exists`);
         return [{ type: dpEventTypes.dpmaCreated, data: { uuid, ...dpmaDefaults, ...definedOnly(body), tm_create: now } }];
       },
       update: (state, { uuid, body, now }): DecidedEvent[] => {
@@ -97,7 +97,7 @@ export class DpResourceCommands {
         facts: (uuid) => countDpmaSteps(deps.db, uuid),
         decide: (state, { uuid, facts, now }): DecidedEvent[] => {
           live(state, 'dpma', uuid);
-          if (facts > 0) throw new ObRefusal('conflict', `dpma ${uuid} still has ${facts} dialplan(s); delete them first`);
+          if (facts > 0) throw new CommandRefusal('conflict', `dpma ${uuid} still has ${facts} dialplan(s); delete them first`);
           return [{ type: dpEventTypes.dpmaDeleted, data: { uuid, tm_delete: now } }];
         },
       },
@@ -106,7 +106,7 @@ export class DpResourceCommands {
     const dialplanCommands = resourceCommands<DialplanObject, DialplanCreate, DialplanUpdate, NoOptions>(path, {
       kind: dialplans,
       create: async (state, { uuid, body, now }): Promise<DecidedEvent[]> => {
-        if (state !== undefined) throw new ObRefusal('conflict', `dialplan ${uuid} already exists`);
+        if (state !== undefined) throw new CommandRefusal('conflict', `dialplan ${uuid} already exists`);
         await requireDpma(body.dpma_uuid);
         return [{ type: dpEventTypes.dialplanCreated, data: { uuid, ...dialplanDefaults, ...definedOnly(body), tm_create: now } }];
       },

@@ -10,7 +10,7 @@ import { InvalidModuleNameError, ModuleNotFoundError } from '../commands/core.js
 import { RebuildInProgressError, ReadModelTimeoutError, UnknownProjectionError } from '../readmodels/errors.js';
 import { NotFoundError } from '../events/errors.js';
 import { LastAdminError, NotAuthenticatedError, PermissionAlreadyGrantedError, PermissionDeniedError, UnknownUserError, UsernameTakenError } from '../auth/errors.js';
-import { ObRefusal, type RefusalKind } from '../outbound/resources/errors.js';
+import { CommandRefusal, type RefusalKind } from '../commands/refusal.js';
 import { ScratchBusyError } from '../history/scratch.js';
 import { InvalidInputError } from '../validation.js';
 import { ConfigSectionExistsError, ConfigVersionConflictError, InvalidBackupNameError, InvalidSectionError } from '../configfiles/decide.js';
@@ -50,7 +50,7 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [LastAdminError, (e: LastAdminError) => ({ status: 409, message: e.message })],
   [UnknownUserError, (e: UnknownUserError) => ({ status: 400, message: e.message, details: { fields: ['user_uuid'] } })],
   // Its field, when it has one, in `details.fields` like a validation error's.
-  [ObRefusal, (e: ObRefusal) => (e.kind === 'not_found' ? notFound(e) : { status: refusalStatus[e.kind], message: e.message, details: e.field === undefined ? undefined : { fields: [e.field] } })],
+  [CommandRefusal, (e: CommandRefusal) => (e.kind === 'not_found' ? notFound(e) : { status: refusalStatus[e.kind], message: e.message, details: e.field === undefined ? undefined : { fields: [e.field] } })],
   [RebuildInProgressError, (e: RebuildInProgressError) => ({ status: 409, message: e.message })],
   // Only `POST /admin/projections/rebuild {name}` names projections, so the field is `name`.
   [UnknownProjectionError, (e: UnknownProjectionError) => ({ status: 400, message: `name: ${e.message}` })],

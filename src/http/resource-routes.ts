@@ -46,7 +46,7 @@ export function resourceRoutes<O, TCreate, TUpdate, TDelete>(router: Router, spe
   const uuidOf = (ctx: Context): string => pathParam(ctx, 'uuid');
   const context = (ctx: Context): ResourceContext => spec.context(currentUser(ctx));
 
-  // Refusals (ObRefusal, NotFoundError, ...) go on to the one error table (error-middleware.ts).
+  // Refusals (CommandRefusal, NotFoundError, ...) go on to the one error table (error-middleware.ts).
   router.get(spec.path, async (ctx) => reply(ctx, { list: await queries.list(readDb(ctx, spec.db), ctx) }));
   router.post(spec.path, async (ctx) => reply(ctx, await commands.create(context(ctx), validBody(ctx, schema.create))));
   for (const item of [`${spec.path}/:uuid`, ...(spec.itemAliases ?? [])]) {

@@ -203,7 +203,7 @@ export class ObResourceCommands {
   // The dialer's own decisions, on the same streams. They do not take the API lock and do not wait for
   // the read models: the returned position says where the read models must be to show them.
 
-  /** Takes an idle entry for a dialing; throws `ObRefusal` (`conflict`) if it is taken or not idle. */
+  /** Takes an idle entry for a dialing; throws `CommandRefusal` (`conflict`) if it is taken or not idle. */
   startDlDialing(ctx: ResourceContext, command: DlDialingStartCommand): Promise<Executed<DlObject>> {
     return this.path.execute(ctx, dls, command.uuid, (state) => decideDlDialingStart(state, command));
   }

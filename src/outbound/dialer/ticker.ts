@@ -8,7 +8,7 @@ import { parseTimestamp } from '../../events/time.js';
 import {
   campaignStartProblems,
   campaignStatus,
-  ObRefusal,
+  CommandRefusal,
   pickDialNumber,
   trycntKey,
   type CampaignObject,
@@ -178,7 +178,7 @@ export class CampaignTicker {
       this.lastChanges.set(campaign.uuid, { reason, at: done.state?.tm_update ?? this.runtime.nowTs() });
       this.runtime.stats.statusChanges += 1;
     } catch (error) {
-      if (!(error instanceof ObRefusal)) throw error;
+      if (!(error instanceof CommandRefusal)) throw error;
       // A start refused (a resource went missing meanwhile): the campaign does not run.
       if (status === campaignStatus.start) return this.changeStatus(campaign, campaignStatus.stop, stepReasons.resourcesMissing);
       options.logger.warn({ campaign: campaign.uuid, status, reason: error.message }, 'dialer status change refused');
@@ -225,7 +225,7 @@ export class CampaignTicker {
       taken = await runtime.options.resources.startDlDialing(ctx, { uuid: dl.uuid, dialing_uuid: uuid, campaign_uuid: campaign.uuid, plan_uuid: plan.uuid, dial_index: number.dial_index, now });
     } catch (error) {
       // Taken meanwhile (another campaign on the same list) or changed: not ours to dial.
-      if (error instanceof ObRefusal) return [];
+      if (error instanceof CommandRefusal) return [];
       throw error;
     }
     if (!taken.state) return [];

@@ -9,7 +9,7 @@ import {
   type CampaignUpdatedData,
 } from '../../events/outbound.js';
 import { campaignDefaults, campaignStatus, evolveCampaign, type CampaignObject } from '../../../projections/outbound/campaign.js';
-import { definedOnly, isLive, ObRefusal, requireLive, requireNew, type ObEvent } from './common.js';
+import { definedOnly, isLive, CommandRefusal, requireLive, requireNew, type ObEvent } from './common.js';
 import type { DestinationObject } from './destination.js';
 import type { DlmaObject } from './dlma.js';
 import type { PlanObject } from './plan.js';
@@ -44,7 +44,7 @@ function checkReferences(given: Partial<ReferenceFields>, refs: CampaignRefs): v
     const uuid = given[field];
     if (uuid === undefined || uuid === null) continue;
     if (!isLive(refs[field]) || refs[field]?.uuid !== uuid) {
-      throw new ObRefusal('invalid', `${field}: no ${referenceNames[field]} ${uuid}`, field);
+      throw new CommandRefusal('invalid', `${field}: no ${referenceNames[field]} ${uuid}`, field);
     }
   }
 }
@@ -76,14 +76,14 @@ export function decideCampaignStatus(
 ): CampaignEvent[] {
   const { status } = command;
   if (command.reason === 'request' && !requestableStatuses.includes(status)) {
-    throw new ObRefusal('invalid', `status: must be one of ${requestableStatuses.join(', ')}`, 'status');
+    throw new CommandRefusal('invalid', `status: must be one of ${requestableStatuses.join(', ')}`, 'status');
   }
   if (status === campaign.status) return [];
   if (status === campaignStatus.stoppingForcedly && campaign.status === campaignStatus.stop) return [];
   if (status === campaignStatus.start) {
     const problems = campaignStartProblems(campaign, command.refs);
     // 400 as the catalog proposes (§7.12): the request asks for what the campaign's fields cannot give.
-    if (problems.length > 0) throw new ObRefusal('invalid', `status: campaign ${campaign.uuid} cannot start: ${problems.join('; ')}`, 'status');
+    if (problems.length > 0) throw new CommandRefusal('invalid', `status: campaign ${campaign.uuid} cannot start: ${problems.join('; ')}`, 'status');
   }
   return [
     {
@@ -152,7 +152,7 @@ export function decideCampaignDelete(
 ): CampaignEvent[] {
   const campaign = requireLive(state, 'campaign', command.uuid);
   if (campaign.status !== campaignStatus.stop) {
-    throw new ObRefusal('invalid', `campaign ${campaign.uuid} has status ${campaign.status}; stop it (status 0) before deleting it`, 'status');
+    throw new CommandRefusal('invalid', `campaign ${campaign.uuid} has status ${campaign.status}; stop it (status 0) before deleting it`, 'status');
   }
   return [{ type: obEventTypes.campaignDeleted, data: { uuid: command.uuid, tm_delete: command.now, campaigns: command.campaigns } }];
 }

@@ -8,7 +8,7 @@ import {
   type DlUpdatedData,
 } from '../../events/outbound.js';
 import { dlFieldDefaults, dlStatus, numberKey, trycntKey, type DlIndex, type DlObject } from '../../../projections/outbound/dl.js';
-import { definedOnly, isLive, ObRefusal, requireLive, requireNew, type ObEvent } from './common.js';
+import { definedOnly, isLive, CommandRefusal, requireLive, requireNew, type ObEvent } from './common.js';
 import type { DlmaObject } from './dlma.js';
 
 export {
@@ -33,7 +33,7 @@ export type DlEvent =
 
 const requireDlma = (dlma: DlmaObject | undefined, uuid: string): void => {
   // 400, not 404: the URL's object exists; a field of the body names something that does not (catalog §7.7).
-  if (!isLive(dlma)) throw new ObRefusal('invalid', `dlma_uuid: no dlma ${uuid}`, 'dlma_uuid');
+  if (!isLive(dlma)) throw new CommandRefusal('invalid', `dlma_uuid: no dlma ${uuid}`, 'dlma_uuid');
 };
 
 export function decideDlCreate(
@@ -55,7 +55,7 @@ export function decideDlUpdate(
   if (target !== undefined && target !== dl.dlma_uuid) requireDlma(command.dlma, target);
   // The dialer owns the status while it dials the entry: setting it idle now would let it be dialed twice at once.
   if (dl.dialing_uuid !== null && status !== undefined && status !== dl.status) {
-    throw new ObRefusal('conflict', `status: dl ${dl.uuid} is being dialed (dialing ${dl.dialing_uuid})`, 'status');
+    throw new CommandRefusal('conflict', `status: dl ${dl.uuid} is being dialed (dialing ${dl.dialing_uuid})`, 'status');
   }
   return [{ type: obEventTypes.dlUpdated, data: { uuid: command.uuid, changes: command.changes, tm_update: command.now } }];
 }
@@ -67,7 +67,7 @@ export function decideDlDelete(
 ): DlEvent[] {
   const dl = requireLive(state, 'dl', command.uuid);
   if (dl.dialing_uuid !== null && !command.force) {
-    throw new ObRefusal('conflict', `dl ${dl.uuid} is being dialed (dialing ${dl.dialing_uuid}); delete with force=1 to hang it up`, 'force');
+    throw new CommandRefusal('conflict', `dl ${dl.uuid} is being dialed (dialing ${dl.dialing_uuid}); delete with force=1 to hang it up`, 'force');
   }
   return [
     {
@@ -92,9 +92,9 @@ export interface DlDialingStartCommand {
  */
 export function decideDlDialingStart(state: DlObject | undefined, command: DlDialingStartCommand): DlEvent[] {
   const dl = requireLive(state, 'dl', command.uuid);
-  if (dl.dialing_uuid !== null) throw new ObRefusal('conflict', `dl ${dl.uuid} is being dialed (dialing ${dl.dialing_uuid})`);
-  if (dl.status !== dlStatus.idle) throw new ObRefusal('conflict', `dl ${dl.uuid} is not idle (status ${dl.status})`);
-  if (dl[numberKey(command.dial_index)] === null) throw new ObRefusal('invalid', `dl ${dl.uuid} has no number_${command.dial_index}`, 'dial_index');
+  if (dl.dialing_uuid !== null) throw new CommandRefusal('conflict', `dl ${dl.uuid} is being dialed (dialing ${dl.dialing_uuid})`);
+  if (dl.status !== dlStatus.idle) throw new CommandRefusal('conflict', `dl ${dl.uuid} is not idle (status ${dl.status})`);
+  if (dl[numberKey(command.dial_index)] === null) throw new CommandRefusal('invalid', `dl ${dl.uuid} has no number_${command.dial_index}`, 'dial_index');
   return [
     {
       type: obEventTypes.dlDialingStarted,

@@ -6,7 +6,7 @@ import {
   type DlmaUpdatedData,
 } from '../../events/outbound.js';
 import { dlmaDefaults, type DlmaObject } from '../../../projections/outbound/dlma.js';
-import { definedOnly, inUseRefusal, ObRefusal, requireLive, requireNew, type ObEvent } from './common.js';
+import { definedOnly, inUseRefusal, CommandRefusal, requireLive, requireNew, type ObEvent } from './common.js';
 
 export { dlmaDefaults, dlTableName, evolveDlma, type DlmaObject } from '../../../projections/outbound/dlma.js';
 
@@ -47,10 +47,10 @@ export function decideDlmaDelete(state: DlmaObject | undefined, command: DlmaDel
   requireLive(state, 'dlma', command.uuid);
   if (command.campaigns.length > 0 && !command.force) throw inUseRefusal('dlma', command.uuid, command.campaigns);
   if (command.dls > 0 && !command.deleteDls) {
-    throw new ObRefusal('invalid', `dlma ${command.uuid} still has ${command.dls} dial list entries; delete with delete_dls=1 to delete them too`, 'delete_dls');
+    throw new CommandRefusal('invalid', `dlma ${command.uuid} still has ${command.dls} dial list entries; delete with delete_dls=1 to delete them too`, 'delete_dls');
   }
   if (command.dialingDls > 0 && !command.force) {
-    throw new ObRefusal('conflict', `dlma ${command.uuid} has ${command.dialingDls} entries being dialed; delete with force=1 to hang them up`, 'force');
+    throw new CommandRefusal('conflict', `dlma ${command.uuid} has ${command.dialingDls} entries being dialed; delete with force=1 to hang them up`, 'force');
   }
   return [
     {

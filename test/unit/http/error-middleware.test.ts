@@ -9,7 +9,7 @@ import { ConcurrencyError } from '../../../src/eventstore/port.js';
 import { badRequest, forbidden, unauthorized } from '../../../src/http/errors.js';
 import { NotFoundError } from '../../../src/events/errors.js';
 import { ModuleNotFoundError } from '../../../src/commands/core.js';
-import { ObRefusal } from '../../../src/outbound/resources/errors.js';
+import { CommandRefusal } from '../../../src/commands/refusal.js';
 import { NotAuthenticatedError, PermissionDeniedError, UsernameTakenError } from '../../../src/auth/errors.js';
 import { RebuildInProgressError, UnknownProjectionError } from '../../../src/readmodels/errors.js';
 import { ScratchBusyError } from '../../../src/history/scratch.js';
@@ -64,7 +64,7 @@ describe('error table', () => {
   it('answers every "not found" alike: 404, the message naming what is missing, no details', () => {
     const answers = [
       mapError(new NotFoundError({ kind: 'command', id: 'c-9' })),
-      mapError(new ObRefusal('not_found', 'no plan p-1')),
+      mapError(new CommandRefusal('not_found', 'no plan p-1')),
       mapError(new ModuleNotFoundError('module app_nope is not loaded')),
     ];
     expect(answers).to.deep.equal([
@@ -82,8 +82,8 @@ describe('error table', () => {
     expect(mapError(new PermissionDeniedError('permission admin is required'))?.status).to.equal(403);
     expect(mapError(forbidden())).to.deep.equal({ status: 403, message: 'permission denied' });
     expect(mapError(new UsernameTakenError('ann'))).to.deep.equal({ status: 409, message: 'username ann already exists', details: { field: 'username' } });
-    expect(mapError(new ObRefusal('invalid', 'delete with force=1', 'force'))).to.deep.equal({ status: 400, message: 'delete with force=1', details: { fields: ['force'] } });
-    expect(mapError(new ObRefusal('conflict', 'entry taken'))).to.deep.equal({ status: 409, message: 'entry taken', details: undefined });
+    expect(mapError(new CommandRefusal('invalid', 'delete with force=1', 'force'))).to.deep.equal({ status: 400, message: 'delete with force=1', details: { fields: ['force'] } });
+    expect(mapError(new CommandRefusal('conflict', 'entry taken'))).to.deep.equal({ status: 409, message: 'entry taken', details: undefined });
     expect(mapError(new RebuildInProgressError())).to.deep.equal({ status: 409, message: 'a rebuild is already running' });
     expect(mapError(new UnknownProjectionError('nope'))).to.deep.equal({ status: 400, message: 'name: unknown projection nope' });
     expect(mapError(new ScratchBusyError(2, 8))).to.deep.include({ status: 503, details: { building: 2, queued: 8 } });

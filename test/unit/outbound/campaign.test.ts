@@ -13,7 +13,7 @@ import {
   evolveDestination,
   evolveDlma,
   evolvePlan,
-  ObRefusal,
+  CommandRefusal,
   type CampaignObject,
   type CampaignRefs,
 } from '../../../src/outbound/resources/index.js';
@@ -63,10 +63,10 @@ describe('outbound campaign decider', () => {
 
   it('refuses references to objects that do not exist or were deleted, naming the field (catalog §7.11: 400)', () => {
     const missing = () => decideCampaignCreate(undefined, { uuid: CAMP, fields: { plan: PLAN }, refs: {}, now: T0 });
-    expect(missing).to.throw(ObRefusal).that.includes({ kind: 'invalid', field: 'plan' });
+    expect(missing).to.throw(CommandRefusal).that.includes({ kind: 'invalid', field: 'plan' });
     const deletedDest = { ...dest, in_use: 0 };
-    expect(() => put(campaign(), { dest: DEST }, undefined, { dest: deletedDest })).to.throw(ObRefusal).with.property('field', 'dest');
-    expect(() => put(campaign(), { next_campaign: CAMP2 }, undefined, {})).to.throw(ObRefusal).with.property('field', 'next_campaign');
+    expect(() => put(campaign(), { dest: DEST }, undefined, { dest: deletedDest })).to.throw(CommandRefusal).with.property('field', 'dest');
+    expect(() => put(campaign(), { next_campaign: CAMP2 }, undefined, {})).to.throw(CommandRefusal).with.property('field', 'next_campaign');
   });
 
   it('starts (PUT {"status":1}) a campaign whose plan, destination and dlma are in use: CampaignStatusChanged to 1', () => {
@@ -76,13 +76,13 @@ describe('outbound campaign decider', () => {
   });
 
   it('refuses to start without plan, destination and dlma, saying what is missing (catalog §7.12: 400)', () => {
-    expect(() => put(campaign(), {}, 1)).to.throw(ObRefusal, /plan is not set; dest is not set; dlma is not set/).with.property('field', 'status');
-    expect(() => put(campaign(wired), {}, 1, { plan, dlma })).to.throw(ObRefusal, /dest .* does not exist/);
+    expect(() => put(campaign(), {}, 1)).to.throw(CommandRefusal, /plan is not set; dest is not set; dlma is not set/).with.property('field', 'status');
+    expect(() => put(campaign(wired), {}, 1, { plan, dlma })).to.throw(CommandRefusal, /dest .* does not exist/);
   });
 
   it('refuses to start with a plan whose dial_mode is 0 (none)', () => {
     const idlePlan = { ...plan, dial_mode: 0 };
-    expect(() => put(campaign(wired), {}, 1, { ...refs, plan: idlePlan })).to.throw(ObRefusal, /dial_mode 0/);
+    expect(() => put(campaign(wired), {}, 1, { ...refs, plan: idlePlan })).to.throw(CommandRefusal, /dial_mode 0/);
   });
 
   it('decides the start against the fields of the same request (PUT {"plan": P, "status": 1})', () => {
@@ -93,7 +93,7 @@ describe('outbound campaign decider', () => {
 
   it('starts on create when the body asks for status 1 and the resources are valid', () => {
     expect(campaign(wired, 1)).to.include({ status: 1 });
-    expect(() => campaign({}, 1)).to.throw(ObRefusal);
+    expect(() => campaign({}, 1)).to.throw(CommandRefusal);
   });
 
   it('records nothing for the status it already has, or a forced stop of a stopped campaign', () => {
@@ -103,7 +103,7 @@ describe('outbound campaign decider', () => {
   });
 
   it('lets clients ask only for 0, 1, 2 and 30; the dialer may set the -ing states', () => {
-    expect(() => decideCampaignStatus(campaign(wired), { status: 11, reason: 'request', refs, now: T1 })).to.throw(ObRefusal);
+    expect(() => decideCampaignStatus(campaign(wired), { status: 11, reason: 'request', refs, now: T1 })).to.throw(CommandRefusal);
     const starting = decideCampaignStatus(campaign(wired), { status: 11, reason: 'schedule', refs, now: T1 });
     expect(starting[0]!.data).to.include({ status: 11, previous: 0, reason: 'schedule' });
   });
@@ -124,10 +124,10 @@ describe('outbound campaign decider', () => {
   });
 
   it('deletes only a stopped campaign (catalog §7.12 proposal: 400 otherwise)', () => {
-    expect(() => decideCampaignDelete(campaign(wired, 1), { uuid: CAMP, campaigns: [], now: T2 })).to.throw(ObRefusal).with.property('kind', 'invalid');
+    expect(() => decideCampaignDelete(campaign(wired, 1), { uuid: CAMP, campaigns: [], now: T2 })).to.throw(CommandRefusal).with.property('kind', 'invalid');
     const deleted = decideCampaignDelete(campaign(), { uuid: CAMP, campaigns: [CAMP2], now: T2 });
     expect(deleted.reduce(evolveCampaign, campaign())).to.include({ in_use: 0, tm_delete: T2 });
-    expect(() => put(deleted.reduce(evolveCampaign, campaign())!, { name: 'x' })).to.throw(ObRefusal).with.property('kind', 'not_found');
+    expect(() => put(deleted.reduce(evolveCampaign, campaign())!, { name: 'x' })).to.throw(CommandRefusal).with.property('kind', 'not_found');
   });
 
   it('clears a reference to a deleted object, and only while the campaign still points at it', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ObResourceCommands } from '../../../src/outbound/commands.js';
 import { obStreams, type JadeEvent } from '../../../src/events/index.js';
 import { MemoryEventStore, type AppendResult, type ExpectedRevision } from '../../../src/eventstore/index.js';
-import { decideDlDialingStart, evolveDl, ObRefusal, type DlObject, type ObEvent } from '../../../src/outbound/resources/index.js';
+import { decideDlDialingStart, evolveDl, CommandRefusal, type DlObject, type ObEvent } from '../../../src/outbound/resources/index.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';
 import { CAMP, DIALING, PLAN, T0, T1 } from './support.js';
 
@@ -81,7 +81,7 @@ describe('outbound resource command path', () => {
     store.interleave = dialerTakes(dl.uuid);
     const attempt = commands.dls.update(ctx, dl.uuid, { status: 2 });
     const error = await attempt.then(() => undefined, (e: unknown) => e);
-    expect(error).to.be.instanceOf(ObRefusal).with.property('kind', 'conflict');
+    expect(error).to.be.instanceOf(CommandRefusal).with.property('kind', 'conflict');
     expect((await store.readStream(obStreams.dl(dl.uuid))).map((event) => event.type)).to.deep.equal(['DlCreated', 'DlDialingStarted']);
   });
 
@@ -90,7 +90,7 @@ describe('outbound resource command path', () => {
     const take = (dialing: string) =>
       commands.startDlDialing(ctx, { uuid: dl.uuid, dialing_uuid: dialing, campaign_uuid: CAMP, plan_uuid: PLAN, dial_index: 1, now: T1 }).then(
         () => 'taken',
-        (error: unknown) => (error instanceof ObRefusal ? error.kind : 'error'),
+        (error: unknown) => (error instanceof CommandRefusal ? error.kind : 'error'),
       );
     const outcomes = await Promise.all([take('d-1'), take('d-2')]);
     expect(outcomes.sort()).to.deep.equal(['conflict', 'taken']);

@@ -10,7 +10,7 @@ import {
   decideDlUpdate,
   evolveDl,
   evolveDlma,
-  ObRefusal,
+  CommandRefusal,
   type DlObject,
 } from '../../../src/outbound/resources/index.js';
 import { CAMP, DIALING, DL, DLMA, given, PLAN, T0, T1, T2, types } from './support.js';
@@ -43,17 +43,17 @@ describe('outbound dlma decider', () => {
     decideDlmaDelete(liveDlma, { uuid: DLMA, force: false, deleteDls: false, campaigns: [], dls: 0, dialingDls: 0, now: T1, ...overrides });
 
   it('refuses to delete while it has entries, unless delete_dls (spec: "If there\'s available dl, error")', () => {
-    expect(() => remove({ dls: 2 })).to.throw(ObRefusal).that.includes({ kind: 'invalid', field: 'delete_dls' });
+    expect(() => remove({ dls: 2 })).to.throw(CommandRefusal).that.includes({ kind: 'invalid', field: 'delete_dls' });
     expect(remove({ dls: 2, deleteDls: true })[0]!.data).to.include({ delete_dls: true, force: false });
   });
 
   it('refuses to delete while campaigns reference it, unless forced', () => {
-    expect(() => remove({ campaigns: [CAMP] })).to.throw(ObRefusal).that.includes({ kind: 'invalid', field: 'force' });
+    expect(() => remove({ campaigns: [CAMP] })).to.throw(CommandRefusal).that.includes({ kind: 'invalid', field: 'force' });
     expect(remove({ campaigns: [CAMP], force: true })[0]!.data).to.deep.include({ campaigns: [CAMP] });
   });
 
   it('refuses to delete entries being dialed unless forced (that hangs their calls up)', () => {
-    expect(() => remove({ dls: 1, dialingDls: 1, deleteDls: true })).to.throw(ObRefusal).with.property('kind', 'conflict');
+    expect(() => remove({ dls: 1, dialingDls: 1, deleteDls: true })).to.throw(CommandRefusal).with.property('kind', 'conflict');
     expect(types(remove({ dls: 1, dialingDls: 1, deleteDls: true, force: true }))).to.deep.equal(['DlmaDeleted']);
   });
 });
@@ -74,10 +74,10 @@ describe('outbound dial list entry decider', () => {
 
   it('refuses an entry for a dlma that does not exist or was deleted, naming dlma_uuid', () => {
     expect(() => decideDlCreate(undefined, { uuid: DL, fields: { dlma_uuid: DLMA }, dlma: undefined, now: T0 }))
-      .to.throw(ObRefusal)
+      .to.throw(CommandRefusal)
       .that.includes({ kind: 'invalid', field: 'dlma_uuid' });
     const deletedDlma = { ...liveDlma!, in_use: 0 };
-    expect(() => decideDlCreate(undefined, { uuid: DL, fields: { dlma_uuid: DLMA }, dlma: deletedDlma, now: T0 })).to.throw(ObRefusal);
+    expect(() => decideDlCreate(undefined, { uuid: DL, fields: { dlma_uuid: DLMA }, dlma: deletedDlma, now: T0 })).to.throw(CommandRefusal);
   });
 
   it('lets an operator reset counters and results (catalog §7.8)', () => {
@@ -89,7 +89,7 @@ describe('outbound dial list entry decider', () => {
   });
 
   it('moves an entry only to a live dlma', () => {
-    expect(() => decideDlUpdate(idle, { uuid: DL, changes: { dlma_uuid: OTHER_DLMA }, now: T1 })).to.throw(ObRefusal).with.property('field', 'dlma_uuid');
+    expect(() => decideDlUpdate(idle, { uuid: DL, changes: { dlma_uuid: OTHER_DLMA }, now: T1 })).to.throw(CommandRefusal).with.property('field', 'dlma_uuid');
     const other = { ...liveDlma!, uuid: OTHER_DLMA };
     expect(decideDlUpdate(idle, { uuid: DL, changes: { dlma_uuid: OTHER_DLMA }, dlma: other, now: T1 }).reduce(evolveDl, idle)).to.include({ dlma_uuid: OTHER_DLMA });
   });
@@ -104,13 +104,13 @@ describe('outbound dial list entry decider', () => {
 
   it('never lets a second dialing take an entry that is held or not idle', () => {
     const { state } = dialing(idle);
-    expect(() => dialing(state)).to.throw(ObRefusal).with.property('kind', 'conflict');
+    expect(() => dialing(state)).to.throw(CommandRefusal).with.property('kind', 'conflict');
     const reserved = decideDlUpdate(idle, { uuid: DL, changes: { status: 2 }, now: T1 }).reduce(evolveDl, idle)!;
-    expect(() => dialing(reserved)).to.throw(ObRefusal).with.property('kind', 'conflict');
+    expect(() => dialing(reserved)).to.throw(CommandRefusal).with.property('kind', 'conflict');
   });
 
   it('refuses to dial an index that has no number', () => {
-    expect(() => dialing(idle, 2)).to.throw(ObRefusal).that.includes({ kind: 'invalid', field: 'dial_index' });
+    expect(() => dialing(idle, 2)).to.throw(CommandRefusal).that.includes({ kind: 'invalid', field: 'dial_index' });
   });
 
   it('copies the outcome into the entry and frees it, once (a repeated end records nothing)', () => {
@@ -125,13 +125,13 @@ describe('outbound dial list entry decider', () => {
 
   it('keeps the status while a dialing holds the entry (the dialer owns it then)', () => {
     const { state } = dialing(idle);
-    expect(() => decideDlUpdate(state, { uuid: DL, changes: { status: 0 }, now: T2 })).to.throw(ObRefusal).that.includes({ kind: 'conflict', field: 'status' });
+    expect(() => decideDlUpdate(state, { uuid: DL, changes: { status: 0 }, now: T2 })).to.throw(CommandRefusal).that.includes({ kind: 'conflict', field: 'status' });
     expect(types(decideDlUpdate(state, { uuid: DL, changes: { detail: 'Updated test customer detail' }, now: T2 }))).to.deep.equal(['DlUpdated']);
   });
 
   it('deletes an entry being dialed only with force, naming the dialing to hang up', () => {
     const { state } = dialing(idle);
-    expect(() => decideDlDelete(state, { uuid: DL, force: false, cause: 'request', now: T2 })).to.throw(ObRefusal).with.property('kind', 'conflict');
+    expect(() => decideDlDelete(state, { uuid: DL, force: false, cause: 'request', now: T2 })).to.throw(CommandRefusal).with.property('kind', 'conflict');
     const deleted = decideDlDelete(state, { uuid: DL, force: true, cause: 'request', now: T2 });
     expect(deleted[0]!.data).to.deep.equal({ uuid: DL, tm_delete: T2, force: true, dialing_uuid: DIALING, cause: 'request' });
     const gone = deleted.reduce(evolveDl, state);

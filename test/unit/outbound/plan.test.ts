@@ -8,7 +8,7 @@ import {
   decidePlanUpdate,
   evolveDestination,
   evolvePlan,
-  ObRefusal,
+  CommandRefusal,
 } from '../../../src/outbound/resources/index.js';
 import { CAMP, CAMP2, DEST, given, PLAN, T0, T1, T2, types } from './support.js';
 
@@ -48,7 +48,7 @@ describe('outbound plan decider', () => {
 
   it('refuses to create over an existing stream (a replayed request)', () => {
     const state = given(evolvePlan, decidePlanCreate(undefined, { uuid: PLAN, fields: {}, now: T0 }));
-    expect(() => decidePlanCreate(state, { uuid: PLAN, fields: {}, now: T1 })).to.throw(ObRefusal).with.property('kind', 'conflict');
+    expect(() => decidePlanCreate(state, { uuid: PLAN, fields: {}, now: T1 })).to.throw(CommandRefusal).with.property('kind', 'conflict');
   });
 
   it('updates only the given fields and sets tm_update', () => {
@@ -59,19 +59,19 @@ describe('outbound plan decider', () => {
   });
 
   it('refuses updates to an unknown or a deleted plan as not found', () => {
-    expect(() => decidePlanUpdate(undefined, { uuid: PLAN, changes: {}, now: T0 })).to.throw(ObRefusal).with.property('kind', 'not_found');
+    expect(() => decidePlanUpdate(undefined, { uuid: PLAN, changes: {}, now: T0 })).to.throw(CommandRefusal).with.property('kind', 'not_found');
     const created = decidePlanCreate(undefined, { uuid: PLAN, fields: {}, now: T0 });
     const deleted = decidePlanDelete(given(evolvePlan, created), { uuid: PLAN, force: false, campaigns: [], now: T1 });
     const state = given(evolvePlan, created, deleted);
     expect(state).to.include({ in_use: 0, tm_delete: T1 });
-    expect(() => decidePlanUpdate(state, { uuid: PLAN, changes: { name: 'x' }, now: T2 })).to.throw(ObRefusal).with.property('kind', 'not_found');
-    expect(() => decidePlanDelete(state, { uuid: PLAN, force: true, campaigns: [], now: T2 })).to.throw(ObRefusal).with.property('kind', 'not_found');
+    expect(() => decidePlanUpdate(state, { uuid: PLAN, changes: { name: 'x' }, now: T2 })).to.throw(CommandRefusal).with.property('kind', 'not_found');
+    expect(() => decidePlanDelete(state, { uuid: PLAN, force: true, campaigns: [], now: T2 })).to.throw(CommandRefusal).with.property('kind', 'not_found');
   });
 
   it('refuses to delete a plan campaigns reference unless forced, naming them (catalog §2.2: 400)', () => {
     const state = given(evolvePlan, decidePlanCreate(undefined, { uuid: PLAN, fields: {}, now: T0 }));
     expect(() => decidePlanDelete(state, { uuid: PLAN, force: false, campaigns: [CAMP], now: T1 }))
-      .to.throw(ObRefusal, CAMP)
+      .to.throw(CommandRefusal, CAMP)
       .with.property('kind', 'invalid');
     expect(decidePlanDelete(state, { uuid: PLAN, force: true, campaigns: [CAMP, CAMP2], now: T1 })).to.deep.equal([
       { type: 'PlanDeleted', data: { uuid: PLAN, tm_delete: T1, force: true, campaigns: [CAMP, CAMP2] } },
@@ -105,7 +105,7 @@ describe('outbound destination decider', () => {
     const updated = decideDestinationUpdate(given(evolveDestination, created), { uuid: DEST, changes: { name: 'new updated name' }, now: T1 });
     const state = given(evolveDestination, created, updated);
     expect(state).to.include({ name: 'new updated name', application: 'queue', data: 'sales_1', tm_update: T1 });
-    expect(() => decideDestinationDelete(state, { uuid: DEST, force: false, campaigns: [CAMP], now: T2 })).to.throw(ObRefusal).with.property('kind', 'invalid');
+    expect(() => decideDestinationDelete(state, { uuid: DEST, force: false, campaigns: [CAMP], now: T2 })).to.throw(CommandRefusal).with.property('kind', 'invalid');
     expect(given(evolveDestination, created, updated, decideDestinationDelete(state, { uuid: DEST, force: false, campaigns: [], now: T2 }))).to.include({
       in_use: 0,
       tm_delete: T2,

@@ -1,4 +1,4 @@
-/** A decider's refusal, a plain class: the HTTP error table (src/http/error-middleware.ts) gives each kind its status. */
+/** A decider's refusal (any backend-owned resource: outbound, people, dialplans), a plain class: the HTTP error table (src/http/error-middleware.ts) gives each kind its status. */
 
 /**
  * Why a command was refused. `not_found`: no such object, or it was deleted (404). `invalid`: the request
@@ -7,8 +7,8 @@
  */
 export type RefusalKind = 'not_found' | 'invalid' | 'conflict';
 
-export class ObRefusal extends Error {
-  override readonly name = 'ObRefusal';
+export class CommandRefusal extends Error {
+  override readonly name = 'CommandRefusal';
   constructor(
     readonly kind: RefusalKind,
     message: string,
