@@ -28,16 +28,3 @@ export class UnknownProjectionError extends Error {
     super(`unknown projection ${projection}`);
   }
 }
-
-/** A projection threw on an event: a bug or an event it cannot handle. The batch was rolled back. */
-export class ProjectionError extends Error {
-  override readonly name = 'ProjectionError';
-  constructor(
-    readonly projection: string,
-    readonly position: number,
-    readonly eventType: string,
-    cause: unknown,
-  ) {
-    super(`projection ${projection} failed on event ${position} (${eventType}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-}
