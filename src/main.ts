@@ -20,11 +20,13 @@ import {
 import { createReadModelSync } from './readmodels/sync.js';
 import type { Database } from './readmodels/database.js';
 import { defaultProjections } from '../projections/index.js';
-import { createAuth, type Auth, type AuthService } from './auth/index.js';
+import { createAuth, routeTable, type Auth, type AuthService } from './auth/index.js';
 import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
 import { pointInTime } from './http/point-in-time.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
+import { apiDocsRoutes } from './http/routes/api-docs.js';
+import { registeredRoutes } from './http/openapi/document.js';
 import { allLoginRoutes } from './http/routes/login.js';
 import { adminInfoRoutes } from './http/routes/admin-info.js';
 import { userRoutes } from './http/routes/users.js';
@@ -71,6 +73,8 @@ export interface Jade {
   readonly ami: AmiRuntime;
   readonly auth: Auth;
   readonly realtime: Realtime;
+  /** The HTTP API's routers, as the app tries them (the OpenAPI document describes exactly these). */
+  readonly routers: readonly Router[];
   stop(): Promise<void>;
 }
 
@@ -258,7 +262,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= shutdown.run());
-  return { httpServer, port, store, readModels, runner, ami, auth, realtime, stop };
+  return { httpServer, port, store, readModels, runner, ami, auth, realtime, routers, stop };
 }
 
 /** The service objects the routers are built from, each made once by compose() (or by a test). */
@@ -291,10 +295,10 @@ export interface HistoryRouterParts {
   readonly logger: Logger;
 }
 
-/** Every router of the API, one per URL area, in the order the app tries them. */
+/** Every router of the API, one per URL area, in the order the app tries them; the last describes them all (`/v1/openapi.json`). */
 export function buildRouters(parts: RouterParts): Router[] {
   const { db, commands } = parts.pbx;
-  return [
+  const routers = [
     healthRoutes(parts.health),
     ...authRouters(parts.auth),
     coreRoutes({ db, commands, ami: parts.pbx.ami }),
@@ -314,6 +318,8 @@ export function buildRouters(parts: RouterParts): Router[] {
     ...(parts.chats ? [chatRoutes(parts.chats)] : []),
     ...(parts.dp ? [dpRoutes(parts.dp)] : []),
   ];
+  routers.push(apiDocsRoutes({ routes: () => registeredRoutes(routers), rules: routeTable }));
+  return routers;
 }
 
 /** `/admin/login`, `/manager/login`, `/me/login`, `/admin/info`, and the users: `/admin/user/*`, `/manager/users`. */

@@ -83,6 +83,10 @@ const managerAreas = [
 export const routeTable: readonly RouteRule[] = [
   exact(['GET'], '/ping', open),
   exact(['GET'], '/health', open),
+  // The API's description and its reference page: what every jade serves (from the source), no data of this one.
+  exact(['GET'], '/openapi.json', open),
+  exact(['GET'], '/docs', open),
+  { match: 'prefix', path: '/docs', methods: ['GET'], access: open },
   // Logging in is how a caller gets a token; the handlers brake and cap the password work.
   exact(['POST'], '/admin/login', open),
   exact(['POST'], '/manager/login', open),
