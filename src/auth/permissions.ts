@@ -95,6 +95,8 @@ export const routeTable: readonly RouteRule[] = [
   exact(['DELETE'], '/admin/login', anyToken),
   exact(['DELETE'], '/manager/login', anyToken),
   exact(['DELETE'], '/me/login', anyToken),
+  // Prometheus metrics on the API port (a token-less listener is `metrics.listen`).
+  exact(['GET'], '/metrics', adminOnly),
   ...under(['/admin', '/events'], adminOnly),
   ...under(managerAreas, managers),
   // `/user/contacts` takes any user's uuid: the admin alias of /admin/user/contacts (catalog 30, proposed).
