@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -23,6 +24,8 @@ export interface LoggerOptions {
 
 /** One line per entry, the time without the date, no pid/hostname: what a person reads in a terminal. */
 function prettyStream(destination: NodeJS.WritableStream | undefined, colorize: boolean): DestinationStream {
+  // Loaded only for a terminal: every CLI run (and `events tail`) would otherwise pay for it at start.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pinoPretty({
     colorize,
     singleLine: true,
