@@ -25,7 +25,7 @@ describe('API reference page (/v1/docs) in Chromium', function () {
     await jade?.stop();
   });
 
-  it('renders every area of the document from this server alone, with no console error', async () => {
+  it('loads the whole document from this server alone and shows it, with no console error', async () => {
     const page = await browser.newPage();
     const requested: string[] = [];
     const problems: string[] = [];
