@@ -66,8 +66,8 @@ const errorEnvelope = z
   })
   .openapi('ErrorEnvelope', { description: 'Every error: 4xx names the offending fields in error.details.fields.' });
 
-const okEnvelope = (result: ZodType | undefined) =>
-  z.object({ ...envelopeFields, result: (result ?? z.unknown()).optional() });
+const anyResult = z.object({ ...envelopeFields, result: z.unknown().optional() });
+const okEnvelope = (result: ZodType | undefined) => (result === undefined ? anyResult : z.object({ ...envelopeFields, result: result.optional() }));
 
 const errorReply = (description: string) => ({ description, content: { 'application/json': { schema: errorEnvelope } } });
 
