@@ -1,5 +1,5 @@
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { configuredLogger } from './logger.js';
 
 const usage = `usage: jade <command> [options]
 
@@ -19,9 +19,12 @@ type CommandRunner = (args: readonly string[]) => Promise<number>;
 
 async function serve(): Promise<number> {
   const config = loadConfig();
-  const logger = createLogger(config.log.level);
+  const logger = configuredLogger(config);
+  const { startingLine, startupLines } = await import('./startup-banner.js');
+  logger.info(startingLine(config));
   const { startJade } = await import('./main.js');
   const jade = await startJade(config, logger);
+  for (const line of startupLines(config, jade.port, jade.ami.gateway.state().connected)) logger.info(line);
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     jade.stop().then(

@@ -36,7 +36,15 @@ export interface Config {
     readonly passwordHashQueue: number;
     readonly passwordHashPerAddress: number;
   };
-  readonly log: { readonly level: string };
+  readonly log: {
+    readonly level: string;
+    /** `auto`: readable lines on a terminal, JSON lines otherwise; `json` or `pretty` force one (src/log-format.ts). */
+    readonly format: 'auto' | 'json' | 'pretty';
+  };
+  readonly metrics: {
+    /** `host:port` of a scrape-only listener serving `/metrics` without a token; empty: only the API's admin `/metrics`. */
+    readonly listen: string;
+  };
   readonly commands: { readonly readYourWritesTimeoutMs: number };
   readonly realtime: {
     readonly wsPath: string;
@@ -115,6 +123,8 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_ESDB_URL', ['eventstore', 'esdbUrl']],
   ['JADE_ADMIN_PASSWORD', ['admin', 'password']],
   ['JADE_LOG_LEVEL', ['log', 'level']],
+  ['JADE_LOG_FORMAT', ['log', 'format']],
+  ['JADE_METRICS_LISTEN', ['metrics', 'listen']],
   ['JADE_TOKEN_IDLE_SECONDS', ['auth', 'tokenIdleSeconds']],
   ['JADE_LOGIN_FAILURES_BEFORE_DELAY', ['auth', 'loginFailuresBeforeDelay']],
   ['JADE_LOGIN_ADDRESS_FAILURES_BEFORE_DELAY', ['auth', 'loginAddressFailuresBeforeDelay']],
@@ -183,6 +193,11 @@ function validate(raw: Json): Config {
   check(Number.isSafeInteger(config.history.maxScratchBuilds) && config.history.maxScratchBuilds >= 1, 'history.maxScratchBuilds must be an integer >= 1');
   check(Number.isSafeInteger(config.history.maxQueuedScratchBuilds) && config.history.maxQueuedScratchBuilds >= 0, 'history.maxQueuedScratchBuilds must be an integer >= 0');
   check(typeof config.dataDir === 'string' && config.dataDir !== '', 'dataDir must be set');
+  check(['auto', 'json', 'pretty'].includes(config.log.format), `log.format must be auto, json or pretty, got ${String(config.log.format)}`);
+  check(
+    typeof config.metrics.listen === 'string' && (config.metrics.listen === '' || parseListenAddress(config.metrics.listen) !== undefined),
+    `metrics.listen must be host:port (e.g. 127.0.0.1:9464) or empty, got ${JSON.stringify(config.metrics.listen)}`,
+  );
   return config;
 }
 
@@ -205,6 +220,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (options.overrides) raw = merge(raw, options.overrides);
   raw.dataDir = resolve(String(raw.dataDir));
   return validate(raw);
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `127.0.0.1:9464`, `[::1]:9464`, `:9464` (every address): the `metrics.listen` forms; undefined when malformed. */
+export function parseListenAddress(value: string): ListenAddress | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
 export function resultFilePath(config: Config): string {

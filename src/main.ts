@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Middleware } from 'koa';
 import type { Router } from '@koa/router';
 import type { Kysely } from 'kysely';
-import { resultFilePath, type Config } from './config.js';
+import { parseListenAddress, resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openEventStore, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
 import { startAmi, type AmiRuntime } from './ami/index.js';
@@ -20,11 +20,13 @@ import {
 import { createReadModelSync } from './readmodels/sync.js';
 import type { Database } from './readmodels/database.js';
 import { defaultProjections } from '../projections/index.js';
-import { createAuth, type Auth, type AuthService } from './auth/index.js';
+import { createAuth, routeTable, type Auth, type AuthService } from './auth/index.js';
 import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
 import { pointInTime } from './http/point-in-time.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
+import { apiDocsRoutes } from './http/routes/api-docs.js';
+import { registeredRoutes } from './http/openapi/document.js';
 import { allLoginRoutes } from './http/routes/login.js';
 import { adminInfoRoutes } from './http/routes/admin-info.js';
 import { userRoutes } from './http/routes/users.js';
@@ -61,6 +63,8 @@ import { chatRoutes, type ChatRouteDeps } from './http/routes/chats.js';
 import { chatOwnerQuery } from '../projections/chats.js';
 import { getDpmaScript } from '../projections/dialplans.js';
 import { DialplanRunner, recoverDialplanRuns } from './dialplans/index.js';
+import { countLog, JadeMetrics, listenMetrics, timedAppends } from './metrics/index.js';
+import { metricsRoutes, type MetricsRouteDeps } from './http/routes/metrics.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -71,6 +75,10 @@ export interface Jade {
   readonly ami: AmiRuntime;
   readonly auth: Auth;
   readonly realtime: Realtime;
+  /** The HTTP API's routers, as the app tries them (the OpenAPI document describes exactly these). */
+  readonly routers: readonly Router[];
+  /** The token-less scrape port of `metrics.listen`, when configured. */
+  readonly metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -111,13 +119,16 @@ export async function startJade(config: Config, logger: Logger, options: StartOp
 async function compose(config: Config, logger: Logger, options: StartOptions, shutdown: Shutdown): Promise<Jade> {
   const inMemory = config.eventstore.type === 'memory';
   if (!inMemory) mkdirSync(config.dataDir, { recursive: true });
-  const store = await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir });
+  const metrics = new JadeMetrics();
+  const store = timedAppends(await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir }), (s) => metrics.observeAppend(s));
   shutdown.add(() => store.close());
   const readModels = await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir));
   shutdown.add(() => readModels.close());
   const runner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
   shutdown.add(() => runner.stop());
   await runner.start();
+  const logCount = countLog(store, metrics, await store.headPosition(), logger.child({ module: 'metrics' }));
+  shutdown.add(() => logCount.close());
 
   const auth = createAuth({ store, config, logger, scrypt: options.scrypt, print: options.print });
   shutdown.add(() => auth.stop());
@@ -211,6 +222,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     pbx: { db: readModels.db, commands, ami, configFiles },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner, logger },
+    metrics,
     dp: { db: readModels.db, commands: new DpResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs }) },
     people: {
       db: readModels.db,
@@ -224,7 +236,8 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
       }),
     },
   });
-  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, beforeRoutes: [pointInTimeReads({ log, scratch })], routers });
+  const observeRequest = metrics.observeHttp.bind(metrics);
+  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, beforeRoutes: [pointInTimeReads({ log, scratch })], routers, observeRequest });
   const httpServer = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -253,12 +266,17 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     topicOwners: { chats: (uuid) => chatOwner.get(uuid) as string | undefined },
   });
   shutdown.add(() => realtime.close());
+  const projections = { projectionPositions: () => runner.projectionPositions(), faultCount: () => runner.status().faults.count };
+  metrics.attach({ ami: { node: config.ami.node, state: () => ami.gateway.state() }, headPosition: () => store.headPosition(), projections, realtime: () => realtime.stats() });
+  const metricsAddress = parseListenAddress(config.metrics.listen);
+  const metricsServer = metricsAddress && (await listenMetrics(metricsAddress, () => metrics.render()));
+  if (metricsServer) shutdown.add(() => metricsServer.close());
   const port = (httpServer.address() as AddressInfo).port;
   logger.info({ port, dataDir: config.dataDir, eventstore: config.eventstore.type }, 'jade is serving');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= shutdown.run());
-  return { httpServer, port, store, readModels, runner, ami, auth, realtime, stop };
+  return { httpServer, port, store, readModels, runner, ami, auth, realtime, routers, metricsPort: metricsServer?.port, stop };
 }
 
 /** The service objects the routers are built from, each made once by compose() (or by a test). */
@@ -274,6 +292,8 @@ export interface RouterParts {
   readonly chats?: ChatRouteDeps;
   /** Async dialplans (issue 14): `/dp/...` and `/admin/dialplan/adp[ma]s`; optional like people. */
   readonly dp?: DpRouteDeps;
+  /** `GET /metrics` (admin); absent in tests that build routers without it. */
+  readonly metrics?: MetricsRouteDeps;
 }
 
 export interface PbxRouterParts {
@@ -291,10 +311,10 @@ export interface HistoryRouterParts {
   readonly logger: Logger;
 }
 
-/** Every router of the API, one per URL area, in the order the app tries them. */
+/** Every router of the API, one per URL area, in the order the app tries them; the last describes them all (`/v1/openapi.json`). */
 export function buildRouters(parts: RouterParts): Router[] {
   const { db, commands } = parts.pbx;
-  return [
+  const routers = [
     healthRoutes(parts.health),
     ...authRouters(parts.auth),
     coreRoutes({ db, commands, ami: parts.pbx.ami }),
@@ -313,7 +333,10 @@ export function buildRouters(parts: RouterParts): Router[] {
     ...(parts.people ? [peopleRoutes(parts.people)] : []),
     ...(parts.chats ? [chatRoutes(parts.chats)] : []),
     ...(parts.dp ? [dpRoutes(parts.dp)] : []),
+    ...(parts.metrics ? [metricsRoutes(parts.metrics)] : []),
   ];
+  routers.push(apiDocsRoutes({ routes: () => registeredRoutes(routers), rules: routeTable }));
+  return routers;
 }
 
 /** `/admin/login`, `/manager/login`, `/me/login`, `/admin/info`, and the users: `/admin/user/*`, `/manager/users`. */

@@ -83,6 +83,10 @@ const managerAreas = [
 export const routeTable: readonly RouteRule[] = [
   exact(['GET'], '/ping', open),
   exact(['GET'], '/health', open),
+  // The API's description and its reference page: what every jade serves (from the source), no data of this one.
+  exact(['GET'], '/openapi.json', open),
+  exact(['GET'], '/docs', open),
+  { match: 'prefix', path: '/docs', methods: ['GET'], access: open },
   // Logging in is how a caller gets a token; the handlers brake and cap the password work.
   exact(['POST'], '/admin/login', open),
   exact(['POST'], '/manager/login', open),
@@ -91,6 +95,8 @@ export const routeTable: readonly RouteRule[] = [
   exact(['DELETE'], '/admin/login', anyToken),
   exact(['DELETE'], '/manager/login', anyToken),
   exact(['DELETE'], '/me/login', anyToken),
+  // Prometheus metrics on the API port (a token-less listener is `metrics.listen`).
+  exact(['GET'], '/metrics', adminOnly),
   ...under(['/admin', '/events'], adminOnly),
   ...under(managerAreas, managers),
   // `/user/contacts` takes any user's uuid: the admin alias of /admin/user/contacts (catalog 30, proposed).

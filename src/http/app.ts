@@ -15,6 +15,22 @@ export interface HttpAppOptions {
   readonly beforeRoutes?: readonly Middleware[];
   /** One router per URL area, with unversioned paths (`/core/channels`). */
   readonly routers: readonly Router[];
+  /** Hears every answered request: the route pattern that matched (`unmatched` when none), never the raw URL. */
+  readonly observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
+}
+
+/** Times each request to its final status (outside the error middleware, which sets the status of a failure). */
+function observed(observe: NonNullable<HttpAppOptions['observeRequest']>): Middleware {
+  return async function observeRequest(ctx: Context, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      // @koa/router leaves the pattern it matched on the context (`/core/channels/:id`): bounded label values.
+      const matched: unknown = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      observe(ctx.method, typeof matched === 'string' ? matched : 'unmatched', ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
 }
 
 /**
@@ -29,6 +45,7 @@ async function versionAlias(ctx: Context, next: Next): Promise<void> {
 export function createHttpApp(options: HttpAppOptions): Koa {
   const app = new Koa();
   app.proxy = false;
+  if (options.observeRequest) app.use(observed(options.observeRequest));
   app.use(errorMiddleware(options.logger));
   app.use(cors);
   app.use(versionAlias);

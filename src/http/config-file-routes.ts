@@ -11,7 +11,8 @@ import { fromSettingJson, InvalidConfigError, withKnownTemplates, lineDiff, pars
 import type { ConfigService, ConfigWriteOptions, ConfigWriteResult } from '../configfiles/service.js';
 import { reply } from './envelope.js';
 import { badRequest } from './errors.js';
-import { pathParam, validBody } from './body.js';
+import { pathParam } from './body.js';
+import { accepts } from './route-input.js';
 
 /**
  * The one router factory for an Asterisk config file exposed over HTTP (catalog 70 §0, 20-admin
@@ -80,6 +81,8 @@ export function written(ctx: Context, outcome: ConfigWriteResult, result?: unkno
 const settingJson = (sections: unknown): ReturnType<typeof toSettingJson> => toSettingJson(sections as ConfigFile);
 const rollbackBody = z.object({ to: z.number().int().positive() });
 const configurationBody = z.object({ data: z.string() });
+const rollbackInput = accepts({ summary: 'Roll the file back to a version (a log position)', body: rollbackBody });
+const configurationInput = accepts({ summary: 'Replace the file with this text', body: configurationBody });
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The writes of one section (`cfg_*` pages, `/park/parkinglots`, `/queue/queues`): create, replace, remove. */
@@ -155,8 +158,8 @@ export function configFileRoutes(options: ConfigFileArea, deps: ConfigFileRouteD
     config.write(currentUser(ctx), file, { operation, wanted, apply: (current) => withKnownTemplates(current, wanted) }, { version: versionOf(ctx), ...extra });
 
   // Every managed file, whatever its setting's form (JSON, or text for the dialplan), has its history and rollback.
-  router.post(`${area}/setting/rollback`, async (ctx) => {
-    const { to } = validBody(ctx, rollbackBody);
+  router.post(`${area}/setting/rollback`, rollbackInput, async (ctx) => {
+    const { to } = rollbackInput.body(ctx);
     const target = await getConfigVersion(db, file, to);
     if (!target) throw new NotFoundError({ kind: `${file} version`, id: String(to) });
     const wanted = target.sections as ConfigFile;
@@ -200,13 +203,13 @@ export function configFileRoutes(options: ConfigFileArea, deps: ConfigFileRouteD
     if (name === file) return reply(ctx, { name, data: renderConfig(await current(ctx)) });
     reply(ctx, { name, data: renderConfig((await backupNamed(name)).before as ConfigFile) });
   });
-  router.put(`${admin}/configurations/:name`, async (ctx) => {
+  router.put(`${admin}/configurations/:name`, configurationInput, async (ctx) => {
     const name = pathParam(ctx, 'name');
     if (name !== file) {
       parseBackupName(name, [file]);
       throw badRequest(`name: only the current ${file} can be updated, not a backup`, { fields: ['name'] });
     }
-    const { data } = validBody(ctx, configurationBody);
+    const { data } = configurationInput.body(ctx);
     // Comments, blank lines and directives cannot travel over AMI: said in `dropped`, not silently lost.
     const parsed = parseConfigText(data);
     written(ctx, await replaceFile(ctx, 'configuration', parsed.file), { dropped: parsed.dropped });

@@ -1,12 +1,13 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
-import type { ZodType, ZodTypeDef } from 'zod';
+import { z, type ZodType, type ZodTypeDef } from 'zod';
 import type { Database } from '../../projections/database.js';
 import { currentUser } from '../auth/index.js';
 import type { Actor } from '../commands/command.js';
 import type { ResourceCommands, ResourceContext } from '../commands/resource.js';
-import { pathParam, validBody } from './body.js';
+import { pathParam } from './body.js';
+import { accepts } from './route-input.js';
 import { reply } from './envelope.js';
 import { NotFoundError } from '../events/errors.js';
 import { readDb } from './point-in-time.js';
@@ -20,7 +21,7 @@ import { readDb } from './point-in-time.js';
 
 type Schema<T> = ZodType<T, ZodTypeDef, unknown>;
 
-export interface ResourceRouteSpec<O, TCreate, TUpdate, TDelete> {
+export interface ResourceRouteSpec<O, TCreate, TUpdate, TDelete, TList = undefined> {
   /** The collection's path (`/ob/plans`). */
   readonly path: string;
   /** More paths of one object besides `<path>/:uuid` (a singular alias). */
@@ -28,12 +29,14 @@ export interface ResourceRouteSpec<O, TCreate, TUpdate, TDelete> {
   /** The object's name in a 404's message. */
   readonly what: string;
   readonly schema: { readonly create: Schema<TCreate>; readonly update: Schema<TUpdate> };
-  /** The delete's options from the query string (it validates them). */
-  readonly deleteOptions: (query: Context['query']) => TDelete;
+  /** The delete's options: the query string, validated (`noOptions` when it takes none). */
+  readonly deleteQuery: Schema<TDelete>;
+  /** The list's query parameters, validated; absent: the list takes none. */
+  readonly listQuery?: Schema<TList>;
   readonly commands: ResourceCommands<O, TCreate, TUpdate, TDelete>;
   readonly queries: {
-    /** The list; `ctx` for a list that takes query parameters. */
-    list(db: Kysely<Database>, ctx: Context): Promise<readonly O[]>;
+    /** The list; `query` as `listQuery` validated it. */
+    list(db: Kysely<Database>, query: TList): Promise<readonly O[]>;
     get(db: Kysely<Database>, uuid: string): Promise<O | undefined>;
   };
   /** The live read models (`readDb` swaps in a past state for `at=`). */
@@ -41,14 +44,22 @@ export interface ResourceRouteSpec<O, TCreate, TUpdate, TDelete> {
   readonly context: (actor: Actor) => ResourceContext;
 }
 
-export function resourceRoutes<O, TCreate, TUpdate, TDelete>(router: Router, spec: ResourceRouteSpec<O, TCreate, TUpdate, TDelete>): void {
-  const { commands, queries, schema } = spec;
+/** The delete of a resource that takes no options. */
+export const noOptions = z.object({});
+
+export function resourceRoutes<O, TCreate, TUpdate, TDelete, TList = undefined>(router: Router, spec: ResourceRouteSpec<O, TCreate, TUpdate, TDelete, TList>): void {
+  const { commands, queries, schema, what } = spec;
+  // The same schemas validate the requests and describe them in the OpenAPI document (route-input.ts).
+  const listInput = accepts<never, TList>({ summary: `List ${what}s`, ...(spec.listQuery ? { query: spec.listQuery } : {}) });
+  const createInput = accepts({ summary: `Create a ${what}`, body: schema.create });
+  const updateInput = accepts({ summary: `Change a ${what}`, body: schema.update });
+  const deleteInput = accepts({ summary: `Delete a ${what}`, query: spec.deleteQuery });
   const uuidOf = (ctx: Context): string => pathParam(ctx, 'uuid');
   const context = (ctx: Context): ResourceContext => spec.context(currentUser(ctx));
 
   // Refusals (CommandRefusal, NotFoundError, ...) go on to the one error table (error-middleware.ts).
-  router.get(spec.path, async (ctx) => reply(ctx, { list: await queries.list(readDb(ctx, spec.db), ctx) }));
-  router.post(spec.path, async (ctx) => reply(ctx, await commands.create(context(ctx), validBody(ctx, schema.create))));
+  router.get(spec.path, listInput, async (ctx) => reply(ctx, { list: await queries.list(readDb(ctx, spec.db), listInput.query(ctx)) }));
+  router.post(spec.path, createInput, async (ctx) => reply(ctx, await commands.create(context(ctx), createInput.body(ctx))));
   for (const item of [`${spec.path}/:uuid`, ...(spec.itemAliases ?? [])]) {
     router.get(
       item,
@@ -58,13 +69,7 @@ export function resourceRoutes<O, TCreate, TUpdate, TDelete>(router: Router, spe
         reply(ctx, object);
       },
     );
-    router.put(item, async (ctx) => reply(ctx, await commands.update(context(ctx), uuidOf(ctx), validBody(ctx, schema.update))));
-    router.delete(
-      item,
-      async (ctx) => {
-        const options = spec.deleteOptions(ctx.query);
-        reply(ctx, await commands.delete(context(ctx), uuidOf(ctx), options));
-      },
-    );
+    router.put(item, updateInput, async (ctx) => reply(ctx, await commands.update(context(ctx), uuidOf(ctx), updateInput.body(ctx))));
+    router.delete(item, deleteInput, async (ctx) => reply(ctx, await commands.delete(context(ctx), uuidOf(ctx), deleteInput.query(ctx))));
   }
 }

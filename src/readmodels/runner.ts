@@ -61,6 +61,8 @@ export interface ProjectionRunner<C> {
   stop(): Promise<void>;
   /** The log position all projections have applied (health; `waitForPosition`). */
   position(): number;
+  /** Each projection's own checkpoint (metrics: per-projection position and lag). */
+  projectionPositions(): readonly { readonly name: string; readonly position: number }[];
   status(): RunnerStatus;
   /** Resolves once every projection has applied `position`; rejects with ReadModelTimeoutError, or RunnerStoppedError if the runner failed. */
   waitForPosition(position: number, timeoutMs: number): Promise<void>;
@@ -153,6 +155,10 @@ class Runner<C> implements ProjectionRunner<C> {
     let min = Number.POSITIVE_INFINITY;
     for (const runtime of this.runtimes) if (runtime.checkpoint < min) min = runtime.checkpoint;
     return Number.isFinite(min) ? min : 0;
+  }
+
+  projectionPositions(): readonly { readonly name: string; readonly position: number }[] {
+    return this.runtimes.map((runtime) => ({ name: runtime.def.name, position: runtime.checkpoint }));
   }
 
   status(): RunnerStatus {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AuthService } from '../../auth/service.js';
 import { nameSchema, passwordSchema } from '../../auth/service.js';
 import { currentUser, presentedToken, remoteAddress } from '../../auth/middleware.js';
-import { validBody } from '../body.js';
+import { accepts } from '../route-input.js';
 import { reply } from '../envelope.js';
 import { NotFoundError } from '../../events/index.js';
 import { badRequest, forbidden } from '../errors.js';
@@ -40,16 +40,19 @@ export function adminInfoRoutes(auth: AdminInfoDeps): Router {
     reply(ctx, view);
   });
 
-  router.put('/admin/info', ownInfoUpdate(auth));
+  router.put('/admin/info', ownInfoInput, ownInfoUpdate(auth));
 
   return router;
 }
+
+/** The body of `PUT /admin/info` and `PUT /me/info`. */
+export const ownInfoInput = accepts({ summary: 'Change your own name or password (password needs old_password)', body: infoUpdate });
 
 /** `PUT` of the caller's own record (`/admin/info`, `/me/info`): `name`, `password` with `old_password`. */
 export function ownInfoUpdate(auth: AdminInfoDeps) {
   return async (ctx: Context): Promise<void> => {
     const user = currentUser(ctx);
-    const { old_password: oldPassword, ...changes } = validBody(ctx, infoUpdate);
+    const { old_password: oldPassword, ...changes } = ownInfoInput.body(ctx);
     if (changes.password !== undefined) {
       // A token alone must not be enough to take the account over for good: prove the password too.
       // Checked before anything is written, so a refused request changes nothing (not even the name).

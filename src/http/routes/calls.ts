@@ -9,7 +9,7 @@ import { getCommands } from '../../../projections/commands.js';
 import { toWireEvent } from '../../history/log.js';
 import { historyPageParams, historyWindowParams, integerParam, textParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
-import { validate } from '../body.js';
+import { accepts } from '../route-input.js';
 import { readAt, readDb, readNow } from '../point-in-time.js';
 
 export interface CallsRouteDeps {
@@ -27,6 +27,8 @@ const callsQuery = z.object({
   ...historyPageParams,
 });
 
+const callsInput = accepts({ summary: 'Call history, newest first', query: callsQuery });
+
 /**
  * Call history (ARCHITECTURE.md "Calls"): summaries from the calls read model; one call adds its
  * timeline (every event of its `call-<linked_id>` stream, all legs, in log order) and the API commands
@@ -35,8 +37,8 @@ const callsQuery = z.object({
 export function callsRoutes(deps: CallsRouteDeps): Router {
   const router = new Router();
 
-  router.get('/calls', async (ctx) => {
-    const query = validate(callsQuery, ctx.query);
+  router.get('/calls', callsInput, async (ctx) => {
+    const query = callsInput.query(ctx);
     const page = await listCalls(
       readDb(ctx, deps.db),
       {

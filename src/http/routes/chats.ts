@@ -7,7 +7,7 @@ import { currentUser } from '../../auth/middleware.js';
 import type { ChatCommands } from '../../commands/chat.js';
 import { NotFoundError } from '../../events/index.js';
 import { limitParam, orderParam, positionParam, timestampParam } from '../../history/query-params.js';
-import { validate, validBody } from '../body.js';
+import { accepts } from '../route-input.js';
 import { reply } from '../envelope.js';
 import { HttpError } from '../errors.js';
 
@@ -47,6 +47,10 @@ function chatParam(value: string): string {
   return parsed.data;
 }
 
+const createInput = accepts({ summary: 'Create a chat room with members', body: createSchema });
+const updateInput = accepts({ summary: 'Rename a chat or change its members', body: updateSchema });
+const messagesInput = accepts({ summary: 'A page of the chat\'s messages', query: messagesQuery });
+
 export function chatRoutes(deps: ChatRouteDeps): Router {
   const router = new Router();
 
@@ -54,8 +58,8 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     reply(ctx, { list: await listChats(deps.db, currentUser(ctx).uuid) });
   });
 
-  router.post('/me/chats', async (ctx) => {
-    const body = validBody(ctx, createSchema);
+  router.post('/me/chats', createInput, async (ctx) => {
+    const body = createInput.body(ctx);
     const chat = await deps.chats.create(currentUser(ctx), body);
     // The manual answers with the envelope only; the new chat's uuid is given as well (beyond the manual).
     reply(ctx, { uuid: chat.uuid, room: { uuid: chat.room.uuid } });
@@ -68,9 +72,9 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     reply(ctx, chat);
   });
 
-  router.put('/me/chats/:uuid', async (ctx) => {
+  router.put('/me/chats/:uuid', updateInput, async (ctx) => {
     const uuid = chatParam(ctx.params.uuid!);
-    const body = validBody(ctx, updateSchema);
+    const body = updateInput.body(ctx);
     await deps.chats.update(currentUser(ctx), uuid, body);
     reply(ctx);
   });
@@ -80,9 +84,9 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     reply(ctx);
   });
 
-  router.get('/me/chats/:uuid/messages', async (ctx) => {
+  router.get('/me/chats/:uuid/messages', messagesInput, async (ctx) => {
     const uuid = chatParam(ctx.params.uuid!);
-    const query = validate(messagesQuery, ctx.query);
+    const query = messagesInput.query(ctx);
     const chat = await getOwnChat(deps.db, currentUser(ctx).uuid, uuid);
     if (!chat) throw new NotFoundError({ kind: 'chat', id: uuid }, `chat ${uuid} does not exist`);
     const page = await listChatMessages(deps.db, {

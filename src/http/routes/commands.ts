@@ -6,7 +6,7 @@ import { commandOutcomes, getCommand, listCommands } from '../../../projections/
 import { historyPageParams, historyWindowParams, textParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
 import { NotFoundError } from '../../events/index.js';
-import { validate } from '../body.js';
+import { accepts } from '../route-input.js';
 import { readDb } from '../point-in-time.js';
 
 export interface CommandsRouteDeps {
@@ -21,12 +21,14 @@ const commandsQuery = z.object({
   ...historyPageParams,
 });
 
+const commandsInput = accepts({ summary: 'The command audit log', query: commandsQuery });
+
 /** The command audit (ARCHITECTURE.md "Commands"): who asked what, Asterisk's answer, the outcome. */
 export function commandsRoutes(deps: CommandsRouteDeps): Router {
   const router = new Router();
 
-  router.get('/commands', async (ctx) => {
-    const query = validate(commandsQuery, ctx.query);
+  router.get('/commands', commandsInput, async (ctx) => {
+    const query = commandsInput.query(ctx);
     reply(ctx, await listCommands(readDb(ctx, deps.db), query));
   });
 

@@ -13,7 +13,8 @@ import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { reply, replyRawResult } from '../envelope.js';
 
-import { amiSafeString, nonEmptyAmiString, pathParam, validBody } from '../body.js';
+import { amiSafeString, nonEmptyAmiString, pathParam } from '../body.js';
+import { accepts } from '../route-input.js';
 import { readDb, readNow } from '../point-in-time.js';
 
 export interface CoreRouteDeps {
@@ -48,6 +49,9 @@ const originateBody = z
 
 const agiCommandBody = z.object({ command: nonEmptyAmiString });
 
+const originateInput = accepts({ summary: 'Originate a call (audited command)', body: originateBody });
+const agiCommandInput = accepts({ summary: 'Send an AGI command to an async-AGI session', body: agiCommandBody });
+
 const list = (json: string): string => `{"list":${json}}`;
 
 /**
@@ -60,8 +64,8 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
 
   for (const base of ['/core', '/admin/core']) {
     router.get(`${base}/channels`, async (ctx) => replyRawResult(ctx, list(await listChannelsJson(readDb(ctx, deps.db), readNow(ctx)))));
-    router.post(`${base}/channels`, async (ctx) => {
-      const body = validBody(ctx, originateBody);
+    router.post(`${base}/channels`, originateInput, async (ctx) => {
+      const body = originateInput.body(ctx);
       const outcome = await originate(commands, currentUser(ctx), body);
       reply(ctx, outcome.result);
     });
@@ -82,8 +86,8 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       if (json === undefined) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
-    router.post(`${base}/agis/:id`, async (ctx) => {
-      const body = validBody(ctx, agiCommandBody);
+    router.post(`${base}/agis/:id`, agiCommandInput, async (ctx) => {
+      const body = agiCommandInput.body(ctx);
       const outcome = await sendAgiCommand(commands, currentUser(ctx), pathParam(ctx, 'id'), body.command);
       if (!outcome) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, outcome.result);

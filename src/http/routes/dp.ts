@@ -7,7 +7,7 @@ import type { Actor } from '../../commands/command.js';
 import type { DpResourceCommands } from '../../dp/commands.js';
 import { dpmaOnError } from '../../events/index.js';
 import { amiSafeString } from '../body.js';
-import { resourceRoutes } from '../resource-routes.js';
+import { noOptions, resourceRoutes } from '../resource-routes.js';
 
 /**
  * Async dialplans (issue 14): `/dp/dpmas`, `/dp/dialplans` (catalog 60-core-dialplan §9-12) and the admin
@@ -39,7 +39,7 @@ const dialplanUpdateBody = z.object({ dpma_uuid: uuidRef.optional(), sequence: s
 export function dpRoutes(deps: DpRouteDeps): Router {
   const router = new Router();
   const { db, commands } = deps;
-  const common = { db, context: (actor: Actor) => commands.context(actor), deleteOptions: () => ({}) };
+  const common = { db, context: (actor: Actor) => commands.context(actor), deleteQuery: noOptions };
   const families = [
     { dpmas: '/dp/dpmas', dialplans: '/dp/dialplans', dpma: 'dpma', dialplan: 'dialplan' },
     { dpmas: '/admin/dialplan/adpmas', dialplans: '/admin/dialplan/adps', dpma: 'adpma', dialplan: 'adp' },

@@ -6,7 +6,7 @@ import { limitParam, listParam, positionParam, textParam, timestampParam } from 
 import { reply } from '../envelope.js';
 import { NotFoundError } from '../../events/index.js';
 import { badRequest } from '../errors.js';
-import { validate } from '../body.js';
+import { accepts } from '../route-input.js';
 import { readAt } from '../point-in-time.js';
 
 export interface EventsRouteDeps {
@@ -36,6 +36,8 @@ const eventsQuery = z
 /** Paths whose `at=` caps the log range instead of selecting read models (see point-in-time.ts). */
 export const logPaths = (path: string): boolean => path === '/events' || path.startsWith('/events/');
 
+const eventsInput = accepts({ summary: 'The raw event log, paged and filtered', query: eventsQuery });
+
 /**
  * The log API (admin; ARCHITECTURE.md "Log API"): the global log filtered and paged by position.
  * `at=` (a timestamp or position) ends the range there, like every read's "as it was then".
@@ -43,8 +45,8 @@ export const logPaths = (path: string): boolean => path === '/events' || path.st
 export function eventsRoutes(deps: EventsRouteDeps): Router {
   const router = new Router();
 
-  router.get('/events', async (ctx) => {
-    const query = validate(eventsQuery, ctx.query);
+  router.get('/events', eventsInput, async (ctx) => {
+    const query = eventsInput.query(ctx);
     const at = readAt(ctx);
     const to = Math.min(query.to_position ?? Number.MAX_SAFE_INTEGER, at?.position ?? Number.MAX_SAFE_INTEGER);
     const page = await queryLog(deps.log, {

@@ -1,8 +1,10 @@
 import { Router } from '@koa/router';
+import { z } from 'zod';
 import type { AmiGateway } from '../../ami/port.js';
 import type { EventStore } from '../../eventstore/port.js';
 import type { FaultReport } from '../../readmodels/faults.js';
 import { reply } from '../envelope.js';
+import { accepts } from '../route-input.js';
 
 export interface HealthDeps {
   readonly ami: Pick<AmiGateway, 'state'>;
@@ -12,11 +14,24 @@ export interface HealthDeps {
   readonly projectionFaults?: () => Pick<FaultReport, 'count' | 'last_fault'>;
 }
 
+/** What `/health` answers (described in the OpenAPI document; the handler below builds it). */
+const healthResult = z.object({
+  ami: z.object({ connected: z.boolean(), since: z.string().nullable(), last_event_at: z.string().nullable() }),
+  eventstore: z.object({ ok: z.boolean(), position: z.number().int().nullable(), error: z.string().optional() }),
+  projections: z.object({
+    position: z.number().int(),
+    faults: z.number().int().optional(),
+    last_fault: z.object({ projection: z.string(), position: z.number().int(), event_type: z.string() }).optional(),
+  }),
+});
+const pingInput = accepts({ summary: 'Liveness: always pong', result: z.object({ message: z.literal('pong') }) });
+const healthInput = accepts({ summary: 'AMI link, event store and projections, always 200', result: healthResult });
+
 /** `/ping` and `/health`: public, and always 200 so a load balancer can read the body. */
 export function healthRoutes(deps: HealthDeps): Router {
   const router = new Router();
-  router.get('/ping', (ctx) => reply(ctx, { message: 'pong' }));
-  router.get('/health', async (ctx) => {
+  router.get('/ping', pingInput, (ctx) => reply(ctx, { message: 'pong' }));
+  router.get('/health', healthInput, async (ctx) => {
     const ami = deps.ami.state();
     let eventstore: { ok: boolean; position: number | null; error?: string };
     try {

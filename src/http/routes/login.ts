@@ -1,4 +1,6 @@
 import { Router } from '@koa/router';
+import { z } from 'zod';
+import { accepts } from '../route-input.js';
 import type { Context } from 'koa';
 import type { AuthService, Refusal } from '../../auth/service.js';
 import { parseBasicAuth } from '../../auth/credentials.js';
@@ -44,10 +46,12 @@ export function loginRefusal(ctx: Context, refused: Refusal): HttpError {
  * right credentials without the area's permission are 403; an unreadable Basic header is 400;
  * too many failures 429, a full hashing queue 503 (both with Retry-After).
  */
+const loginInput = accepts({ summary: 'Log in with HTTP Basic (Authorization: Basic base64(username:password)); answers the authtoken', result: z.object({ authtoken: z.string() }) });
+
 export function loginRoutes(auth: LoginDeps, area: LoginArea): Router {
   const router = new Router();
 
-  router.post(area.path, async (ctx) => {
+  router.post(area.path, loginInput, async (ctx) => {
     const credentials = parseBasicAuth(ctx.get('authorization') || undefined);
     if (credentials === 'malformed') throw badRequest('the Authorization header is not valid HTTP Basic (base64 of username:password)');
     if (!credentials) {

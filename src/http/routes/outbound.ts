@@ -13,9 +13,9 @@ import type { Actor } from '../../commands/command.js';
 import type { ObResourceCommands } from '../../outbound/commands.js';
 import type { Database } from '../../../projections/database.js';
 import { formatTimestamp, parseTimestamp } from '../../events/time.js';
-import { amiSafeString, nonEmptyAmiString, pathParam, validate } from '../body.js';
+import { amiSafeString, nonEmptyAmiString, pathParam } from '../body.js';
 import { readDb } from '../point-in-time.js';
-import { resourceRoutes } from '../resource-routes.js';
+import { noOptions, resourceRoutes } from '../resource-routes.js';
 import { reply } from '../envelope.js';
 import { NotFoundError } from '../../events/errors.js';
 
@@ -207,15 +207,8 @@ const dlListQuery = z.object({
     .optional(),
 });
 
-const forceOption = (query: Context['query']) => {
-  const { force = false } = validate(deleteQuery, query);
-  return { force };
-};
-
-const dlmaDeleteOptions = (query: Context['query']) => {
-  const { force = false, delete_dls: deleteDls = false } = validate(dlmaDeleteQuery, query);
-  return { force, deleteDls };
-};
+const forceOption = deleteQuery.transform(({ force = false }) => ({ force }));
+const dlmaDeleteOptions = dlmaDeleteQuery.transform(({ force = false, delete_dls: deleteDls = false }) => ({ force, deleteDls }));
 
 /**
  * The catalog's paths under `/ob`, and the tutorial's unprefixed ones (`/plans`, `/campaigns`, ...: catalog §8
@@ -234,7 +227,7 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
       path: `${base}/plans`,
       what: 'plan',
       schema: { create: planBody, update: planBody },
-      deleteOptions: forceOption,
+      deleteQuery: forceOption,
       commands: commands.plans,
       queries: { list: listPlans, get: getPlan },
     });
@@ -245,7 +238,7 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
       path: `${base}/destinations`,
       what: 'destination',
       schema: { create: destinationBody, update: destinationBody },
-      deleteOptions: forceOption,
+      deleteQuery: forceOption,
       commands: commands.destinations,
       queries: { list: listDestinations, get: getDestination },
     });
@@ -256,7 +249,7 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
       path: `${base}/dlmas`,
       what: 'dlma',
       schema: { create: dlmaBody, update: dlmaBody },
-      deleteOptions: dlmaDeleteOptions,
+      deleteQuery: dlmaDeleteOptions,
       commands: commands.dlmas,
       queries: { list: listDlmas, get: getDlma },
     });
@@ -267,11 +260,11 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
       path: `${base}/dls`,
       what: 'dl',
       schema: { create: dlCreateBody, update: dlUpdateBody },
-      deleteOptions: forceOption,
+      deleteQuery: forceOption,
       commands: commands.dls,
+      listQuery: dlListQuery,
       queries: {
-        async list(read, ctx) {
-          const query = validate(dlListQuery, ctx.query);
+        async list(read, query) {
           if ((await getDlma(read, query.dlma_uuid)) === undefined) throw new NotFoundError({ kind: 'dlma', id: query.dlma_uuid });
           return listDls(read, query.dlma_uuid, query.count ?? defaultDlListCount);
         },
@@ -286,7 +279,7 @@ export function outboundRoutes(deps: OutboundRouteDeps): Router {
       itemAliases: base === '/ob' ? ['/ob/campaign/:uuid'] : [],
       what: 'campaign',
       schema: { create: campaignBody, update: campaignBody },
-      deleteOptions: () => ({}),
+      deleteQuery: noOptions,
       commands: commands.campaigns,
       queries: { list: listCampaigns, get: getCampaign },
     });

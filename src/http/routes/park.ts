@@ -9,7 +9,8 @@ import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { reply } from '../envelope.js';
 import { badRequest } from '../errors.js';
-import { nonEmptyAmiString, pathParam, validBody } from '../body.js';
+import { nonEmptyAmiString, pathParam } from '../body.js';
+import { accepts } from '../route-input.js';
 import { readDb, readNow } from '../point-in-time.js';
 
 export interface ParkRouteDeps {
@@ -24,6 +25,8 @@ const parkBody = z.object({
   parkinglot: nonEmptyAmiString.optional(),
   timeout: z.number().int().positive().max(86_400).optional(),
 });
+
+const parkInput = accepts({ summary: 'Park a channel (audited command)', body: parkBody });
 
 /**
  * `/park/...` and the manual's `/admin/park/...` copies (catalog 70 §1, 20-admin "Park"): runtime parking
@@ -44,8 +47,8 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
     });
 
     router.get(`${base}/parkedcalls`, async (ctx) => reply(ctx, { list: await listParkedCalls(readDb(ctx, deps.db), readNow(ctx)) }));
-    router.post(`${base}/parkedcalls`, async (ctx) => {
-      const body = validBody(ctx, parkBody);
+    router.post(`${base}/parkedcalls`, parkInput, async (ctx) => {
+      const body = parkInput.body(ctx);
       if ((body.unique_id === undefined) === (body.channel === undefined)) throw badRequest('give exactly one of unique_id and channel', { fields: ['unique_id', 'channel'] });
       const target = body.unique_id !== undefined ? { unique_id: body.unique_id } : { channel: body.channel! };
       const outcome = await parkChannel(commands, currentUser(ctx), { target, parkinglot: body.parkinglot, timeout: body.timeout });

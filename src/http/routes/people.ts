@@ -20,12 +20,13 @@ import type { AuthService } from '../../auth/service.js';
 import { currentUser } from '../../auth/middleware.js';
 import { contactTypes, NotFoundError } from '../../events/index.js';
 import type { PeopleCommands } from '../../people/commands.js';
-import { amiSafeString, pathParam, validBody } from '../body.js';
+import { amiSafeString, pathParam } from '../body.js';
+import { accepts } from '../route-input.js';
 import { reply } from '../envelope.js';
 import { badRequest } from '../errors.js';
 import { readDb } from '../point-in-time.js';
-import { resourceRoutes } from '../resource-routes.js';
-import { ownInfoUpdate } from './admin-info.js';
+import { noOptions, resourceRoutes } from '../resource-routes.js';
+import { ownInfoInput, ownInfoUpdate } from './admin-info.js';
 
 /**
  * People (issue 13 P2): `/admin/user/contacts[/<uuid>]` and its older alias `/user/contacts` (admin, catalog 20
@@ -85,6 +86,9 @@ async function meContact(db: Kysely<Database>, contact: ContactObject, host: str
   };
 }
 
+const buddyCreateInput = accepts({ summary: 'Add a buddy', body: buddyCreate });
+const buddyUpdateInput = accepts({ summary: 'Change a buddy', body: buddyUpdate });
+
 export function peopleRoutes(deps: PeopleRouteDeps): Router {
   const router = new Router();
   const { db, commands } = deps;
@@ -101,7 +105,7 @@ export function peopleRoutes(deps: PeopleRouteDeps): Router {
       path,
       what: 'contact',
       schema: { create: contactCreate, update: contactUpdate },
-      deleteOptions: () => ({}),
+      deleteQuery: noOptions,
       commands: contactCommands,
       queries: {
         list: async (at) => (await listUserContacts(at)).map(toContactView),
@@ -126,7 +130,7 @@ export function peopleRoutes(deps: PeopleRouteDeps): Router {
     const contacts = await Promise.all((await listUserContacts(at, owner)).map((c) => meContact(at, c, ctx.hostname)));
     reply(ctx, { ...view, contacts });
   });
-  router.put('/me/info', ownInfoUpdate(deps.auth));
+  router.put('/me/info', ownInfoInput, ownInfoUpdate(deps.auth));
 
   router.get('/me/contacts', async (ctx) => {
     const at = readDb(ctx, db);
@@ -141,8 +145,8 @@ export function peopleRoutes(deps: PeopleRouteDeps): Router {
   });
 
   router.get('/me/buddies', async (ctx) => reply(ctx, { list: (await listBuddies(readDb(ctx, db), me(ctx))).map(toBuddyView) }));
-  router.post('/me/buddies', async (ctx) => {
-    const body = validBody(ctx, buddyCreate);
+  router.post('/me/buddies', buddyCreateInput, async (ctx) => {
+    const body = buddyCreateInput.body(ctx);
     const created = await commands.buddies.create(context(currentUser(ctx)), { ...body, owner_uuid: me(ctx) });
     reply(ctx, toBuddyView((await getBuddy(db, created.uuid)) ?? created));
   });
@@ -152,9 +156,9 @@ export function peopleRoutes(deps: PeopleRouteDeps): Router {
     if (buddy === undefined || buddy.owner_uuid !== me(ctx)) throw new NotFoundError({ kind: 'buddy', id });
     reply(ctx, toBuddyView(buddy));
   });
-  router.put('/me/buddies/:uuid', async (ctx) => {
+  router.put('/me/buddies/:uuid', buddyUpdateInput, async (ctx) => {
     const id = pathParam(ctx, 'uuid');
-    const changes = validBody(ctx, buddyUpdate);
+    const changes = buddyUpdateInput.body(ctx);
     const updated = await commands.buddies.update(context(currentUser(ctx)), id, { owner_uuid: me(ctx), changes });
     reply(ctx, toBuddyView((await getBuddy(db, id)) ?? updated));
   });

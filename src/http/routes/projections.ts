@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { RebuildProgress, RebuildResult, RunnerStatus } from '../../readmodels/index.js';
 import { reply } from '../envelope.js';
 import { badRequest } from '../errors.js';
-import { validBody } from '../body.js';
+import { accepts } from '../route-input.js';
 
 export interface ProjectionsRouteDeps {
   readonly runner: {
@@ -17,6 +17,7 @@ export interface ProjectionsRouteDeps {
 }
 
 const rebuildBody = z.object({ name: z.string().min(1, 'must not be empty').optional() });
+const rebuildInput = accepts({ summary: 'Rebuild one projection (or all) on the running server', body: rebuildBody });
 
 /** How often a running rebuild logs its progress. */
 const progressEveryMs = 2000;
@@ -34,8 +35,8 @@ export function projectionsRoutes(deps: ProjectionsRouteDeps): Router {
     reply(ctx, { ...deps.runner.status(), projections: [...deps.names] });
   });
 
-  router.post('/admin/projections/rebuild', async (ctx) => {
-    const { name } = validBody(ctx, rebuildBody);
+  router.post('/admin/projections/rebuild', rebuildInput, async (ctx) => {
+    const { name } = rebuildInput.body(ctx);
     if (name !== undefined && !deps.names.includes(name)) throw badRequest(`name: unknown projection ${name} (one of ${deps.names.join(', ')})`);
     const started = Date.now();
     let lastLog = started;

@@ -1,6 +1,5 @@
 import { Router } from '@koa/router';
 import { NotFoundError } from '../../events/errors.js';
-import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
@@ -10,8 +9,8 @@ import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { readDb, readNow } from '../point-in-time.js';
 import { reply } from '../envelope.js';
-import { badRequest } from '../errors.js';
-import { amiSafeString, nonEmptyAmiString, pathParam, validBody } from '../body.js';
+import { amiSafeString, nonEmptyAmiString, pathParam } from '../body.js';
+import { accepts } from '../route-input.js';
 
 export interface QueueRouteDeps {
   readonly db: Kysely<Database>;
@@ -41,6 +40,14 @@ const updateMemberBody = z
     }
   });
 
+/** A member is named within its queue: `?queue_name=`. */
+const memberQuery = z.object({ queue_name: z.string({ invalid_type_error: 'must be one string' }).min(1, 'must not be empty') });
+
+const addMemberInput = accepts({ summary: 'Add a queue member (audited command)', body: addMemberBody });
+const memberInput = accepts({ summary: 'A queue member', query: memberQuery });
+const updateMemberInput = accepts({ summary: 'Pause/unpause a member or set its penalty (audited commands)', query: memberQuery, body: updateMemberBody });
+const removeMemberInput = accepts({ summary: 'Remove a queue member (audited command)', query: memberQuery });
+
 /**
  * `/queue/...` and the manual's older `/admin/queue/...` copies (live parts): the same handlers on both prefixes.
  * Members are addressed as the manual does: `/queue/members/<name>?queue_name=<queue>` (ARCHITECTURE.md).
@@ -48,11 +55,6 @@ const updateMemberBody = z
 export function queueRoutes(deps: QueueRouteDeps): Router {
   const router = new Router();
   const commands: QueueCommandDeps = { ...deps.commands, db: deps.db };
-  const queueName = (ctx: Context): string => {
-    const value = ctx.query.queue_name;
-    if (typeof value !== 'string' || value === '') throw badRequest('queue_name is required', { fields: ['queue_name'] });
-    return value;
-  };
 
   for (const base of ['/queue', '/admin/queue']) {
     router.get(`${base}/queues`, async (ctx) => reply(ctx, { list: await listQueues(readDb(ctx, deps.db)) }));
@@ -63,20 +65,20 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     });
 
     router.get(`${base}/members`, async (ctx) => reply(ctx, { list: await listMembers(readDb(ctx, deps.db)) }));
-    router.post(`${base}/members`, async (ctx) => {
-      const body = validBody(ctx, addMemberBody);
+    router.post(`${base}/members`, addMemberInput, async (ctx) => {
+      const body = addMemberInput.body(ctx);
       const outcome = await addMember(commands, currentUser(ctx), body);
       reply(ctx, outcome.result);
     });
-    router.get(`${base}/members/:name`, async (ctx) => {
-      const queue = queueName(ctx);
+    router.get(`${base}/members/:name`, memberInput, async (ctx) => {
+      const queue = memberInput.query(ctx).queue_name;
       const member = await getMember(readDb(ctx, deps.db), queue, pathParam(ctx, 'name'));
       if (!member) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, `no member ${pathParam(ctx, 'name')} in queue ${queue}`);
       reply(ctx, member);
     });
-    router.put(`${base}/members/:name`, async (ctx) => {
-      const queue = queueName(ctx);
-      const body = validBody(ctx, updateMemberBody);
+    router.put(`${base}/members/:name`, updateMemberInput, async (ctx) => {
+      const queue = updateMemberInput.query(ctx).queue_name;
+      const body = updateMemberInput.body(ctx);
       const user = currentUser(ctx);
       const name = pathParam(ctx, 'name');
       // Two Asterisk actions, two audited commands: each is its own fact in the log.
@@ -90,8 +92,8 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
       }
       reply(ctx);
     });
-    router.delete(`${base}/members/:name`, async (ctx) => {
-      const queue = queueName(ctx);
+    router.delete(`${base}/members/:name`, removeMemberInput, async (ctx) => {
+      const queue = removeMemberInput.query(ctx).queue_name;
       const removed = await removeMember(commands, currentUser(ctx), queue, pathParam(ctx, 'name'));
       if (isLookupFailure(removed)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, removed.message);
       reply(ctx);

@@ -5,7 +5,8 @@ import { currentUser, presentedToken } from '../../auth/middleware.js';
 import type { AuthService } from '../../auth/service.js';
 import { contextSchema, nameSchema, passwordSchema, permissionListSchema, permissionSchema, usernameSchema } from '../../auth/service.js';
 import { NotFoundError } from '../../events/index.js';
-import { pathParam, validBody } from '../body.js';
+import { pathParam } from '../body.js';
+import { accepts } from '../route-input.js';
 import { reply } from '../envelope.js';
 import { badRequest, forbidden } from '../errors.js';
 import { hasPermission, type AuthUser } from '../../auth/permissions.js';
@@ -84,10 +85,16 @@ export function userRoutes(auth: UserRouteDeps): Router {
     reply(ctx);
   }
 
+  const adminNewUserInput = accepts({ summary: 'Create a user (no permissions until granted)', body: adminNewUser });
+  const adminUserChangesInput = accepts({ summary: 'Change a user', body: adminUserChanges });
+  const newGrantInput = accepts({ summary: 'Grant a permission', body: newGrant });
+  const managerNewUserInput = accepts({ summary: 'Create a user with permissions', body: managerNewUser });
+  const managerUserChangesInput = accepts({ summary: 'Change a user', body: managerUserChanges });
+
   // --- /admin/user/users
   router.get('/admin/user/users', (ctx) => reply(ctx, { list: auth.listUsers() }));
-  router.post('/admin/user/users', async (ctx) => {
-    const body = validBody(ctx, adminNewUser);
+  router.post('/admin/user/users', adminNewUserInput, async (ctx) => {
+    const body = adminNewUserInput.body(ctx);
     // Proposed (20-admin.md): a new user has no permissions until granted through /admin/user/permissions.
     const created = await auth.createUser({ ...body, permissions: [] }, currentUser(ctx));
     reply(ctx, created);
@@ -98,13 +105,13 @@ export function userRoutes(auth: UserRouteDeps): Router {
     if (!view) throw missingUser(uuid);
     reply(ctx, view);
   });
-  router.put('/admin/user/users/:uuid', (ctx) => update(ctx, validBody(ctx, adminUserChanges)));
+  router.put('/admin/user/users/:uuid', adminUserChangesInput, (ctx) => update(ctx, adminUserChangesInput.body(ctx)));
   router.delete('/admin/user/users/:uuid', remove);
 
   // --- /admin/user/permissions
   router.get('/admin/user/permissions', (ctx) => reply(ctx, { list: auth.listGrants() }));
-  router.post('/admin/user/permissions', async (ctx) => {
-    const body = validBody(ctx, newGrant);
+  router.post('/admin/user/permissions', newGrantInput, async (ctx) => {
+    const body = newGrantInput.body(ctx);
     reply(ctx, await auth.grantPermission(body.user_uuid, body.permission, currentUser(ctx)));
   });
   router.get('/admin/user/permissions/:uuid', (ctx) => {
@@ -121,8 +128,8 @@ export function userRoutes(auth: UserRouteDeps): Router {
 
   // --- /manager/users
   router.get('/manager/users', (ctx) => reply(ctx, { list: auth.listManagerUsers() }));
-  router.post('/manager/users', async (ctx) => {
-    const { permissions, ...body } = validBody(ctx, managerNewUser);
+  router.post('/manager/users', managerNewUserInput, async (ctx) => {
+    const { permissions, ...body } = managerNewUserInput.body(ctx);
     guardAdminRights(auth, currentUser(ctx), undefined, permissions);
     const created = await auth.createUser({ ...body, permissions: permissions.map((p) => p.permission) }, currentUser(ctx));
     reply(ctx, auth.managerUserView(created.uuid));
@@ -133,7 +140,7 @@ export function userRoutes(auth: UserRouteDeps): Router {
     if (!view) throw missingUser(uuid);
     reply(ctx, view);
   });
-  router.put('/manager/users/:uuid', (ctx) => update(ctx, validBody(ctx, managerUserChanges)));
+  router.put('/manager/users/:uuid', managerUserChangesInput, (ctx) => update(ctx, managerUserChangesInput.body(ctx)));
   router.delete('/manager/users/:uuid', remove);
 
   return router;

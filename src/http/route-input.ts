@@ -1,0 +1,68 @@
+import type { Context, Middleware, Next } from 'koa';
+import type { ZodType, ZodTypeDef } from 'zod';
+import { validate } from '../validation.js';
+import type { JsonBody } from './body.js';
+
+type Schema<T> = ZodType<T, ZodTypeDef, unknown>;
+
+/**
+ * What a route accepts and answers, declared once next to the route: the same zod schemas validate the
+ * request here and describe it in the OpenAPI document (src/http/openapi/document.ts reads this off the
+ * router's stack). A schema change therefore changes both.
+ */
+export interface RouteDoc<B, Q> {
+  /** One line for the API reference. */
+  readonly summary?: string;
+  /** The JSON body (a missing body validates as `{}`, so "x is required" names the field). */
+  readonly body?: Schema<B>;
+  /** The query string (`ctx.query`). */
+  readonly query?: Schema<Q>;
+  /** The envelope's `result`, when the route answers one of a known shape. */
+  readonly result?: ZodType;
+}
+
+/** The route middleware `accepts()` makes: validates, and reads the validated input back, typed. */
+export interface RouteInput<B, Q> extends Middleware {
+  readonly routeDoc: RouteDoc<B, Q>;
+  /** The validated body; only inside a route this middleware ran for. */
+  body(ctx: Context): B;
+  query(ctx: Context): Q;
+}
+
+interface Validated {
+  readonly body?: unknown;
+  readonly query?: unknown;
+}
+
+/**
+ * `router.post(path, input, async (ctx) => use(input.body(ctx)))`: validation runs before the handler
+ * (query first, then body); bad input is the 400 naming the field, and the handler never runs.
+ */
+export function accepts<B = never, Q = never>(doc: RouteDoc<B, Q>): RouteInput<B, Q> {
+  // Per request, per declaration: nothing of one route's input can reach another's reader.
+  const results = new WeakMap<Context, Validated>();
+  const middleware = async (ctx: Context, next: Next): Promise<void> => {
+    const query = doc.query === undefined ? undefined : validate(doc.query, ctx.query);
+    const body = doc.body === undefined ? undefined : validate(doc.body, (ctx.state.body as JsonBody | undefined) ?? {});
+    results.set(ctx, { body, query });
+    await next();
+  };
+  const read = (ctx: Context): Validated => {
+    const validated = results.get(ctx);
+    if (validated === undefined) throw new Error('accepts(): the route reads input its middleware did not validate');
+    return validated;
+  };
+  return Object.assign(middleware, {
+    routeDoc: doc,
+    // The declaration's own schema produced these values: the casts restate its output types.
+    body: (ctx: Context) => read(ctx).body as B,
+    query: (ctx: Context) => read(ctx).query as Q,
+  });
+}
+
+/** A route middleware's declaration, if it is one (the document generator's view). */
+export function routeDocOf(middleware: unknown): RouteDoc<unknown, unknown> | undefined {
+  if (typeof middleware !== 'function') return undefined;
+  const doc = (middleware as Partial<RouteInput<unknown, unknown>>).routeDoc;
+  return doc;
+}
