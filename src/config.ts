@@ -64,6 +64,10 @@ export interface Config {
     /** New dialings per campaign per tick, at most. */
     readonly maxDialsPerTick: number;
   };
+  readonly voicemail: {
+    /** Asterisk's voicemail spool as this host sees it (`/var/spool/asterisk/voicemail`); empty: the message routes answer 503. */
+    readonly spoolDir: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -123,6 +127,7 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_CONFIG_DRIFT_CHECK_SECONDS', ['config', 'driftCheckSeconds']],
   ['JADE_OB_RESULT_FILE', ['outbound', 'resultFile']],
   ['JADE_OB_TIMEZONE', ['outbound', 'timezone']],
+  ['JADE_VOICEMAIL_SPOOL_DIR', ['voicemail', 'spoolDir']],
 ];
 
 function setPath(target: Json, path: readonly string[], value: unknown): void {
@@ -183,6 +188,7 @@ function validate(raw: Json): Config {
   check(Number.isSafeInteger(config.history.maxScratchBuilds) && config.history.maxScratchBuilds >= 1, 'history.maxScratchBuilds must be an integer >= 1');
   check(Number.isSafeInteger(config.history.maxQueuedScratchBuilds) && config.history.maxQueuedScratchBuilds >= 0, 'history.maxQueuedScratchBuilds must be an integer >= 0');
   check(typeof config.dataDir === 'string' && config.dataDir !== '', 'dataDir must be set');
+  check(typeof config.voicemail?.spoolDir === 'string', 'voicemail.spoolDir must be a string (empty: not configured)');
   return config;
 }
 

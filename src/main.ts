@@ -37,6 +37,8 @@ import { dialplanConfigRoutes } from './http/routes/dialplan-config.js';
 import { managerConfigRoutes } from './http/routes/manager-config.js';
 import { queueConfigRoutes } from './http/routes/queue-config.js';
 import { voicemailRoutes } from './http/routes/voicemail.js';
+import { VoicemailSpool } from './voicemail/spool.js';
+import { startVoicemailWatcher } from './voicemail/watcher.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
@@ -142,6 +144,10 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   shutdown.add(() => ami.stop());
   const pjsipRefresh = await startPjsipRefresh({ store, ami, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
   shutdown.add(() => pjsipRefresh.stop());
+  // The voicemail spool is the one place jade reads Asterisk's disk (src/voicemail/spool.ts); unset: 503 on /voicemail/vms.
+  const voicemailSpool = config.voicemail.spoolDir === '' ? undefined : new VoicemailSpool(config.voicemail.spoolDir);
+  const voicemailWatcher = await startVoicemailWatcher({ store, spool: voicemailSpool, resnapshot: (names) => ami.resnapshot(names), logger: logger.child({ module: 'voicemail' }), afterPosition: logHead });
+  shutdown.add(() => voicemailWatcher.stop());
   const commands: CommandDeps = {
     store,
     ami: ami.gateway,
@@ -208,7 +214,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     chats: { db: readModels.db, chats },
     health: { ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
     auth: auth.service,
-    pbx: { db: readModels.db, commands, ami, configFiles },
+    pbx: { db: readModels.db, commands, ami, configFiles, voicemailSpool },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner, logger },
     dp: { db: readModels.db, commands: new DpResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs }) },
@@ -281,6 +287,8 @@ export interface PbxRouterParts {
   readonly commands: CommandDeps;
   readonly ami: AmiRuntime;
   readonly configFiles: ConfigService;
+  /** `voicemail.spoolDir`; absent: the message routes answer 503. */
+  readonly voicemailSpool?: VoicemailSpool;
 }
 
 export interface HistoryRouterParts {
@@ -300,7 +308,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     coreRoutes({ db, commands, ami: parts.pbx.ami }),
     queueRoutes({ db, commands }),
     queueConfigRoutes({ db, config: parts.pbx.configFiles }),
-    voicemailRoutes({ db, config: parts.pbx.configFiles }),
+    voicemailRoutes({ db, config: parts.pbx.configFiles, commands, spool: parts.pbx.voicemailSpool }),
     outboundRoutes(parts.outbound),
     ...historyRouters(parts.history),
     parkConfigRoutes({ db, config: parts.pbx.configFiles }),
