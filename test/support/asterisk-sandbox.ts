@@ -21,8 +21,8 @@
  *   park       s and _X.: answer + Park() (outbound dialer tutorial destination).
  *   agent-login _X.: AgentLogin(<exten>,s); agent-call _X.: AgentRequest(<exten>).
  *   parkedcallstimeout  s: Hangup() (where a timed-out parked call comes back to).
- *   vm-leave   6001: VoiceMail(6001@vm-demo,s) (the recorder); vm-play s: answer, play demo-congrats, hang up.
- *              Originate Local/s@vm-play with Context vm-leave / Exten 6001 to leave a message of ~10 s.
+ *   vm-leave   6001: VoiceMail(6001@vm-demo,s) (the recorder); vm-play s: answer, play demo-thanks (5.5 s), hang up.
+ *              Originate Local/s@vm-play with Context vm-leave / Exten 6001 to leave a message of ~6 s.
  * voicemail.conf: context vm-demo, mailbox 6001 (Alice Jones), format=wav (8 kHz 16-bit PCM .wav files).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -638,7 +638,7 @@ export function renderConfigs(p: SandboxConfigParams): Record<string, string> {
       '[vm-play]',
       'exten => s,1,Answer()',
       ' same => n,Wait(1)',
-      ' same => n,Playback(demo-congrats)',
+      ' same => n,Playback(demo-thanks)',
       ' same => n,Hangup()',
     ),
     'voicemail.conf': lines(
