@@ -113,7 +113,8 @@ export function mailboxFieldsOf(body: Readonly<Record<string, unknown>>): Record
 /** A mailbox number/name as voicemail.conf can hold it as a key: 400 naming `mailbox`. */
 export function checkMailboxName(mailbox: unknown, field = 'mailbox'): string {
   if (typeof mailbox !== 'string' || mailbox === '') throw new InvalidConfigError(field, 'is required');
-  if (!/^[A-Za-z0-9_.+-]+$/.test(mailbox) || /^\.+$/.test(mailbox)) throw new InvalidConfigError(field, 'must be letters, digits, "_", ".", "+" or "-"');
+  // The spool's rule (src/voicemail/spool.ts): a mailbox jade creates is one whose messages it can read.
+  if (!/^[A-Za-z0-9_.-]+$/.test(mailbox) || mailbox.includes('..') || /^\.+$/.test(mailbox)) throw new InvalidConfigError(field, 'must be letters, digits, "_", "." or "-" (no "..")');
   return mailbox;
 }
 
@@ -121,7 +122,7 @@ export function checkMailboxName(mailbox: unknown, field = 'mailbox'): string {
 export function checkMailboxContext(context: unknown, field = 'context'): string {
   if (typeof context !== 'string' || context === '') throw new InvalidConfigError(field, 'is required');
   checkCategoryName(context, field);
-  if (!/^[A-Za-z0-9_.-]+$/.test(context) || /^\.+$/.test(context)) throw new InvalidConfigError(field, 'must be letters, digits, "_", "." or "-"');
+  if (!/^[A-Za-z0-9_.-]+$/.test(context) || context.includes('..') || /^\.+$/.test(context)) throw new InvalidConfigError(field, 'must be letters, digits, "_", "." or "-" (no "..")');
   if (context === 'general' || context === 'zonemessages') throw new InvalidConfigError(field, `[${context}] holds no mailboxes`);
   return context;
 }
