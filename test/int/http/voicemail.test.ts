@@ -129,13 +129,21 @@ describe('voicemail over HTTP (fake Asterisk, temporary spool)', function () {
       const update = await eventually(() => events.find((e) => e.event === 'voicemail.user.update' && (e.data as Row).new_message_count === 4), 5000, 'voicemail.user.update');
       expect(update.topic).to.equal(topic);
       expect(resultOf((await jade.get('/v1/voicemail/users/6001%40vm-demo')).body)).to.include({ new_message_count: 4, old_message_count: 1 });
-      // The spool was read for that mailbox: each message is announced once.
-      const created = await eventually(() => {
-        const found = events.filter((e) => e.event === 'voicemail.message.create');
-        return found.length === 4 ? found : undefined;
-      }, 5000, 'voicemail.message.create for each message');
-      expect(created.map((e) => (e.data as Row).msgname).sort()).to.deep.equal(['msg0000', 'msg0000', 'msg0001', 'msg0002']);
-      expect(created.every((e) => (e.data as Row).user_id === '6001@vm-demo')).to.equal(true);
+      // A message Asterisk saves and announces by MWI: jade reads the mailbox and a create goes out; gone from disk, a delete.
+      fs.writeFileSync(path.join(inbox(), 'msg0003.txt'), info(3));
+      fs.writeFileSync(path.join(inbox(), 'msg0003.wav'), 'RIFF-3');
+      fake.push([{ Event: 'MessageWaiting', Mailbox: '6001@vm-demo', Waiting: '1', New: '5', Old: '1' }]);
+      const created = await eventually(() => events.find((e) => e.event === 'voicemail.message.create' && (e.data as Row).msgname === 'msg0003'), 5000, 'voicemail.message.create');
+      expect(created.topic).to.equal(topic);
+      expect(created.data).to.include({ user_id: '6001@vm-demo', msg_id: '1764626403-00000003', dir: 'INBOX', status: 'unread', duration: '3' });
+      fs.rmSync(path.join(inbox(), 'msg0003.txt'));
+      fs.rmSync(path.join(inbox(), 'msg0003.wav'));
+      fake.push([{ Event: 'MessageWaiting', Mailbox: '6001@vm-demo', Waiting: '1', New: '4', Old: '1' }]);
+      const deleted = await eventually(() => events.find((e) => e.event === 'voicemail.message.delete' && (e.data as Row).msgname === 'msg0003'), 5000, 'voicemail.message.delete');
+      expect(deleted.data).to.include({ msg_id: '1764626403-00000003' });
+      // The read model holds every message of the mailbox, whenever it was first read.
+      const rows = await jade.jade.readModels.db.selectFrom('voicemail_messages').select(['dir', 'msgname']).where('user_id', '=', '6001@vm-demo').execute();
+      expect(rows.map((r) => `${r.dir}/${r.msgname}`).sort()).to.deep.equal(['INBOX/msg0000', 'INBOX/msg0001', 'INBOX/msg0002', 'Old/msg0000']);
     } finally {
       socket.disconnect();
     }
