@@ -33,7 +33,7 @@ const count = (value: string | undefined): number | undefined => {
  * is renumbered (spool.ts `remove`), then `VoicemailRefresh` makes Asterisk re-count and publish MWI, and
  * `MailboxCount` gives the counts the read model takes at once. A message that is not there is a 404 and
  * nothing is recorded. The disk change happens before Asterisk is asked, so a refused refresh (app_voicemail
- * not loaded) still leaves the message deleted: recorded as Failed with the reason, the answer 502.
+ * not loaded) still leaves the message deleted: recorded as Failed with the reason (the watcher then re-reads the mailbox).
  */
 export async function deleteVoicemailMessage(deps: CommandDeps & { readonly spool: VoicemailSpool }, actor: Actor, address: MessageAddress): Promise<CommandOutcome<VoicemailDeleteResult>> {
   const { context, mailbox, dir, msgname } = address;

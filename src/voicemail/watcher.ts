@@ -97,11 +97,28 @@ export async function startVoicemailWatcher(options: VoicemailWatcherOptions): P
     lastRecorded.set(userId, text);
   };
 
+  // A delete that failed after its files went (VoicemailRefresh refused) changed the disk too: its mailbox, by command id.
+  const deleting = new Map<string, { readonly context: string; readonly mailbox: string }>();
+  const afterFailedDelete = (event: RecordedEvent): Array<{ readonly context: string; readonly mailbox: string }> => {
+    const commandId = str(event.data.command_id);
+    if (commandId === undefined) return [];
+    if (event.type === `${voicemailEventTypes.deleteCommand}Requested` && isRecord(event.data.request)) {
+      const context = str(event.data.request.context);
+      const mailbox = str(event.data.request.mailbox);
+      if (context !== undefined && mailbox !== undefined) deleting.set(commandId, { context, mailbox });
+      return [];
+    }
+    if (!event.type.startsWith(voicemailEventTypes.deleteCommand)) return [];
+    const target = deleting.get(commandId);
+    deleting.delete(commandId);
+    return target === undefined || event.type === voicemailEventTypes.deleteSucceeded ? [] : [target];
+  };
+
   const onEvents = (events: readonly RecordedEvent[]): void => {
     if (stopped) return;
     for (const event of events) {
       if (reloadsVoicemail(event)) void enqueue(() => options.resnapshot(['VoicemailUsersList']));
-      for (const { context, mailbox } of mailboxesToScan(event)) void enqueue(() => scanNow(context, mailbox));
+      for (const { context, mailbox } of [...mailboxesToScan(event), ...afterFailedDelete(event)]) void enqueue(() => scanNow(context, mailbox));
     }
   };
 

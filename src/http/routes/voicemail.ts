@@ -3,7 +3,7 @@ import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
-import type { ConfigService } from '../../configfiles/service.js';
+import type { ConfigService, ConfigWrite } from '../../configfiles/service.js';
 import { checkMailboxContext, checkMailboxName, mailboxFieldsOf, readMailbox, withMailbox, withoutMailbox } from '../../configfiles/voicemail.js';
 import { InvalidConfigError } from '../../configfiles/model.js';
 import type { CommandDeps } from '../../commands/command.js';
@@ -55,7 +55,10 @@ function userAddress(id: string): { readonly context: string; readonly mailbox: 
 export function voicemailRoutes(deps: VoicemailRouteDeps): Router {
   const router = configFileRoutes({ area: '/voicemail', file, module: 'app_voicemail' }, deps);
   const { config, db } = deps;
-  const spool = (): VoicemailSpool => deps.spool ?? (() => { throw noSpool(); })();
+  const spool = (): VoicemailSpool => {
+    if (deps.spool === undefined) throw noSpool();
+    return deps.spool;
+  };
 
   // ---- mailboxes ----
   router.get('/voicemail/users', async (ctx) => reply(ctx, { list: await listVoicemailUsers(db) }));
@@ -65,7 +68,7 @@ export function voicemailRoutes(deps: VoicemailRouteDeps): Router {
     if (!user) throw new NotFoundError({ kind: 'voicemail user', id });
     reply(ctx, user);
   });
-  const writeMailbox = (ctx: Context, op: string, context: string, mailbox: string, fields: Record<string, string> | undefined, apply: Parameters<ConfigService['write']>[2]['apply']) =>
+  const writeMailbox = (ctx: Context, op: string, context: string, mailbox: string, fields: Record<string, string> | undefined, apply: ConfigWrite['apply']) =>
     config.write(currentUser(ctx), file, { operation: `voicemail_user.${op}`, section: context, options: { mailbox, ...(fields ?? {}) }, apply }, { version: versionOf(ctx) });
   const missing = (context: string, mailbox: string) => new NotFoundError({ kind: 'voicemail user', id: voicemailUserId(context, mailbox) }, `${file} has no mailbox ${mailbox} in [${context}]`);
   router.post('/voicemail/users', async (ctx) => {

@@ -246,6 +246,24 @@ describe('voicemail over HTTP (fake Asterisk, temporary spool)', function () {
     }, 5000, 'the message read model after the delete');
   });
 
+  it('a refused VoicemailRefresh after the files went: recorded as Failed (not 500), and the read model still follows the disk', async () => {
+    fake.on('VoicemailRefresh', () => [{ Response: 'Error', Message: 'Permission denied' }]);
+    try {
+      const answer = await jade.delete('/v1/voicemail/vms/msg0001?context=vm-demo&mailbox=6001&dir=INBOX');
+      expect(answer.status, answer.text).to.be.within(400, 599);
+      expect(answer.status).to.not.equal(500);
+      expect(fs.readdirSync(inbox()).filter((n) => !n.startsWith('.')).sort()).to.deep.equal(['msg0000.txt', 'msg0000.wav']);
+      const failed = listOf((await jade.get('/v1/commands')).body).filter((c) => c.type === 'VoicemailMessageDelete' && c.outcome === 'failed');
+      expect(failed).to.have.length(1);
+      await eventually(async () => {
+        const rows = await jade.jade.readModels.db.selectFrom('voicemail_messages').select(['dir', 'msgname']).where('user_id', '=', '6001@vm-demo').execute();
+        return JSON.stringify(rows.map((r) => `${r.dir}/${r.msgname}`).sort()) === JSON.stringify(['INBOX/msg0000', 'Old/msg0000']) ? true : undefined;
+      }, 5000, 'the read model to follow the disk');
+    } finally {
+      fake.on('VoicemailRefresh', () => [{ Response: 'Success', Message: 'Refresh sent' }]);
+    }
+  });
+
   it('creates, updates and deletes a mailbox in voicemail.conf (the catalog line format), with a version each', async () => {
     const created = await jade.post('/v1/voicemail/users', { context: 'test1', mailbox: 'testmail', full_name: 'Bob Smith', email: 'bob@example.com', timezone: 'eastern', attach_message: 'Yes', volume_gain: '0.000000' });
     expect(created.status, created.text).to.equal(200);
