@@ -39,6 +39,7 @@ import { queueConfigRoutes } from './http/routes/queue-config.js';
 import { voicemailRoutes } from './http/routes/voicemail.js';
 import { VoicemailSpool } from './voicemail/spool.js';
 import { startVoicemailWatcher } from './voicemail/watcher.js';
+import { startVoicemailRefresh } from './ami/voicemail-refresh.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
@@ -146,8 +147,10 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   shutdown.add(() => pjsipRefresh.stop());
   // The voicemail spool is the one place jade reads Asterisk's disk (src/voicemail/spool.ts); unset: 503 on /voicemail/vms.
   const voicemailSpool = config.voicemail.spoolDir === '' ? undefined : new VoicemailSpool(config.voicemail.spoolDir);
-  const voicemailWatcher = await startVoicemailWatcher({ store, spool: voicemailSpool, resnapshot: (names) => ami.resnapshot(names), logger: logger.child({ module: 'voicemail' }), afterPosition: logHead });
+  const voicemailWatcher = await startVoicemailWatcher({ store, spool: voicemailSpool, logger: logger.child({ module: 'voicemail' }), afterPosition: logHead });
   shutdown.add(() => voicemailWatcher.stop());
+  const voicemailRefresh = await startVoicemailRefresh({ store, resnapshot: (names) => ami.resnapshot(names), logger: logger.child({ module: 'ami' }), afterPosition: logHead });
+  shutdown.add(() => voicemailRefresh.stop());
   const commands: CommandDeps = {
     store,
     ami: ami.gateway,

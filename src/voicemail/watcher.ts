@@ -8,19 +8,14 @@ import type { VoicemailSpool } from './spool.js';
  * Keeps the voicemail read model current with what Asterisk does on its own (ARCHITECTURE.md: the log is the
  * truth, so what jade learns from the disk is recorded first). It follows the log, like the PJSIP refresh:
  *
- * - `MessageWaiting` (a message left, heard, moved or deleted: the counts moved), a delete by jade
- *   (`VoicemailMessageDeleteSucceeded`), and every mailbox of a `VoicemailUsersList` snapshot: the mailbox's
- *   folders are read and recorded as `VoicemailSpoolScanned` when they differ from the last scan recorded;
- * - a `Reload` of app_voicemail (or of everything) from anywhere, the CLI included: `VoicemailUsersList` again,
- *   so created and deleted mailboxes show.
- *
- * Without a spool directory it only does the second.
+ * `MessageWaiting` (a message left, heard, moved or deleted: the counts moved), a delete by jade (its outcome,
+ * whichever), and every mailbox of a `VoicemailUsersList` snapshot: the mailbox's folders are read and recorded
+ * as `VoicemailSpoolScanned` when they differ from the last scan recorded. (The list itself is asked again after
+ * an app_voicemail reload by src/ami/voicemail-refresh.ts.) Without a spool directory it does nothing.
  */
 export interface VoicemailWatcherOptions {
   readonly store: Pick<EventStore, 'subscribeToAll' | 'headPosition' | 'append'>;
   readonly spool: VoicemailSpool | undefined;
-  /** Runs snapshot actions again (src/ami/index.ts `resnapshot`). */
-  readonly resnapshot: (names: readonly string[]) => Promise<unknown>;
   readonly logger: Logger;
   readonly afterPosition?: number;
 }
@@ -39,10 +34,6 @@ export function splitMailboxId(id: string): { readonly context: string; readonly
   const at = id.lastIndexOf('@');
   return at < 0 ? { context: 'default', mailbox: id } : { context: id.slice(at + 1), mailbox: id.slice(0, at) };
 }
-
-/** Is this `Reload` event about app_voicemail (`Module: app_voicemail[.so]`, or `All`)? */
-export const reloadsVoicemail = (event: Pick<RecordedEvent, 'type' | 'data'>): boolean =>
-  event.type === 'Reload' && /^(app_voicemail(\.so)?|all)$/i.test(String(event.data.Module ?? '').trim());
 
 /** The mailboxes an event asks to read again. */
 export function mailboxesToScan(event: Pick<RecordedEvent, 'type' | 'data'>): Array<{ readonly context: string; readonly mailbox: string }> {
@@ -117,7 +108,6 @@ export async function startVoicemailWatcher(options: VoicemailWatcherOptions): P
   const onEvents = (events: readonly RecordedEvent[]): void => {
     if (stopped) return;
     for (const event of events) {
-      if (reloadsVoicemail(event)) void enqueue(() => options.resnapshot(['VoicemailUsersList']));
       for (const { context, mailbox } of [...mailboxesToScan(event), ...afterFailedDelete(event)]) void enqueue(() => scanNow(context, mailbox));
     }
   };

@@ -193,7 +193,7 @@ describe('voicemail against a real Asterisk 22 (issue 15)', function () {
     }
   });
 
-  it('creates a mailbox through the API: after the app_voicemail reload VoicemailUsersList lists it (and jade); deleted, it is gone', async function () {
+  it('creates a mailbox through the API: after the app_voicemail reload VoicemailUsersList lists it (and jade); deleted and reloaded outside jade, it is gone from both', async function () {
     const created = await jade.post('/v1/voicemail/users', { context: 'vm-demo', mailbox: '6050', password: '4321', full_name: 'E2E Box', timezone: 'central' });
     expect(created.status, created.text).to.equal(200);
     expect(resultOf((await jade.get('/v1/voicemail/setting')).body)['vm-demo']).to.have.property('6050');
@@ -204,7 +204,9 @@ describe('voicemail against a real Asterisk 22 (issue 15)', function () {
     expect(listed).to.include({ full_name: 'E2E Box', timezone: 'central', context: 'vm-demo', mailbox: '6050' });
 
     expect((await jade.delete('/v1/voicemail/users/6050%40vm-demo')).status).to.equal(200);
-    expect((await jade.put('/v1/core/modules/app_voicemail')).status).to.equal(200);
+    // This time reloaded behind jade's back (as from the CLI): jade sees Asterisk's Reload event and lists again.
+    const reload = await probe.action({ Action: 'ModuleLoad', Module: 'app_voicemail.so', LoadType: 'reload' });
+    expect(amiGet(reload.response, 'Response')).to.equal('Success');
     await eventually(async () => (!(await liveMailboxes()).includes('6050@vm-demo') ? true : undefined), 10_000, 'Asterisk to drop 6050');
     await eventually(async () => ((await jade.get('/v1/voicemail/users/6050%40vm-demo')).status === 404 ? true : undefined), 10_000, 'jade to drop 6050');
   });

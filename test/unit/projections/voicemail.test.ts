@@ -3,7 +3,8 @@ import { voicemailProjection } from '../../../projections/voicemail.js';
 import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { toRealtimeEvents } from '../../../src/realtime/event-table.js';
 import { publishTopic } from '../../../src/realtime/topics.js';
-import { mailboxesToScan, reloadsVoicemail, splitMailboxId } from '../../../src/voicemail/watcher.js';
+import { reloadsVoicemail } from '../../../src/ami/voicemail-refresh.js';
+import { mailboxesToScan, splitMailboxId } from '../../../src/voicemail/watcher.js';
 import { LogBuilder } from './support/events.js';
 
 const entry = (mailbox: string, extra: Record<string, string> = {}) => ({
