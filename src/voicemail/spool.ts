@@ -97,6 +97,9 @@ export function renumberPlan(numbers: readonly number[]): Array<{ readonly from:
   return sorted.flatMap((from, to) => (from === to ? [] : [{ from, to }]));
 }
 
+/** How many msgNNNN.txt files a listing reads at once. */
+const readBatch = 64;
+
 export const msgName = (n: number): string => `msg${String(n).padStart(4, '0')}`;
 const msgNumber = (name: string): number | undefined => {
   const m = /^msg(\d{4})\./.exec(name);
@@ -122,19 +125,25 @@ export class VoicemailSpool {
     return fsp.readdir(folder).catch(() => []);
   }
 
-  /** The messages of one folder, in number order; a `.txt` whose resolved path leaves the spool is skipped. */
+  /**
+   * The messages of one folder, in number order. The folder is resolved once; an entry that is itself a symlink is
+   * resolved too and skipped when it leads out of the spool. Files are read a batch at a time.
+   */
   async listFolder(context: string, mailbox: string, dir: string): Promise<VoicemailMessage[]> {
     const folder = this.folder(context, mailbox, dir);
     if (folder === undefined) return [];
-    const names = (await this.entries(folder)).filter((n) => /^msg\d{4}\.txt$/.test(n)).sort();
+    const entries = (await fsp.readdir(folder, { withFileTypes: true }).catch(() => []))
+      .filter((e) => /^msg\d{4}\.txt$/.test(e.name) && (e.isFile() || (e.isSymbolicLink() && insideSpool(this.root, path.join(folder, e.name)))))
+      .map((e) => e.name)
+      .sort();
     const out: VoicemailMessage[] = [];
-    for (const name of names) {
-      const file = path.join(folder, name);
-      if (!insideSpool(this.root, file)) continue;
-      const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
-      if (text === undefined) continue;
-      const msgname = name.slice(0, -4);
-      out.push({ ...parseMessageInfo(text), msgname, dir, status: dir === 'INBOX' ? 'unread' : 'read' });
+    for (let at = 0; at < entries.length; at += readBatch) {
+      const texts = await Promise.all(entries.slice(at, at + readBatch).map((name) => fsp.readFile(path.join(folder, name), 'utf8').catch(() => undefined)));
+      texts.forEach((text, i) => {
+        if (text === undefined) return;
+        const msgname = entries[at + i]!.slice(0, -4);
+        out.push({ ...parseMessageInfo(text), msgname, dir, status: dir === 'INBOX' ? 'unread' : 'read' });
+      });
     }
     return out;
   }
