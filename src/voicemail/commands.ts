@@ -46,7 +46,7 @@ export async function deleteVoicemailMessage(deps: CommandDeps & { readonly spoo
     request: { context, mailbox, dir, msgname, message },
     targets: { voicemail_user: userId, ...(message.msg_id === undefined ? {} : { msg_id: message.msg_id }) },
     act: async (commandId) => {
-      const removed = await deps.spool.remove(context, mailbox, dir, msgname);
+      const removed = await deps.spool.remove(context, mailbox, dir, msgname, message.msg_id);
       if (removed === undefined) throw new NotFoundError({ kind: 'voicemail message', id: `${msgname} in ${dir} of ${userId}` });
       const response = await deps.ami.action(voicemailRefresh({ actionId: commandId, context, mailbox }));
       const counted = await deps.ami.action(mailboxCount({ actionId: `${commandId}-count`, context, mailbox })).catch((error: unknown) => {

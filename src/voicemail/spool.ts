@@ -181,14 +181,17 @@ export class VoicemailSpool {
   /**
    * Removes every `<msgname>.*` file and renumbers the folder like app_voicemail, under Asterisk's own folder
    * lock (`ast_lock_path`: a `.lock` hard link), so a message being saved at that moment is not renamed under it.
-   * Returns the removed message's metadata, or undefined (nothing changed) when there is no such message.
+   * Returns the removed message's metadata, or undefined (nothing changed) when there is no such message, or when
+   * `msgId` is given and the message now at `msgname` is another one (a delete beside it renumbered the folder).
    */
-  async remove(context: string, mailbox: string, dir: string, msgname: string): Promise<{ readonly message: VoicemailMessage; readonly removed: string[]; readonly renamed: Array<{ from: string; to: string }> } | undefined> {
-    const message = await this.message(context, mailbox, dir, msgname);
+  async remove(context: string, mailbox: string, dir: string, msgname: string, msgId?: string): Promise<{ readonly message: VoicemailMessage; readonly removed: string[]; readonly renamed: Array<{ from: string; to: string }> } | undefined> {
     const folder = this.folder(context, mailbox, dir);
-    if (message === undefined || folder === undefined) return undefined;
+    if (folder === undefined) return undefined;
     const unlock = await lockFolder(folder);
     try {
+      // Read under the lock: what is at `msgname` now is what goes.
+      const message = await this.message(context, mailbox, dir, msgname);
+      if (message === undefined || (msgId !== undefined && message.msg_id !== msgId)) return undefined;
       const names = await this.entries(folder);
       const removed = names.filter((n) => n.startsWith(`${msgname}.`));
       for (const name of removed) await fsp.unlink(path.join(folder, name)).catch(() => undefined);

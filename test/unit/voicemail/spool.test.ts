@@ -146,6 +146,15 @@ describe('voicemail spool', () => {
         expect(fs.readFileSync(path.join(inbox, 'msg0000.wav'), 'utf8')).to.equal('wav-1');
         expect(fs.readFileSync(path.join(inbox, 'msg0001.txt'), 'utf8')).to.include('id-2');
         expect(await new VoicemailSpool(root).remove('c', 'm', 'INBOX', 'msg0005')).to.equal(undefined);
+        // Asked for the message that was msg0001 (id-1) after a delete beside it moved id-2 there: nothing goes.
+        expect(await new VoicemailSpool(root).remove('c', 'm', 'INBOX', 'msg0001', 'id-1')).to.equal(undefined);
+        expect(fs.readdirSync(inbox)).to.have.length(6);
+        // The same delete twice at once: under the folder lock one removes it, the other finds another message there.
+        const spool = new VoicemailSpool(root);
+        const both = await Promise.all([spool.remove('c', 'm', 'INBOX', 'msg0000', 'id-1'), spool.remove('c', 'm', 'INBOX', 'msg0000', 'id-1')]);
+        expect(both.map((r) => r?.message.msg_id ?? 'none').sort()).to.deep.equal(['id-1', 'none']);
+        expect(fs.readdirSync(inbox).sort()).to.deep.equal(['msg0000.gsm', 'msg0000.txt', 'msg0000.wav']);
+        expect(fs.readFileSync(path.join(inbox, 'msg0000.txt'), 'utf8')).to.include('id-2');
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
