@@ -22,6 +22,7 @@ import type { ObDlsTable } from './ob-dls.js';
 import type { ObPlansTable } from './ob-plans.js';
 import type { MeBuddiesTable, PeopleDevicesTable, UserContactsTable } from './people.js';
 import type { DpDialplansTable, DpDpmasTable } from './dialplans.js';
+import type { VoicemailMessagesTable, VoicemailUsersTable } from './voicemail.js';
 import type { ChatMembersTable, ChatMessagesTable, ChatRoomsTable } from './chats.js';
 
 export interface CheckpointsTable {
@@ -68,4 +69,6 @@ export interface Database {
   chat_messages: ChatMessagesTable;
   dp_dpmas: DpDpmasTable;
   dp_dialplans: DpDialplansTable;
+  voicemail_users: VoicemailUsersTable;
+  voicemail_messages: VoicemailMessagesTable;
 }

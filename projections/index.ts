@@ -19,13 +19,14 @@ import { peopleProjection } from './people.js';
 import { pjsipProjection } from './pjsip/index.js';
 import { queuesProjection } from './queues/index.js';
 import { systemsProjection } from './systems.js';
+import { voicemailProjection } from './voicemail.js';
 import type { ChangeOf } from './lib/projection.js';
 
 /** Every read model, in the order the runner applies them to each event. Add new projections here. */
 export const defaultProjections = [channelsProjection, agisProjection, modulesProjection, systemsProjection, queuesProjection,
   parkingProjection, agentsProjection, deviceStatesProjection, pjsipProjection, callsProjection, commandsProjection,
   obPlansProjection, obDestinationsProjection, obDlmasProjection, obDlsProjection, obCampaignsProjection, obDialingsProjection, configVersionsProjection,
-  peopleProjection, chatsProjection, dialplansProjection] as const;
+  peopleProjection, chatsProjection, dialplansProjection, voicemailProjection] as const;
 
 export type DefaultProjection = (typeof defaultProjections)[number];
 export type ProjectionName = DefaultProjection['name'];

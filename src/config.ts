@@ -72,6 +72,10 @@ export interface Config {
     /** New dialings per campaign per tick, at most. */
     readonly maxDialsPerTick: number;
   };
+  readonly voicemail: {
+    /** Asterisk's voicemail spool as this host sees it (`/var/spool/asterisk/voicemail`); empty: the message routes answer 503. */
+    readonly spoolDir: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -133,6 +137,7 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_CONFIG_DRIFT_CHECK_SECONDS', ['config', 'driftCheckSeconds']],
   ['JADE_OB_RESULT_FILE', ['outbound', 'resultFile']],
   ['JADE_OB_TIMEZONE', ['outbound', 'timezone']],
+  ['JADE_VOICEMAIL_SPOOL_DIR', ['voicemail', 'spoolDir']],
 ];
 
 function setPath(target: Json, path: readonly string[], value: unknown): void {
@@ -198,6 +203,7 @@ function validate(raw: Json): Config {
     typeof config.metrics.listen === 'string' && (config.metrics.listen === '' || parseListenAddress(config.metrics.listen) !== undefined),
     `metrics.listen must be host:port (e.g. 127.0.0.1:9464) or empty, got ${JSON.stringify(config.metrics.listen)}`,
   );
+  check(typeof config.voicemail?.spoolDir === 'string', 'voicemail.spoolDir must be a string (empty: not configured)');
   return config;
 }
 

@@ -39,6 +39,9 @@ import { dialplanConfigRoutes } from './http/routes/dialplan-config.js';
 import { managerConfigRoutes } from './http/routes/manager-config.js';
 import { queueConfigRoutes } from './http/routes/queue-config.js';
 import { voicemailRoutes } from './http/routes/voicemail.js';
+import { VoicemailSpool } from './voicemail/spool.js';
+import { startVoicemailWatcher } from './voicemail/watcher.js';
+import { startVoicemailRefresh } from './ami/voicemail-refresh.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
@@ -153,6 +156,12 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   shutdown.add(() => ami.stop());
   const pjsipRefresh = await startPjsipRefresh({ store, ami, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
   shutdown.add(() => pjsipRefresh.stop());
+  // The voicemail spool is the one place jade reads Asterisk's disk (src/voicemail/spool.ts); unset: 503 on /voicemail/vms.
+  const voicemailSpool = config.voicemail.spoolDir === '' ? undefined : new VoicemailSpool(config.voicemail.spoolDir);
+  const voicemailWatcher = await startVoicemailWatcher({ store, spool: voicemailSpool, logger: logger.child({ module: 'voicemail' }), afterPosition: logHead });
+  shutdown.add(() => voicemailWatcher.stop());
+  const voicemailRefresh = await startVoicemailRefresh({ store, resnapshot: (names) => ami.resnapshot(names), logger: logger.child({ module: 'ami' }), afterPosition: logHead });
+  shutdown.add(() => voicemailRefresh.stop());
   const commands: CommandDeps = {
     store,
     ami: ami.gateway,
@@ -219,7 +228,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     chats: { db: readModels.db, chats },
     health: { ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
     auth: auth.service,
-    pbx: { db: readModels.db, commands, ami, configFiles },
+    pbx: { db: readModels.db, commands, ami, configFiles, voicemailSpool },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner, logger },
     metrics,
@@ -301,6 +310,8 @@ export interface PbxRouterParts {
   readonly commands: CommandDeps;
   readonly ami: AmiRuntime;
   readonly configFiles: ConfigService;
+  /** `voicemail.spoolDir`; absent: the message routes answer 503. */
+  readonly voicemailSpool?: VoicemailSpool;
 }
 
 export interface HistoryRouterParts {
@@ -320,7 +331,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     coreRoutes({ db, commands, ami: parts.pbx.ami }),
     queueRoutes({ db, commands }),
     queueConfigRoutes({ db, config: parts.pbx.configFiles }),
-    voicemailRoutes({ db, config: parts.pbx.configFiles }),
+    voicemailRoutes({ db, config: parts.pbx.configFiles, commands, spool: parts.pbx.voicemailSpool }),
     outboundRoutes(parts.outbound),
     ...historyRouters(parts.history),
     parkConfigRoutes({ db, config: parts.pbx.configFiles }),

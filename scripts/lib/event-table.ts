@@ -1,5 +1,5 @@
 import { amiEventTable, type EventHandling } from '../../src/ami/event-table.js';
-import { amiEventTypes, chatEventTypes, configEventTypes, dpEventTypes, obEventTypes, obStreamKinds, peopleEventTypes, projectionEventTypes, streamPrefixes } from '../../src/events/index.js';
+import { amiEventTypes, chatEventTypes, configEventTypes, dpEventTypes, obEventTypes, obStreamKinds, peopleEventTypes, projectionEventTypes, streamPrefixes, voicemailEventTypes } from '../../src/events/index.js';
 import { snapshotActionsOf } from '../../projections/lib/handlers.js';
 import type { DeclaredNames } from '../../projections/lib/projection.js';
 
@@ -35,6 +35,7 @@ const configTypes = new Set<string>(Object.values(configEventTypes));
 const peopleTypes = new Set<string>(Object.values(peopleEventTypes));
 const chatTypes = new Set<string>(Object.values(chatEventTypes));
 const dpTypes = new Set<string>(Object.values(dpEventTypes));
+const voicemailScanTypes = new Set<string>([voicemailEventTypes.spoolScanned]);
 
 /** The stream of one of jade's own event types; undefined for a type that is not jade's (an AMI event the table does not list). */
 function jadeStream(type: string): string | undefined {
@@ -43,6 +44,7 @@ function jadeStream(type: string): string | undefined {
   if (configTypes.has(type)) return 'config-<file>';
   if (peopleTypes.has(type)) return type.startsWith('Contact') ? 'contact-<uuid>' : 'buddy-<uuid>';
   if (chatTypes.has(type)) return 'chat-<room uuid>';
+  if (voicemailScanTypes.has(type)) return 'voicemail-<mailbox>@<context>';
   if (dpTypes.has(type)) return type.startsWith('Dpma') ? 'dpma-<uuid>' : 'dialplan-<uuid>';
   if (obTypes.has(type)) {
     // `DlmaCreated` is a dlma's, `DlCreated` a dl's: the longest kind that starts the name.

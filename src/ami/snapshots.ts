@@ -39,6 +39,7 @@ export const snapshotActions: readonly SnapshotSpec[] = [
   list('PJSIPShowContacts', noneFound),
   list('PJSIPShowRegistrationsOutbound', noneFound),
   list('Agents'),
+  list('VoicemailUsersList'),
   response('CoreStatus'),
   response('CoreSettings'),
   command('module show'),

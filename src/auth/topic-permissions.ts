@@ -22,7 +22,7 @@ import type { AuthUser } from './permissions.js';
  */
 
 /** The first segment of every topic published today (realtime/event-table.ts): the PBX and the dialer. */
-const pbxAreas: ReadonlySet<string> = new Set(['core', 'queue', 'park', 'pjsip', 'ob', 'dp']);
+const pbxAreas: ReadonlySet<string> = new Set(['core', 'queue', 'park', 'pjsip', 'ob', 'dp', 'voicemail']);
 
 /** The area of a canonical topic: `/core/channels/x` -> `core`; `/` -> ``. */
 function areaOf(topic: string): string {

@@ -8,3 +8,4 @@ export * from './config.js';
 export * from './people.js';
 export * from './chat.js';
 export * from './dp.js';
+export * from './voicemail.js';

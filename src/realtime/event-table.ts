@@ -8,6 +8,7 @@ import type { ChangeOp, ReadModelChange } from '../readmodels/index.js';
 import { encodeTarget, publishTopic } from './topics.js';
 import type { BuddyRow, ContactObject } from '../../projections/people.js';
 import { dpmaRow } from '../../projections/dialplans.js';
+import { toVoicemailMessageEvent, toVoicemailUserObject } from '../../projections/voicemail.js';
 import { lineDiff, renderConfig, type ConfigFile } from '../configfiles/model.js';
 
 /**
@@ -63,6 +64,10 @@ export const catalogFamilies = {
   // and only that member receives it (`audience`), whoever else subscribed to `/` (src/auth/topic-permissions.ts).
   chat: { events: crud('me.chat'), collection: '/me/chats/', target: 'uuid' },
   chatMessage: { events: { create: 'me.chat.message.create' }, collection: '/me/chats/', target: 'uuid' },
+  // Voicemail (issue 15; the manual has none): a mailbox's counts (the waiting-message light) and its messages, all on
+  // the mailbox's topic `/voicemail/users/<mailbox>@<context>` (encoded). A renumbered message is an update.
+  voicemailUser: { events: crud('voicemail.user'), collection: '/voicemail/users/', target: 'id' },
+  voicemailMessage: { events: crud('voicemail.message'), collection: '/voicemail/users/', target: 'user_id' },
 } as const satisfies Readonly<Record<string, EventFamily>>;
 
 /** How the rows of one table become events. */
@@ -162,6 +167,8 @@ export const realtimeTable: RealtimeTable = {
     (row: ChatMessageRow) => row.recipients.map((r) => ({ user_uuid: r.user_uuid, target: r.chat_uuid })),
     (row) => ({ ...toChatMessageObject(row), room_uuid: row.room_uuid }),
   ),
+  voicemail_users: publish(catalogFamilies.voicemailUser, toVoicemailUserObject),
+  voicemail_messages: publish(catalogFamilies.voicemailMessage, toVoicemailMessageEvent),
 };
 
 /** What one change becomes: the manual's event, its topic and payload, and the log position that caused it. */

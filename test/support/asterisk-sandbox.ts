@@ -21,6 +21,9 @@
  *   park       s and _X.: answer + Park() (outbound dialer tutorial destination).
  *   agent-login _X.: AgentLogin(<exten>,s); agent-call _X.: AgentRequest(<exten>).
  *   parkedcallstimeout  s: Hangup() (where a timed-out parked call comes back to).
+ *   vm-leave   6001: VoiceMail(6001@vm-demo,s) (the recorder); vm-play s: answer, play demo-thanks (5.5 s), hang up.
+ *              Originate Local/s@vm-play with Context vm-leave / Exten 6001 to leave a message of ~6 s.
+ * voicemail.conf: context vm-demo, mailbox 6001 (Alice Jones), format=wav (8 kHz 16-bit PCM .wav files).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -85,6 +88,10 @@ export class AsteriskSandbox {
   /** Host path of this instance's directory (etc/, log/messages.log, ...). */
   readonly instanceDir: string;
   readonly parkingTimeSeconds: number;
+  /** Host path of this instance's voicemail spool (`<instance>/spool/voicemail`): point jade's voicemail.spoolDir here. */
+  get voicemailSpoolDir(): string {
+    return path.join(this.instanceDir, 'spool', 'voicemail');
+  }
   /** Milliseconds the last start() took from spawn to fully booted + AMI banner. */
   lastBootMs: number | undefined;
 
@@ -622,6 +629,38 @@ export function renderConfigs(p: SandboxConfigParams): Record<string, string> {
       '[agent-call]',
       'exten => _X.,1,AgentRequest(${EXTEN})',
       ' same => n,Hangup()',
+      '',
+      // Voicemail: the Local channel's ;1 side runs VoiceMail (s: no greeting, the beep only), its ;2 side plays into it.
+      '[vm-leave]',
+      'exten => 6001,1,VoiceMail(6001@vm-demo,s)',
+      ' same => n,Hangup()',
+      '',
+      '[vm-play]',
+      'exten => s,1,Answer()',
+      ' same => n,Wait(1)',
+      ' same => n,Playback(demo-thanks)',
+      ' same => n,Hangup()',
+    ),
+    'voicemail.conf': lines(
+      header,
+      '[general]',
+      // One format, set explicitly: `wav` is 8 kHz 16-bit PCM (`WAV` would be GSM in a WAV container).
+      'format = wav',
+      'serveremail = asterisk',
+      'attach = no',
+      'maxmsg = 100',
+      'maxsecs = 120',
+      'minsecs = 1',
+      'maxsilence = 0',
+      'skipms = 3000',
+      'maxlogins = 3',
+      'pollmailboxes = no',
+      '',
+      '[zonemessages]',
+      "central = America/Chicago|'vm-received' Q 'digits/at' IMp",
+      '',
+      '[vm-demo]',
+      '6001 => 8762,Alice Jones,,,tz=central|maxmsg=10',
     ),
     'queues.conf': lines(
       header,

@@ -245,6 +245,8 @@ export class FakeAmi {
       if (action.command === 'module show') return [{ Response: 'Success', Message: 'Command output follows', Output: fakeModuleShow }];
       return [{ Response: 'Error', Message: 'Command output follows', Output: [`No such command '${action.command ?? ''}' (type 'core show help ${action.command ?? ''}' for other possible commands)`] }];
     }
+    // app_voicemail with no mailboxes answers a plain ack, no EventList (manager_list_voicemail_users).
+    if (name === 'voicemailuserslist') return [{ Response: 'Success', Message: 'There are no voicemail users currently defined.' }];
     const complete = defaultLists[name];
     if (complete !== undefined) return listAnswer('', [], complete);
     const empty = emptyAsError[name];

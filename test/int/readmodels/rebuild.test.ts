@@ -44,7 +44,7 @@ describe('projection rebuild', function () {
 
     const result = await runner.rebuild();
 
-    expect(result).to.deep.include({ projections: ['channels', 'agis', 'modules', 'systems', 'queues', 'parking', 'agents', 'device_states', 'pjsip', 'calls', 'commands', 'ob_plans', 'ob_destinations', 'ob_dlmas', 'ob_dls', 'ob_campaigns', 'ob_dialings', 'config_versions', 'people', 'chats', 'dialplans'], position: live.head, events: live.head, changes: 0 });
+    expect(result).to.deep.include({ projections: ['channels', 'agis', 'modules', 'systems', 'queues', 'parking', 'agents', 'device_states', 'pjsip', 'calls', 'commands', 'ob_plans', 'ob_destinations', 'ob_dlmas', 'ob_dls', 'ob_campaigns', 'ob_dialings', 'config_versions', 'people', 'chats', 'dialplans', 'voicemail'], position: live.head, events: live.head, changes: 0 });
     expect(dumpTables(h.readModels)).to.deep.equal(before);
     expect(emitted).to.deep.equal([]);
     // Every table is non-trivial: the comparison covers all four projections.

@@ -50,7 +50,7 @@ describe('projection runner (SQLite :memory: + memory event store)', function ()
     await runner.waitForPosition(head, 5000);
 
     expect(runner.position()).to.equal(head);
-    expect(checkpoints(h)).to.deep.equal({ agis: head, channels: head, modules: head, systems: head, queues: head, parking: head, agents: head, device_states: head, pjsip: head, calls: head, commands: head, ob_plans: head, ob_destinations: head, ob_dlmas: head, ob_dls: head, ob_campaigns: head, ob_dialings: head, config_versions: head, people: head, chats: head, dialplans: head });
+    expect(checkpoints(h)).to.deep.equal({ agis: head, channels: head, modules: head, systems: head, queues: head, parking: head, agents: head, device_states: head, pjsip: head, calls: head, commands: head, ob_plans: head, ob_destinations: head, ob_dlmas: head, ob_dls: head, ob_campaigns: head, ob_dialings: head, config_versions: head, people: head, chats: head, dialplans: head, voicemail: head });
     const now = nowTimestamp();
     const channels = await listChannels(h.readModels.db, now);
     expect(channels.length).to.be.greaterThan(0);
@@ -201,6 +201,6 @@ describe('projection runner (SQLite :memory: + memory event store)', function ()
   });
 
   it('lists every projection of the registry with its own checkpoint', () => {
-    expect(defaultProjections.map((p) => p.name)).to.deep.equal(['channels', 'agis', 'modules', 'systems', 'queues', 'parking', 'agents', 'device_states', 'pjsip', 'calls', 'commands', 'ob_plans', 'ob_destinations', 'ob_dlmas', 'ob_dls', 'ob_campaigns', 'ob_dialings', 'config_versions', 'people', 'chats', 'dialplans']);
+    expect(defaultProjections.map((p) => p.name)).to.deep.equal(['channels', 'agis', 'modules', 'systems', 'queues', 'parking', 'agents', 'device_states', 'pjsip', 'calls', 'commands', 'ob_plans', 'ob_destinations', 'ob_dlmas', 'ob_dls', 'ob_campaigns', 'ob_dialings', 'config_versions', 'people', 'chats', 'dialplans', 'voicemail']);
   });
 });
