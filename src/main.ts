@@ -25,6 +25,7 @@ import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
 import { pointInTime } from './http/point-in-time.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { allLoginRoutes } from './http/routes/login.js';
 import { adminInfoRoutes } from './http/routes/admin-info.js';
 import { userRoutes } from './http/routes/users.js';
@@ -313,6 +314,7 @@ export function buildRouters(parts: RouterParts): Router[] {
     ...(parts.people ? [peopleRoutes(parts.people)] : []),
     ...(parts.chats ? [chatRoutes(parts.chats)] : []),
     ...(parts.dp ? [dpRoutes(parts.dp)] : []),
+    dashboardRoutes(),
   ];
 }
 
