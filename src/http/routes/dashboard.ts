@@ -15,8 +15,8 @@ import type { Context } from 'koa';
  */
 
 export interface DashboardDeps {
-  /** The build folder; found next to the sources or the compiled code when absent. */
-  readonly dir?: string;
+  /** Where the build is, asked per request (a build made after start is served); defaultDashboardDir when absent. */
+  readonly findDir?: () => string | undefined;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,7 +55,7 @@ export function dashboardRoutes(deps: DashboardDeps = {}): Router {
 
   const serve = async (ctx: Context, name: string): Promise<void> => {
     const match = servableName.exec(name);
-    const dir = deps.dir ?? defaultDashboardDir();
+    const dir = (deps.findDir ?? defaultDashboardDir)();
     if (match === null) {
       ctx.status = 404;
       ctx.type = 'text/plain';
