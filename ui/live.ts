@@ -10,14 +10,14 @@ import type { Api, Row } from './api.js';
 
 export type CollectionName = 'channels' | 'queues' | 'members' | 'entries' | 'parked' | 'campaigns' | 'dialings';
 
-interface Family {
+export interface Family {
   readonly prefix: string;
   readonly collection: CollectionName;
   readonly key: string;
 }
 
 /** Event name prefix → collection and key field (src/realtime/event-table.ts, catalog 40-events). */
-const families: readonly Family[] = [
+export const families: readonly Family[] = [
   { prefix: 'core.channel.', collection: 'channels', key: 'unique_id' },
   { prefix: 'queue.queue.', collection: 'queues', key: 'name' },
   { prefix: 'queue.member.', collection: 'members', key: 'id' },
@@ -30,7 +30,7 @@ const families: readonly Family[] = [
 /** One subscription per area shown; each brings the whole collection (prefix match). */
 export const topics = ['/core/channels/', '/queue/statuses/', '/park/parkinglots/', '/ob/campaigns/', '/ob/dialings/'] as const;
 
-const snapshotPaths: Readonly<Record<CollectionName, string>> = {
+export const snapshotPaths: Readonly<Record<CollectionName, string>> = {
   channels: '/v1/core/channels',
   queues: '/v1/queue/queues',
   members: '/v1/queue/members',
@@ -40,7 +40,7 @@ const snapshotPaths: Readonly<Record<CollectionName, string>> = {
   dialings: '/v1/ob/dialings',
 };
 
-interface WireItem {
+export interface WireItem {
   readonly position: number;
   readonly topic: string;
   readonly event: string;
@@ -135,11 +135,13 @@ export class LiveState {
     });
   }
 
-  private apply(items: readonly WireItem[]): void {
+  /** Applies one `events` message: in order; one log event may bring several changes at the same position. */
+  apply(items: readonly WireItem[]): void {
     const changed = new Set<CollectionName>();
     let dialingEnded = false;
     for (const item of items) {
-      if (item.position <= this.position) continue;
+      // Already seen (a replay overlapping the snapshot). Equal positions are the same log event's other changes.
+      if (item.position < this.position) continue;
       this.position = item.position;
       const family = families.find((f) => item.event.startsWith(f.prefix));
       if (family === undefined) continue;
