@@ -27,6 +27,7 @@ import { pointInTime } from './http/point-in-time.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { apiDocsRoutes } from './http/routes/api-docs.js';
 import { registeredRoutes } from './http/openapi/document.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { allLoginRoutes } from './http/routes/login.js';
 import { adminInfoRoutes } from './http/routes/admin-info.js';
 import { userRoutes } from './http/routes/users.js';
@@ -347,6 +348,8 @@ export function buildRouters(parts: RouterParts): Router[] {
     ...(parts.metrics ? [metricsRoutes(parts.metrics)] : []),
   ];
   routers.push(apiDocsRoutes({ routes: () => registeredRoutes(routers), rules: routeTable }));
+  // The dashboard is a page for people, not part of the API the document describes.
+  routers.push(dashboardRoutes());
   return routers;
 }
 

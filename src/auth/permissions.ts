@@ -87,6 +87,9 @@ export const routeTable: readonly RouteRule[] = [
   exact(['GET'], '/openapi.json', open),
   exact(['GET'], '/docs', open),
   { match: 'prefix', path: '/docs', methods: ['GET'], access: open },
+  // The dashboard's static page (routes/dashboard.ts): it logs in itself and sends the token with every call.
+  exact(['GET'], '/', open),
+  { match: 'prefix', path: '/ui', methods: ['GET'], access: open },
   // Logging in is how a caller gets a token; the handlers brake and cap the password work.
   exact(['POST'], '/admin/login', open),
   exact(['POST'], '/manager/login', open),

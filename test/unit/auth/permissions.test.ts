@@ -26,6 +26,15 @@ describe('route table', () => {
     expect(routeAccess(routeTable, 'GET', '/pingx').kind).to.equal('permission');
   });
 
+  it("makes the dashboard's page public for GET only, and nothing beside it", () => {
+    for (const path of ['/', '/ui', '/ui/app.js']) {
+      expect(routeAccess(routeTable, 'GET', path).kind, path).to.equal('public');
+      expect(routeAccess(routeTable, 'HEAD', path).kind, path).to.equal('public');
+      expect(routeAccess(routeTable, 'POST', path).kind, path).to.equal('permission');
+    }
+    expect(routeAccess(routeTable, 'GET', '/uix').kind).to.equal('permission');
+  });
+
   it('matches prefixes on whole segments only', () => {
     const manager = user('manager');
     expect(allowed(manager, routeAccess(routeTable, 'GET', '/core'))).to.equal(true);
