@@ -8,6 +8,7 @@ import * as configVersions from './0006_config_versions.js';
 import * as people from './0008_people.js';
 import * as chats from './0009_chats.js';
 import * as dialplans from './0010_dialplans.js';
+import * as agiSessionEnd from './0011_agi_session_end.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008_people': people,
   '0009_chats': chats,
   '0010_dialplans': dialplans,
+  '0011_agi_session_end': agiSessionEnd,
 };
