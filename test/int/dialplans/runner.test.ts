@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { AmiActionError, type AmiAction, type AmiConnectionState, type AmiGateway, type AmiListResult, type AmiCommandResult } from '../../../src/ami/port.js';
-import type { AmiFields } from '../../../src/events/index.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
 import { silentLogger } from '../../../src/logger.js';
 import { openReadModelDb } from '../../../src/readmodels/database.js';
@@ -8,49 +6,9 @@ import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import { createReadModelSync } from '../../../src/readmodels/sync.js';
 import { DialplanRunner, type DpmaScript } from '../../../src/dialplans/index.js';
 import { getAgi } from '../../../projections/agis.js';
+import { AgiAsterisk, startEvent } from './support.js';
 
-/**
- * The runner against the memory store, the real projections and an AGI-speaking Asterisk double: an `AGI`
- * action is answered, then its `AsyncAGIExec` is appended to the call's stream as ingest would.
- */
-class AgiAsterisk implements AmiGateway {
-  readonly agis: AmiAction[] = [];
-  readonly hangups: AmiAction[] = [];
-  /** Hold results back (the test releases them), to see one step at a time. */
-  hold = false;
-  readonly held: Array<() => Promise<void>> = [];
-  constructor(private readonly store: MemoryEventStore, private readonly results: (command: string) => string) {}
-  state(): AmiConnectionState {
-    return { connected: true, since: null, lastEventAt: null };
-  }
-  async action(action: AmiAction): Promise<AmiFields> {
-    if (action.Action === 'Hangup') {
-      this.hangups.push(action);
-      return { Response: 'Success' };
-    }
-    if (action.Action !== 'AGI') return { Response: 'Success' };
-    const command = String(action.Command);
-    if (command === 'ASYNCAGI BREAK') return { Response: 'Success' };
-    if (command === 'REFUSE') throw new AmiActionError('AGI', { Response: 'Error', Message: 'Channel does not exist.' });
-    this.agis.push(action);
-    const exec = async () => {
-      await this.store.append('call-L1', [{ type: 'AsyncAGIExec', data: { Channel: 'Local/100@demo-1;2', Uniqueid: 'U1', Linkedid: 'L1', CommandId: String(action.CommandID), Result: encodeURIComponent(this.results(command)) }, metadata: { node: 'test' } }]);
-    };
-    if (this.hold) this.held.push(exec);
-    else setImmediate(() => void exec());
-    return { Response: 'Success', Message: 'Added AGI command to queue' };
-  }
-  listAction(): Promise<AmiListResult> {
-    return Promise.reject(new Error('not simulated'));
-  }
-  command(): Promise<AmiCommandResult> {
-    return Promise.reject(new Error('not simulated'));
-  }
-}
-
-const env = encodeURIComponent('agi_request: async\nagi_channel: Local/100@demo-1;2\nagi_uniqueid: U1\nagi_arg_1: jade_dialplan\nagi_arg_2: D1\n\n');
-const startEvent = { type: 'AsyncAGIStart', data: { Channel: 'Local/100@demo-1;2', ChannelState: '6', ChannelStateDesc: 'Up', Context: 'demo', Exten: '100', Priority: '2', Uniqueid: 'U1', Linkedid: 'L1', Env: env }, metadata: { node: 'test' } };
-
+/** The runner against the memory store, the real projections and an AGI-speaking Asterisk double (support.ts). */
 async function harness(script: DpmaScript | undefined, results: (command: string) => string = () => '200 result=0\n') {
   const store = new MemoryEventStore();
   const readModels = await openReadModelDb(':memory:');
