@@ -177,4 +177,27 @@ describe('async-AGI dialplans: jade killed with SIGKILL mid-script', function ()
     expect(agi).to.deep.include({ status: 'ended' });
     expect(agi.dialplan).to.deep.include({ dpma_uuid: dpma, reason: 'completed' });
   });
+
+  it('a channel hung up while jade was down ends the run channel_gone at the restart, sending nothing more', async function () {
+    const commands = ['ANSWER', 'EXEC Wait 20', 'HANGUP'];
+    const { jade, kill, serveAgain } = await startJade();
+    const dpma = await createDpma(jade.client, 'crash gone', commands);
+    const uniqueId = await originate(jade.client, dpma);
+    const before = await timelineWith(jade.client, uniqueId, 'step 1 (Wait 20) sent', stepSent(1));
+    const channel = String(dataOf(before.find((e) => e.type === 'DialplanRunStarted')!).channel);
+    await kill();
+    const hungUp = await probe.action({ Action: 'Hangup', Channel: channel });
+    expect(amiGet(hungUp.response, 'Response'), 'the probe hung the channel up').to.equal('Success');
+    await serveAgain();
+
+    const events = await timelineWith(jade.client, uniqueId, 'the run to end after the restart', ended);
+    expect(events.filter((e) => e.type === 'DialplanStepSent').map((e) => dataOf(e).step)).to.deep.equal([0, 1]);
+    expect(events.filter((e) => e.type === 'DialplanStepOutcomeUnknown')).to.deep.equal([]);
+    expect(dataOf(events.find((e) => e.type === 'DialplanRunEnded')!)).to.include({ unique_id: uniqueId, reason: 'channel_gone', step: 1, hangup: false });
+    const agi = await eventually(async () => {
+      const row = resultOf((await jade.client.get(`/v1/core/agis/${uniqueId}`)).body);
+      return row.status === 'ended' && (row.dialplan as Row | null)?.reason === 'channel_gone' ? row : undefined;
+    }, 30_000, 'the AGI session ended with channel_gone');
+    expect(agi.dialplan).to.deep.include({ dpma_uuid: dpma, step: 1 });
+  });
 });
