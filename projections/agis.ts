@@ -52,6 +52,11 @@ export interface AgiDialplan {
 
 /** How long an ended session stays readable (event time): long enough to read the last result and the end. */
 export const endedRetentionSeconds = 120;
+/**
+ * A session start sweeps expired ended sessions at most this often (event time): a sweep reads every row, so
+ * doing it on each start made starts O(sessions held). An ended session goes between 120 and 150 s after its end.
+ */
+export const pruneEverySeconds = 30;
 
 export interface AgiRow extends ChannelSnapshot {
   /** The AGI environment (`agi_request`, `agi_channel`, `agi_arg_1`, ...) from `AsyncAGIStart.Env`. */
@@ -75,7 +80,13 @@ export type AgisTable = Omit<AgiRow, 'env' | 'cmd' | 'dialplan'> & { env: string
  */
 export const agiCommandRequestedType = 'AgiCommandRequested';
 
-type Tables = { agis: AgiRow };
+/** When ended sessions were last swept (event time): one row, `id` = `ended`. */
+export interface AgisPruneRow {
+  readonly id: string;
+  readonly tm_prune: string;
+}
+
+type Tables = { agis: AgiRow; agis_prune: AgisPruneRow };
 type Change = RowChange<Tables>;
 type State = ProjectionState<Tables>;
 
@@ -113,11 +124,22 @@ function expired(state: State, time: string): Change[] {
     .map((row): Change => ({ table: 'agis', op: 'delete', key: row.unique_id, row }));
 }
 
+/** The sweep of a session start: none when the last one is less than `pruneEverySeconds` old. */
+function sweep(state: State, time: string): Change[] {
+  const now = parseTimestamp(time);
+  if (now === undefined) return [];
+  const mark = state.get('agis_prune', 'ended');
+  const last = mark === undefined ? undefined : parseTimestamp(mark.tm_prune);
+  if (last !== undefined && now - last < BigInt(pruneEverySeconds) * 1_000_000_000n && now >= last) return [];
+  const row: AgisPruneRow = { id: 'ended', tm_prune: time };
+  return [...expired(state, time), { table: 'agis_prune', op: mark === undefined ? 'create' : 'update', key: row.id, row }];
+}
+
 function onStart(state: State, event: RecordedEvent, time: string): Change[] {
   const block = fullChannelBlock(event.data);
   if (!block) return [];
   const env = parseAgiEnv(field(event.data, 'Env') ?? '');
-  const pruned = expired(state, time).filter((change) => change.key !== block.unique_id);
+  const pruned = sweep(state, time).filter((change) => change.key !== block.unique_id);
   const existing = state.get('agis', block.unique_id);
   // The same channel entering AGI again is a new session: active, no run yet.
   if (existing) return [...pruned, ...update(existing, { ...overlay(existing, block), env, status: 'active', tm_end: null, dialplan: null }, time)];
@@ -224,7 +246,7 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
 export const agisProjection = defineProjection<Tables, 'agis'>({
   name: 'agis',
   version: 2,
-  tables: { agis: { key: 'unique_id', json: ['env', 'cmd', 'dialplan'] } },
+  tables: { agis: { key: 'unique_id', json: ['env', 'cmd', 'dialplan'] }, agis_prune: { key: 'id' } },
   handles: {
     AsyncAGIStart: atEventTime(onStart),
     AsyncAGIExec: atEventTime(onExec),

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { agiCommandRequestedType, agisProjection, endedRetentionSeconds, parseAgiEnv } from '../../../projections/agis.js';
+import { agiCommandRequestedType, agisProjection, endedRetentionSeconds, parseAgiEnv, pruneEverySeconds } from '../../../projections/agis.js';
 import { MemoryProjection } from '../../../projections/lib/memory-state.js';
 import { channelFields, LogBuilder } from './support/events.js';
 
@@ -13,9 +13,12 @@ function started(log: LogBuilder): void {
   log.add('AsyncAGIStart', { ...channelFields('1.7', { Context: 'sample-agi-async', Exten: 's', Priority: '2' }), Env: env });
 }
 
+/** The projection over the log, and its changes to sessions (the sweep's bookkeeping row left out). */
 function run(log: LogBuilder) {
   const projection = new MemoryProjection(agisProjection);
-  return { projection, changes: projection.apply(log.all()) };
+  const all = projection.apply(log.all());
+  const changes = all.filter((c): c is Extract<typeof c, { table: 'agis' }> => c.table === 'agis');
+  return { projection, changes, all };
 }
 
 describe('agis projection', () => {
@@ -90,6 +93,21 @@ describe('agis projection', () => {
     expect(changes.map((c) => [c.op, c.position])).to.deep.equal([['create', 2], ['update', 3]]);
   });
 
+  it('a session start sweeps at most every pruneEverySeconds: the sweep is not paid on every start', () => {
+    const log = new LogBuilder();
+    started(log);
+    log.add('AsyncAGIEnd', channelFields('1.7'));
+    const at = (seconds: number) => ({ receivedAt: new Date(Date.UTC(2026, 0, 1) + seconds * 1000).toISOString().replace('Z', '000000Z') });
+    // 1.7 ended at 2 s; the first sweep was at 1 s (the first start); a start within 30 s of it does not sweep.
+    log.add('AsyncAGIStart', { ...channelFields('1.8'), Env: env }, at(1 + pruneEverySeconds - 1));
+    const sweeps = (changes: ReturnType<typeof run>['all']) => changes.filter((c) => c.table === 'agis_prune').map((c) => c.row);
+    expect(sweeps(run(log).all)).to.deep.equal([{ id: 'ended', tm_prune: log.timeOf(2) }]);
+    log.add('AsyncAGIStart', { ...channelFields('1.9'), Env: env }, at(2 + endedRetentionSeconds - 5));
+    const { projection, all } = run(log);
+    expect(sweeps(all).map((row) => row.tm_prune)).to.deep.equal([log.timeOf(2), at(2 + endedRetentionSeconds - 5).receivedAt]);
+    expect(projection.rows('agis').map((r) => r.unique_id), 'swept, but 1.7 is still within retention').to.deep.equal(['1.7', '1.8', '1.9']);
+  });
+
   it('deletes an ended session once its retention has passed (event time), at the next session start or snapshot', () => {
     const log = new LogBuilder();
     started(log);
@@ -97,10 +115,21 @@ describe('agis projection', () => {
     const later = (seconds: number) => ({ receivedAt: new Date(Date.UTC(2026, 0, 1) + (3 + seconds) * 1000).toISOString().replace('Z', '000000Z') });
     log.add('AsyncAGIStart', { ...channelFields('1.8'), Env: env }, later(endedRetentionSeconds - 10));
     expect(run(log).projection.rows('agis').map((r) => r.unique_id), 'within retention').to.deep.equal(['1.7', '1.8']);
-    log.add('AsyncAGIStart', { ...channelFields('1.9'), Env: env }, later(endedRetentionSeconds + 1));
+    // Past retention, and a sweep due (the last one was at 1.8's start).
+    log.add('AsyncAGIStart', { ...channelFields('1.9'), Env: env }, later(endedRetentionSeconds - 10 + pruneEverySeconds));
     const { projection, changes } = run(log);
     expect(projection.rows('agis').map((r) => r.unique_id)).to.deep.equal(['1.8', '1.9']);
     expect(changes.filter((c) => c.op === 'delete').map((c) => c.key)).to.deep.equal(['1.7']);
+  });
+
+  it('a CoreShowChannels snapshot always sweeps', () => {
+    const log = new LogBuilder();
+    started(log);
+    log.add('AsyncAGIEnd', channelFields('1.7'));
+    log.add('AmiSnapshot', { action: 'CoreShowChannels', items: [], response: { Response: 'Success' }, round: 'r2' }, { receivedAt: new Date(Date.UTC(2026, 0, 1) + (3 + endedRetentionSeconds) * 1000).toISOString().replace('Z', '000000Z') });
+    const { projection, changes } = run(log);
+    expect(projection.rows('agis')).to.deep.equal([]);
+    expect(changes.at(-1)).to.include({ op: 'delete', key: '1.7' });
   });
 
   it('ends the sessions whose channel the CoreShowChannels snapshot no longer lists', () => {
