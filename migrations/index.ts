@@ -9,6 +9,7 @@ import * as people from './0008_people.js';
 import * as chats from './0009_chats.js';
 import * as dialplans from './0010_dialplans.js';
 import * as voicemail from './0011_voicemail.js';
+import * as agiSessionEnd from './0012_agi_session_end.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009_chats': chats,
   '0010_dialplans': dialplans,
   '0011_voicemail': voicemail,
+  '0012_agi_session_end': agiSessionEnd,
 };

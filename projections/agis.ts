@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { streamPrefixes, type RecordedEvent } from '../src/events/index.js';
+import { parseTimestamp } from '../src/events/time.js';
 import {
   channelBlock,
   channelBlocks,
@@ -17,9 +18,13 @@ import { defineProjection, type ProjectionState, type RowChange } from './lib/pr
 
 /**
  * `/core/agis`: async-AGI sessions (catalog 60-core-dialplan §1-2).
- * `AsyncAGIStart` creates, `AsyncAGIExec` fills `cmd[CommandID].result`, `AsyncAGIEnd` or `Hangup`
- * deletes, channel events keep the channel fields current, and `CoreShowChannels` drops sessions
- * whose channel Asterisk no longer has.
+ * `AsyncAGIStart` creates, `AsyncAGIExec` fills `cmd[CommandID].result`, channel events keep the channel
+ * fields current. `AsyncAGIEnd` or `Hangup` (or a `CoreShowChannels` snapshot without the channel) ends the
+ * session: the catalog deletes it there, but a script's last step is a HANGUP that ends the session as its
+ * result comes, and the run's end is recorded after it, so a client would never read either. So an ended
+ * session is kept, `status: "ended"` with `tm_end`, for `endedRetentionSeconds` of event time (then deleted:
+ * `core.agi.delete`); the list (`GET /core/agis`) shows the active ones only, `GET /core/agis/<id>` both.
+ * A jade_dialplan run on the session (src/dialplans) is in `dialplan`: its dpma, and once ended, why.
  */
 
 export interface AgiCommand {
@@ -31,16 +36,41 @@ export interface AgiCommand {
   readonly tm_update: string | null;
 }
 
+/** The jade_dialplan run on a session: set by `DialplanRunStarted`, completed by `DialplanRunEnded`. */
+export interface AgiDialplan {
+  readonly dpma_uuid: string;
+  /** The dpma version the run started from; null when it never started (unknown dpma, no steps). */
+  readonly version: number | null;
+  /** null while it runs; then `completed`, `step_failed`, `unknown_dpma`, `no_steps`, `channel_gone`, ... */
+  readonly reason: string | null;
+  readonly step?: number;
+  readonly result_code?: number | null;
+  readonly detail?: string;
+  readonly unknown_steps?: readonly number[];
+  readonly hangup?: boolean;
+}
+
+/** How long an ended session stays readable (event time): long enough to read the last result and the end. */
+export const endedRetentionSeconds = 120;
+/**
+ * A session start sweeps expired ended sessions at most this often (event time): a sweep reads every row, so
+ * doing it on each start made starts O(sessions held). An ended session goes between 120 and 150 s after its end.
+ */
+export const pruneEverySeconds = 30;
+
 export interface AgiRow extends ChannelSnapshot {
   /** The AGI environment (`agi_request`, `agi_channel`, `agi_arg_1`, ...) from `AsyncAGIStart.Env`. */
   readonly env: Readonly<Record<string, string>>;
   /** Commands by command id. */
   readonly cmd: Readonly<Record<string, AgiCommand>>;
+  readonly status: 'active' | 'ended';
+  readonly dialplan: AgiDialplan | null;
   readonly tm_create: string;
   readonly tm_update: string;
+  readonly tm_end: string | null;
 }
 
-export type AgisTable = Omit<AgiRow, 'env' | 'cmd'> & { env: string; cmd: string };
+export type AgisTable = Omit<AgiRow, 'env' | 'cmd' | 'dialplan'> & { env: string; cmd: string; dialplan: string | null };
 
 /**
  * jade's own record of an AGI command sent to a session (appended by the command handler before it
@@ -50,7 +80,13 @@ export type AgisTable = Omit<AgiRow, 'env' | 'cmd'> & { env: string; cmd: string
  */
 export const agiCommandRequestedType = 'AgiCommandRequested';
 
-type Tables = { agis: AgiRow };
+/** When ended sessions were last swept (event time): one row, `id` = `ended`. */
+export interface AgisPruneRow {
+  readonly id: string;
+  readonly tm_prune: string;
+}
+
+type Tables = { agis: AgiRow; agis_prune: AgisPruneRow };
 type Change = RowChange<Tables>;
 type State = ProjectionState<Tables>;
 
@@ -77,14 +113,38 @@ export function parseAgiEnv(encoded: string): Record<string, string> {
   return env;
 }
 
+/** Ended sessions past their retention at `time`, deleted. */
+function expired(state: State, time: string): Change[] {
+  const now = parseTimestamp(time);
+  if (now === undefined) return [];
+  const cutoff = now - BigInt(endedRetentionSeconds) * 1_000_000_000n;
+  return state
+    .all('agis')
+    .filter((row) => row.status === 'ended' && row.tm_end !== null && (parseTimestamp(row.tm_end) ?? now) < cutoff)
+    .map((row): Change => ({ table: 'agis', op: 'delete', key: row.unique_id, row }));
+}
+
+/** The sweep of a session start: none when the last one is less than `pruneEverySeconds` old. */
+function sweep(state: State, time: string): Change[] {
+  const now = parseTimestamp(time);
+  if (now === undefined) return [];
+  const mark = state.get('agis_prune', 'ended');
+  const last = mark === undefined ? undefined : parseTimestamp(mark.tm_prune);
+  if (last !== undefined && now - last < BigInt(pruneEverySeconds) * 1_000_000_000n && now >= last) return [];
+  const row: AgisPruneRow = { id: 'ended', tm_prune: time };
+  return [...expired(state, time), { table: 'agis_prune', op: mark === undefined ? 'create' : 'update', key: row.id, row }];
+}
+
 function onStart(state: State, event: RecordedEvent, time: string): Change[] {
   const block = fullChannelBlock(event.data);
   if (!block) return [];
   const env = parseAgiEnv(field(event.data, 'Env') ?? '');
+  const pruned = sweep(state, time).filter((change) => change.key !== block.unique_id);
   const existing = state.get('agis', block.unique_id);
-  if (existing) return update(existing, { ...overlay(existing, block), env }, time);
-  const row: AgiRow = { ...block, env, cmd: {}, tm_create: time, tm_update: time };
-  return [{ table: 'agis', op: 'create', key: row.unique_id, row }];
+  // The same channel entering AGI again is a new session: active, no run yet.
+  if (existing) return [...pruned, ...update(existing, { ...overlay(existing, block), env, status: 'active', tm_end: null, dialplan: null }, time)];
+  const row: AgiRow = { ...block, env, cmd: {}, status: 'active', dialplan: null, tm_create: time, tm_update: time, tm_end: null };
+  return [...pruned, { table: 'agis', op: 'create', key: row.unique_id, row }];
 }
 
 function withCommand(row: AgiRow, id: string, entry: AgiCommand): AgiRow {
@@ -128,8 +188,35 @@ function onCommandRequested(state: State, event: RecordedEvent, time: string): C
 function onEnd(state: State, event: RecordedEvent, time: string): Change[] {
   const uniqueId = field(event.data, 'Uniqueid');
   const existing = uniqueId === undefined ? undefined : state.get('agis', uniqueId);
-  if (!existing) return [];
-  return [{ table: 'agis', op: 'delete', key: existing.unique_id, row: { ...overlay(existing, channelBlock(event.data)), tm_update: time } }];
+  if (!existing || existing.status === 'ended') return [];
+  return update(existing, { ...overlay(existing, channelBlock(event.data)), status: 'ended', tm_end: time }, time);
+}
+
+const record = (data: Readonly<Record<string, unknown>>): Record<string, unknown> => data as Record<string, unknown>;
+
+/** `DialplanRunStarted` / `DialplanRunEnded` (src/dialplans/events.ts; not imported: projections are a leaf). */
+function onDialplanRun(state: State, event: RecordedEvent, time: string): Change[] {
+  const data = record(event.data);
+  const uniqueId = field(data, 'unique_id');
+  const existing = uniqueId === undefined ? undefined : state.get('agis', uniqueId);
+  const dpma = field(data, 'dpma_uuid');
+  if (!existing || dpma === undefined) return [];
+  if (event.type === 'DialplanRunStarted') {
+    const version = typeof data.version === 'number' ? data.version : null;
+    return update(existing, { ...existing, dialplan: { dpma_uuid: dpma, version, reason: null } }, time);
+  }
+  const reason = field(data, 'reason') ?? null;
+  const ended: AgiDialplan = {
+    dpma_uuid: dpma,
+    version: existing.dialplan?.dpma_uuid === dpma ? existing.dialplan.version : null,
+    reason,
+    ...(typeof data.step === 'number' ? { step: data.step } : {}),
+    ...(typeof data.result_code === 'number' || data.result_code === null ? { result_code: data.result_code } : {}),
+    ...(typeof data.detail === 'string' ? { detail: data.detail } : {}),
+    ...(Array.isArray(data.unknown_steps) ? { unknown_steps: data.unknown_steps.filter((n): n is number => typeof n === 'number') } : {}),
+    ...(typeof data.hangup === 'boolean' ? { hangup: data.hangup } : {}),
+  };
+  return update(existing, { ...existing, dialplan: ended }, time);
 }
 
 function onChannelEvent(state: State, event: RecordedEvent, time: string): Change[] {
@@ -137,32 +224,37 @@ function onChannelEvent(state: State, event: RecordedEvent, time: string): Chang
   const changes: Change[] = [];
   for (const block of channelBlocks(event.data)) {
     const existing = block.unique_id === undefined ? undefined : state.get('agis', block.unique_id);
-    if (existing) changes.push(...update(existing, overlay(existing, block), time));
+    // An ended session keeps the channel as it was when the session ended.
+    if (existing && existing.status === 'active') changes.push(...update(existing, overlay(existing, block), time));
   }
   return changes;
 }
 
 const onAmiEvent = atEventTime(onChannelEvent);
 
-function reconcile(state: State, snapshot: Snapshot): Change[] {
+/** Sessions whose channel Asterisk no longer has ended while jade was not looking; expired ones go. */
+function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   if (snapshot.items === undefined) return [];
   const listed = new Set(snapshot.items.map((item) => field(item, 'Uniqueid')));
-  return state
+  const gone = state
     .all('agis')
-    .filter((row) => !listed.has(row.unique_id))
-    .map((row): Change => ({ table: 'agis', op: 'delete', key: row.unique_id, row }));
+    .filter((row) => row.status === 'active' && !listed.has(row.unique_id))
+    .flatMap((row) => update(row, { ...row, status: 'ended', tm_end: time }, time));
+  return [...gone, ...expired(state, time)];
 }
 
 export const agisProjection = defineProjection<Tables, 'agis'>({
   name: 'agis',
-  version: 1,
-  tables: { agis: { key: 'unique_id', json: ['env', 'cmd'] } },
+  version: 2,
+  tables: { agis: { key: 'unique_id', json: ['env', 'cmd', 'dialplan'] }, agis_prune: { key: 'id' } },
   handles: {
     AsyncAGIStart: atEventTime(onStart),
     AsyncAGIExec: atEventTime(onExec),
     AsyncAGIEnd: atEventTime(onEnd),
     Hangup: atEventTime(onEnd),
     [agiCommandRequestedType]: atEventTime(onCommandRequested),
+    DialplanRunStarted: atEventTime(onDialplanRun),
+    DialplanRunEnded: atEventTime(onDialplanRun),
     AmiSnapshot: bySnapshotAction<Tables>({ coreshowchannels: reconcile }),
   },
   // The session's channel fields follow every AMI event that carries them: its call's (and any filed to the PBX's for want of a call id).
@@ -177,10 +269,11 @@ function fromTable(stored: AgisTable): AgiRow {
     ...stored,
     env: JSON.parse(stored.env) as Record<string, string>,
     cmd: JSON.parse(stored.cmd) as Record<string, AgiCommand>,
+    dialplan: stored.dialplan === null ? null : (JSON.parse(stored.dialplan) as AgiDialplan | null),
   };
 }
 
-/** Ordered by session start, then unique id. */
+/** Every session held, active and ended (within retention), ordered by session start, then unique id. */
 export async function listAgis(db: Kysely<Database>): Promise<AgiRow[]> {
   const rows = await db.selectFrom('agis').selectAll().orderBy('tm_create').orderBy('unique_id').execute();
   return rows.map(fromTable);
@@ -196,9 +289,9 @@ const agiObject = defineApiObject<AgiRow>()({
   columns: [
     'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
     'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
-    'tm_create', 'tm_update', 'env', 'cmd',
+    'tm_create', 'tm_update', 'env', 'cmd', 'status', 'dialplan', 'tm_end',
   ],
-  json: ['env', 'cmd'],
+  json: ['env', 'cmd', 'dialplan'],
 });
 
 export function toAgiObject(row: AgiRow): AgiRow {
@@ -207,9 +300,9 @@ export function toAgiObject(row: AgiRow): AgiRow {
 
 const jsonObject = agiObject.jsonSql();
 
-/** `[agi, ...]` as JSON text built by SQLite, same order and content as `listAgis`. */
+/** `[agi, ...]` as JSON text built by SQLite: the active sessions of `listAgis`, in its order. */
 export async function listAgisJson(db: Kysely<Database>): Promise<string> {
-  const { rows } = await sql<{ list: string }>`SELECT json_group_array(${jsonObject} ORDER BY tm_create, unique_id) AS list FROM agis`.execute(db);
+  const { rows } = await sql<{ list: string }>`SELECT json_group_array(${jsonObject} ORDER BY tm_create, unique_id) AS list FROM agis WHERE status = 'active'`.execute(db);
   return rows[0]?.list ?? '[]';
 }
 

@@ -3,7 +3,7 @@
  * It lives with the projections (they query it) so that projections/ needs nothing of src/.
  */
 import type { AgentsTable } from './agents.js';
-import type { AgisTable } from './agis.js';
+import type { AgisPruneRow, AgisTable } from './agis.js';
 import type { ChannelsTable } from './channels.js';
 import type { DeviceStatesTable } from './device-states.js';
 import type { ModulesTable } from './modules.js';
@@ -35,6 +35,7 @@ export interface Database {
   projection_checkpoints: CheckpointsTable;
   channels: ChannelsTable;
   agis: AgisTable;
+  agis_prune: AgisPruneRow;
   modules: ModulesTable;
   systems: SystemsTable;
   queues: QueuesTable;

@@ -1,6 +1,7 @@
 import { amiEventTable, type EventHandling } from '../../src/ami/event-table.js';
 import { amiEventTypes, chatEventTypes, configEventTypes, dpEventTypes, obEventTypes, obStreamKinds, peopleEventTypes, projectionEventTypes, streamPrefixes, voicemailEventTypes } from '../../src/events/index.js';
 import { snapshotActionsOf } from '../../projections/lib/handlers.js';
+import { dialplanRunEventTypes } from '../../src/dialplans/events.js';
 import type { DeclaredNames } from '../../projections/lib/projection.js';
 
 /**
@@ -36,6 +37,7 @@ const peopleTypes = new Set<string>(Object.values(peopleEventTypes));
 const chatTypes = new Set<string>(Object.values(chatEventTypes));
 const dpTypes = new Set<string>(Object.values(dpEventTypes));
 const voicemailScanTypes = new Set<string>([voicemailEventTypes.spoolScanned]);
+const dialplanRunTypes = new Set<string>(Object.values(dialplanRunEventTypes));
 
 /** The stream of one of jade's own event types; undefined for a type that is not jade's (an AMI event the table does not list). */
 function jadeStream(type: string): string | undefined {
@@ -46,6 +48,8 @@ function jadeStream(type: string): string | undefined {
   if (chatTypes.has(type)) return 'chat-<room uuid>';
   if (voicemailScanTypes.has(type)) return 'voicemail-<mailbox>@<context>';
   if (dpTypes.has(type)) return type.startsWith('Dpma') ? 'dpma-<uuid>' : 'dialplan-<uuid>';
+  // A dialplan run's own record goes on its call's stream, beside Asterisk's events (src/dialplans/runner.ts).
+  if (dialplanRunTypes.has(type)) return 'call-<Linkedid>';
   if (obTypes.has(type)) {
     // `DlmaCreated` is a dlma's, `DlCreated` a dl's: the longest kind that starts the name.
     const kinds = Object.values(obStreamKinds).filter((kind) => type.toLowerCase().startsWith(kind)).sort((a, b) => b.length - a.length);

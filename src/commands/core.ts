@@ -87,7 +87,8 @@ export async function sendAgiCommand(
   command: string,
 ): Promise<CommandOutcome<{ command_id: string }> | undefined> {
   const agi = await getAgi(deps.db, uniqueId);
-  if (!agi) return undefined;
+  // An ended session is kept for reading only (projections/agis.ts): there is nothing to send a command to.
+  if (!agi || agi.status === 'ended') return undefined;
   return executeCommand(deps, {
     type: 'AgiCommand',
     actor,

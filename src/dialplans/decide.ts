@@ -5,6 +5,7 @@ import {
   type DialplanRunEndedData,
   type DialplanRunStartedData,
   type DialplanStepCompletedData,
+  type DialplanStepOutcomeUnknownData,
   type DialplanStepSentData,
   type RunStep,
 } from './events.js';
@@ -37,6 +38,8 @@ export interface RunState {
   /** Steps completed (the next to send is `steps[completed]`). */
   readonly completed: number;
   readonly pending: PendingStep | null;
+  /** Steps recorded with an unknown outcome, kept so a late `AsyncAGIExec` is still recorded against its own step. */
+  readonly unknown: readonly PendingStep[];
   /** The completion of a step Asterisk refused: the run ends with it. */
   readonly failed: DialplanStepCompletedData | null;
   /** Asterisk ended the AGI session or hung the channel up. */
@@ -51,6 +54,7 @@ export type Decision =
   | { readonly kind: 'wait' }
   | { readonly kind: 'send'; readonly data: Omit<DialplanStepSentData, 'command_id'> }
   | { readonly kind: 'complete'; readonly data: DialplanStepCompletedData }
+  | { readonly kind: 'unknown'; readonly data: DialplanStepOutcomeUnknownData }
   | { readonly kind: 'end'; readonly data: DialplanRunEndedData };
 
 const text = (data: Readonly<Record<string, unknown>>, key: string): string | undefined => {
@@ -129,6 +133,7 @@ export function startedRun(data: DialplanRunStartedData, position: number): RunS
     steps: data.steps,
     completed: 0,
     pending: null,
+    unknown: [],
     failed: null,
     gone: false,
     ended: false,
@@ -158,12 +163,22 @@ export function evolveRun(run: RunState | undefined, event: RecordedEvent): RunS
     }
     case 'AsyncAGIExec': {
       const id = text(data, 'CommandId') ?? text(data, 'CommandID');
-      if (!run.pending || id !== run.pending.commandId) return run;
-      return { ...at, pending: { ...run.pending, result: uriDecode(text(data, 'Result') ?? '') } };
+      const result = uriDecode(text(data, 'Result') ?? '');
+      if (run.pending && id === run.pending.commandId) return { ...at, pending: { ...run.pending, result } };
+      if (!run.unknown.some((step) => step.commandId === id)) return run;
+      return { ...at, unknown: run.unknown.map((step) => (step.commandId === id ? { ...step, result } : step)) };
     }
     case types.stepCompleted: {
       const done = data as unknown as DialplanStepCompletedData;
-      return { ...at, pending: null, completed: Math.max(run.completed, done.step + 1), failed: refused(done.result_code) ? done : null };
+      const unknown = run.unknown.filter((step) => step.commandId !== done.command_id);
+      const pending = run.pending?.commandId === done.command_id ? null : run.pending;
+      return { ...at, pending, unknown, completed: Math.max(run.completed, done.step + 1), failed: refused(done.result_code) ? done : run.failed };
+    }
+    case types.stepOutcomeUnknown: {
+      const lost = data as unknown as DialplanStepOutcomeUnknownData;
+      const step = run.pending?.commandId === lost.command_id ? run.pending : { step: lost.step, commandId: lost.command_id, result: null };
+      const pending = run.pending?.commandId === lost.command_id ? null : run.pending;
+      return { ...at, pending, unknown: [...run.unknown, step], completed: Math.max(run.completed, lost.step + 1) };
     }
     case 'AsyncAGIEnd':
     case 'Hangup':
@@ -184,20 +199,55 @@ export function decide(run: RunState): Decision {
     data: { unique_id: run.uniqueId, dpma_uuid: run.dpmaUuid, reason, hangup, ...extra },
   });
   const { pending } = run;
-  if (pending && pending.result !== null) {
-    const parsed = parseAgiResult(pending.result);
-    return {
-      kind: 'complete',
-      data: { unique_id: run.uniqueId, step: pending.step, command_id: pending.commandId, result_code: parsed.code, result: parsed.result, data: parsed.data },
-    };
-  }
+  const late = run.unknown.find((step) => step.result !== null);
+  if (late) return completion(run, late, true);
+  if (pending && pending.result !== null) return completion(run, pending, false);
   if (run.failed) return decideAfterCompletion(run, run.failed) ?? { kind: 'none' };
   // Every step answered (a last HANGUP ends the session itself): the run completed, gone or not.
-  if (!pending && run.completed >= run.steps.length) return end('completed');
+  if (!pending && run.completed >= run.steps.length) {
+    const unknown = run.unknown.map((step) => step.step);
+    return end('completed', unknown.length > 0 ? { unknown_steps: unknown } : {});
+  }
   if (run.gone) return end('channel_gone', pending ? { step: pending.step } : run.completed < run.steps.length ? { step: run.completed } : {});
   if (pending) return { kind: 'wait' };
   const step = run.steps[run.completed]!;
   return { kind: 'send', data: { unique_id: run.uniqueId, step: run.completed, step_uuid: step.uuid, command: step.command } };
+}
+
+function completion(run: RunState, step: PendingStep, late: boolean): Decision {
+  const parsed = parseAgiResult(step.result ?? '');
+  return {
+    kind: 'complete',
+    data: {
+      unique_id: run.uniqueId,
+      step: step.step,
+      command_id: step.commandId,
+      result_code: parsed.code,
+      result: parsed.result,
+      data: parsed.data,
+      ...(late ? { late: true } : {}),
+    },
+  };
+}
+
+/**
+ * When the AMI link is back (jade restarted, or AMI reconnected) and the channel snapshot still lists the run's
+ * channel: a step sent whose result was not seen is recorded with an unknown outcome, so the run goes on with
+ * the next step instead of waiting for an `AsyncAGIExec` that AMI will not replay. Otherwise as `decide`.
+ */
+export function decideResume(run: RunState): Decision {
+  const { pending } = run;
+  if (run.ended || run.gone || !pending || pending.result !== null) return decide(run);
+  return {
+    kind: 'unknown',
+    data: {
+      unique_id: run.uniqueId,
+      step: pending.step,
+      command_id: pending.commandId,
+      reason: 'link_lost',
+      detail: 'jade or its AMI link was down while the step ran; Asterisk does not replay AsyncAGIExec',
+    },
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ export const dialplanRunEventTypes = {
   started: 'DialplanRunStarted',
   stepSent: 'DialplanStepSent',
   stepCompleted: 'DialplanStepCompleted',
+  stepOutcomeUnknown: 'DialplanStepOutcomeUnknown',
   ended: 'DialplanRunEnded',
 } as const;
 
@@ -44,6 +45,22 @@ export interface DialplanStepCompletedData {
   readonly result: string | null;
   /** What follows the result (`(en)`, `endpos=...`) or Asterisk's message. */
   readonly data: string | null;
+  /** True when the result came after the step was recorded `DialplanStepOutcomeUnknown` (matched by command id). */
+  readonly late?: boolean;
+}
+
+/**
+ * A step sent whose result jade did not see: jade (or its AMI link) was down while it ran, and AMI does not
+ * replay events. Recorded when the link is back and the channel is still there; the run goes on with the next
+ * step (Asterisk queues a channel's async AGI commands, so the order holds), and a result that still comes is
+ * recorded against this step by its command id (`DialplanStepCompleted` with `late`).
+ */
+export interface DialplanStepOutcomeUnknownData {
+  readonly unique_id: string;
+  readonly step: number;
+  readonly command_id: string;
+  readonly reason: 'link_lost';
+  readonly detail: string;
 }
 
 export type DialplanEndReason =
@@ -63,6 +80,8 @@ export interface DialplanRunEndedData {
   readonly step?: number;
   readonly result_code?: number | null;
   readonly detail?: string;
+  /** Steps whose outcome stayed unknown (see `DialplanStepOutcomeUnknownData`), when there are any. */
+  readonly unknown_steps?: readonly number[];
   /** True when the run hangs the call up (on_error `hangup`). */
   readonly hangup: boolean;
 }

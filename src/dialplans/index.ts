@@ -1,3 +1,4 @@
-export { DialplanRunner, dialplanActor, recoverDialplanRuns, type DialplanRunnerOptions, type RecoveredRuns } from './runner.js';
+export { DialplanRunner, dialplanActor, type DialplanRunnerOptions } from './runner.js';
+export { recoverDialplanRuns, type RecoveredRuns } from './recover.js';
 export type { DpmaScript, LoadScript } from './script.js';
 export { dialplanRunEventTypes } from './events.js';

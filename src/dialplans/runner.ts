@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { listAgis } from '../../projections/agis.js';
 import type { Database } from '../../projections/database.js';
 import * as amiActions from '../ami/actions.js';
 import { AmiActionError, AmiNotConnectedError } from '../ami/port.js';
@@ -10,8 +9,9 @@ import { formatTimestamp } from '../events/time.js';
 import type { Subscription } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
 import { Mutex } from '../mutex.js';
-import { decide, decideSendFailure, decideStart, dialplanAgiMarker, dialplanOfStart, evolveRun, type Decision, type RunState } from './decide.js';
+import { decide, decideResume, decideSendFailure, decideStart, dialplanOfStart, evolveRun, type Decision, type RunState } from './decide.js';
 import { dialplanRunEventTypes as types, type DialplanRunEndedData } from './events.js';
+import { recoverDialplanRuns, type RecoveredRuns } from './recover.js';
 import type { LoadScript } from './script.js';
 
 /**
@@ -24,8 +24,10 @@ import type { LoadScript } from './script.js';
  * then the next step goes. `DialplanRunEnded` closes the run (completed, refused step, channel gone, ...).
  *
  * The decisions are pure (decide.ts) over the fold of the call's stream, so a restart folds the same events and
- * continues: a step sent and not completed is awaited, never sent again; a recovered run whose channel the
- * next channel snapshot does not list ends `channel_gone`.
+ * continues. AMI does not replay what happened while jade (or its link) was down, so a run taken over on start,
+ * and every live run when the link drops, waits for the next `CoreShowChannels` snapshot: a channel it does not
+ * list ends the run `channel_gone`; otherwise a step sent and not answered is recorded with an unknown outcome
+ * (never sent again) and the run goes on, a late result still recorded against its step by command id.
  */
 
 export const dialplanActor: Actor = { uuid: 'dialplan-runner', username: 'dialplan-runner' };
@@ -44,59 +46,12 @@ export interface DialplanRunnerOptions {
 
 interface LiveRun {
   state: RunState;
-  /** Recovered on start: judged by the next channel snapshot. */
-  readonly recovered: boolean;
+  /** Taken over on start, or live when the AMI link dropped: holds until the next channel snapshot judges it. */
+  resync: boolean;
   /** Positions of this runner's own appends, folded when appended (skipped when the log brings them). */
   readonly own: Set<number>;
   /** Log position up to which the run was folded from its stream on recovery. */
   readonly foldedTo: number;
-}
-
-/** What a previous process left unfinished (see `recoverDialplanRuns`). */
-export interface RecoveredRuns {
-  /** Runs started and not ended, folded from their call streams. */
-  readonly runs: ReadonlyArray<{ readonly state: RunState; readonly foldedTo: number }>;
-  /** Sessions whose `AsyncAGIStart` was handled: unique id -> its position. */
-  readonly starts: ReadonlyMap<string, number>;
-  /** Sessions that entered `jade_dialplan` with no run recorded yet (the crash fell right after their start). */
-  readonly unstarted: readonly RecordedEvent[];
-}
-
-/**
- * Finds the runs a previous process left unfinished: the `jade_dialplan` async-AGI sessions the read model
- * lists, each folded from its call's stream. main.ts calls it before AMI starts, so no channel snapshot of
- * this process has dropped a session yet.
- */
-export async function recoverDialplanRuns(options: Pick<DialplanRunnerOptions, 'store' | 'db' | 'readModels'>): Promise<RecoveredRuns> {
-  const head = await options.store.headPosition();
-  await options.readModels.waitForPosition(head, 60_000).catch(() => undefined);
-  const runs: Array<{ state: RunState; foldedTo: number }> = [];
-  const starts = new Map<string, number>();
-  const unstarted: RecordedEvent[] = [];
-  for (const agi of await listAgis(options.db)) {
-    if (agi.env.agi_arg_1 !== dialplanAgiMarker) continue;
-    const events = await options.store.readStream(streams.call(agi.linked_id));
-    let state: RunState | undefined;
-    let lastStart: RecordedEvent | undefined;
-    let decidedAfterStart = false;
-    let foldedTo = 0;
-    for (const event of events) {
-      foldedTo = Math.max(foldedTo, event.position);
-      const uniqueId = event.data.unique_id ?? event.data.Uniqueid;
-      if (uniqueId !== agi.unique_id) continue;
-      if (event.type === 'AsyncAGIStart') {
-        lastStart = event;
-        decidedAfterStart = false;
-      } else if (event.type === types.started || event.type === types.ended) {
-        decidedAfterStart = true;
-      }
-      state = evolveRun(state, event);
-    }
-    if (lastStart) starts.set(agi.unique_id, lastStart.position);
-    if (lastStart && !decidedAfterStart) unstarted.push(lastStart);
-    else if (state && !state.ended) runs.push({ state, foldedTo });
-  }
-  return { runs, starts, unstarted };
 }
 
 export class DialplanRunner {
@@ -123,8 +78,8 @@ export class DialplanRunner {
   async start(afterPosition?: number, recovered?: RecoveredRuns): Promise<void> {
     const found = recovered ?? (await recoverDialplanRuns(this.options));
     for (const [uniqueId, position] of found.starts) this.starts.set(uniqueId, position);
-    for (const { state, foldedTo } of found.runs) this.runs.set(state.uniqueId, { state, recovered: true, own: new Set(), foldedTo });
-    for (const event of found.unstarted) await this.lock.run(() => this.startSession(event));
+    for (const { state, foldedTo } of found.runs) this.runs.set(state.uniqueId, { state, resync: true, own: new Set(), foldedTo });
+    for (const event of found.unstarted) await this.lock.run(() => this.startSession(event, true));
     const head = await this.options.store.headPosition();
     const from = Math.min(head, afterPosition ?? head);
     this.handled = from;
@@ -168,16 +123,21 @@ export class DialplanRunner {
   private async absorb(events: readonly RecordedEvent[]): Promise<void> {
     if (this.stopped) return;
     const touched = new Set<LiveRun>();
+    /** Runs a channel snapshot judged after the link was lost (see `decideResume`). */
+    const resumed = new Set<LiveRun>();
     for (const event of events) {
+      if (event.type === amiEventTypes.disconnected) {
+        for (const run of this.runs.values()) run.resync = true;
+        continue;
+      }
       if (event.type === amiEventTypes.snapshot) {
         const data = event.data as { action?: unknown; items?: ReadonlyArray<Record<string, string>> };
         if (data.action !== 'CoreShowChannels' || !Array.isArray(data.items)) continue;
         const listed = new Set(data.items.map((item) => item.Uniqueid));
         for (const run of this.runs.values()) {
-          if (run.recovered && !listed.has(run.state.uniqueId) && !run.state.gone) {
-            run.state = { ...run.state, gone: true };
-            touched.add(run);
-          }
+          if (!run.resync) continue;
+          if (!listed.has(run.state.uniqueId)) run.state = { ...run.state, gone: true };
+          resumed.add(run);
         }
         continue;
       }
@@ -193,7 +153,11 @@ export class DialplanRunner {
       run.state = evolveRun(run.state, event) ?? run.state;
       touched.add(run);
     }
-    for (const run of touched) if (this.runs.get(run.state.uniqueId) === run) await this.drive(run);
+    for (const run of resumed) {
+      run.resync = false;
+      touched.add(run);
+    }
+    for (const run of touched) if (this.runs.get(run.state.uniqueId) === run) await this.drive(run, resumed.has(run));
     const last = events[events.length - 1];
     if (last) this.handled = Math.max(this.handled, last.position);
   }
@@ -210,7 +174,7 @@ export class DialplanRunner {
   }
 
   /** Loads the dpma named by the session and records the run's start (or its end when there is nothing to run). */
-  private async startSession(event: RecordedEvent): Promise<void> {
+  private async startSession(event: RecordedEvent, resync = false): Promise<void> {
     const data = event.data as Record<string, string>;
     const dpmaUuid = dialplanOfStart(data) ?? '';
     const session = { uniqueId: data.Uniqueid ?? '', linkedId: data.Linkedid ?? data.Uniqueid ?? '', channel: data.Channel ?? '', dpmaUuid };
@@ -229,17 +193,21 @@ export class DialplanRunner {
     }
     const appended = await this.record(stream, types.started, first.data);
     const state = evolveRun(undefined, appended)!;
-    const run: LiveRun = { state, recovered: false, own: new Set([appended.position]), foldedTo: 0 };
+    const run: LiveRun = { state, resync, own: new Set([appended.position]), foldedTo: 0 };
     this.runs.set(session.uniqueId, run);
     await this.drive(run);
   }
 
   // --- decisions -----------------------------------------------------------------------------------
 
-  /** Records what the run's state calls for, until it waits (for a result) or ends. */
-  private async drive(run: LiveRun): Promise<void> {
+  /**
+   * Records what the run's state calls for, until it waits (for a result) or ends. A run waiting for a channel
+   * snapshot records nothing until it comes; `resume`: the snapshot listed its channel (or it is gone).
+   */
+  private async drive(run: LiveRun, resume = false): Promise<void> {
+    if (run.resync && !run.state.gone) return;
     for (let guard = 0; guard < 1000; guard += 1) {
-      const decision = decide(run.state);
+      const decision = guard === 0 && resume ? decideResume(run.state) : decide(run.state);
       if (decision.kind === 'none' || decision.kind === 'wait') return;
       await this.apply(run, decision);
       if (decision.kind === 'send' || decision.kind === 'end') return;
@@ -251,6 +219,9 @@ export class DialplanRunner {
     switch (decision.kind) {
       case 'complete':
         await this.recordFor(run, stream, types.stepCompleted, decision.data);
+        return;
+      case 'unknown':
+        await this.recordFor(run, stream, types.stepOutcomeUnknown, decision.data);
         return;
       case 'send': {
         const commandId = this.newUuid();

@@ -121,6 +121,8 @@ export const realtimeTable: RealtimeTable = {
   // `duration` as of the change (event time, not the wall clock), so a resumed client sees what a live one saw.
   channels: publish(catalogFamilies.channel, (row) => toChannelObject(row, row.tm_update)),
   agis: publish(catalogFamilies.agi, toAgiObject),
+  // Bookkeeping of the AGI read model (when ended sessions were last swept): nothing a client sees.
+  agis_prune: null,
   // The manual defines no events for these (40-events §2.15).
   modules: null,
   systems: null,

@@ -18,7 +18,7 @@ describe('Async AGI sessions against a real Asterisk 22', function () {
     await jade?.stop();
   });
 
-  it('lists a session, runs a command whose result fills cmd, and hangs the session up with DELETE', async function () {
+  it('lists a session, runs a command whose result fills cmd, and hangs the session up with DELETE (kept, ended, off the list)', async function () {
     const created = await jade.post('/v1/core/channels', { channel: 'Local/400@demo', application: 'Wait', data: '30' });
     expect(created.status, created.text).to.equal(200);
     const agi = await eventually(async () => {
@@ -45,6 +45,14 @@ describe('Async AGI sessions against a real Asterisk 22', function () {
 
     const hungUp = await jade.delete(`/v1/core/agis/${uniqueId}`);
     expect(hungUp.status, hungUp.text).to.equal(200);
-    await eventually(async () => ((await jade.get(`/v1/core/agis/${uniqueId}`)).status === 404 ? true : undefined), 10_000, 'the session to end');
+    // The ended session stays readable for a while (with its last result), off the list of the sessions Asterisk has.
+    const ended = await eventually(async () => {
+      const row = (await jade.get(`/v1/core/agis/${uniqueId}`)).body?.result as Row;
+      return row.status === 'ended' ? row : undefined;
+    }, 10_000, 'the session to end');
+    expect((ended.cmd as Record<string, { result: string | null }>)[commandId]!.result).to.match(/^200 result=1/);
+    const list = ((await jade.get('/v1/core/agis')).body?.result as { list: Row[] }).list;
+    expect(list.map((row) => row.unique_id)).to.not.include(uniqueId);
+    expect((await jade.post(`/v1/core/agis/${uniqueId}`, { command: 'NOOP' })).status, 'no command to an ended session').to.equal(404);
   });
 });

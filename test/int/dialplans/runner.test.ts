@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { AmiActionError, type AmiAction, type AmiConnectionState, type AmiGateway, type AmiListResult, type AmiCommandResult } from '../../../src/ami/port.js';
-import type { AmiFields } from '../../../src/events/index.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
 import { silentLogger } from '../../../src/logger.js';
 import { openReadModelDb } from '../../../src/readmodels/database.js';
@@ -8,49 +6,9 @@ import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import { createReadModelSync } from '../../../src/readmodels/sync.js';
 import { DialplanRunner, type DpmaScript } from '../../../src/dialplans/index.js';
 import { getAgi } from '../../../projections/agis.js';
+import { AgiAsterisk, startEvent } from './support.js';
 
-/**
- * The runner against the memory store, the real projections and an AGI-speaking Asterisk double: an `AGI`
- * action is answered, then its `AsyncAGIExec` is appended to the call's stream as ingest would.
- */
-class AgiAsterisk implements AmiGateway {
-  readonly agis: AmiAction[] = [];
-  readonly hangups: AmiAction[] = [];
-  /** Hold results back (the test releases them), to see one step at a time. */
-  hold = false;
-  readonly held: Array<() => Promise<void>> = [];
-  constructor(private readonly store: MemoryEventStore, private readonly results: (command: string) => string) {}
-  state(): AmiConnectionState {
-    return { connected: true, since: null, lastEventAt: null };
-  }
-  async action(action: AmiAction): Promise<AmiFields> {
-    if (action.Action === 'Hangup') {
-      this.hangups.push(action);
-      return { Response: 'Success' };
-    }
-    if (action.Action !== 'AGI') return { Response: 'Success' };
-    const command = String(action.Command);
-    if (command === 'ASYNCAGI BREAK') return { Response: 'Success' };
-    if (command === 'REFUSE') throw new AmiActionError('AGI', { Response: 'Error', Message: 'Channel does not exist.' });
-    this.agis.push(action);
-    const exec = async () => {
-      await this.store.append('call-L1', [{ type: 'AsyncAGIExec', data: { Channel: 'Local/100@demo-1;2', Uniqueid: 'U1', Linkedid: 'L1', CommandId: String(action.CommandID), Result: encodeURIComponent(this.results(command)) }, metadata: { node: 'test' } }]);
-    };
-    if (this.hold) this.held.push(exec);
-    else setImmediate(() => void exec());
-    return { Response: 'Success', Message: 'Added AGI command to queue' };
-  }
-  listAction(): Promise<AmiListResult> {
-    return Promise.reject(new Error('not simulated'));
-  }
-  command(): Promise<AmiCommandResult> {
-    return Promise.reject(new Error('not simulated'));
-  }
-}
-
-const env = encodeURIComponent('agi_request: async\nagi_channel: Local/100@demo-1;2\nagi_uniqueid: U1\nagi_arg_1: jade_dialplan\nagi_arg_2: D1\n\n');
-const startEvent = { type: 'AsyncAGIStart', data: { Channel: 'Local/100@demo-1;2', ChannelState: '6', ChannelStateDesc: 'Up', Context: 'demo', Exten: '100', Priority: '2', Uniqueid: 'U1', Linkedid: 'L1', Env: env }, metadata: { node: 'test' } };
-
+/** The runner against the memory store, the real projections and an AGI-speaking Asterisk double (support.ts). */
 async function harness(script: DpmaScript | undefined, results: (command: string) => string = () => '200 result=0\n') {
   const store = new MemoryEventStore();
   const readModels = await openReadModelDb(':memory:');
@@ -70,6 +28,12 @@ async function harness(script: DpmaScript | undefined, results: (command: string
         await h.dialplans.settle();
         await runner.waitForPosition(await store.headPosition(), 5000);
       }
+    },
+    /** A `CoreShowChannels` snapshot listing these channels, as ingest records one after a (re)connect. */
+    async snapshot(uniqueIds: string[]) {
+      const items = uniqueIds.map((Uniqueid) => ({ Event: 'CoreShowChannel', Channel: 'Local/100@demo-1;2', Uniqueid, Linkedid: 'L1' }));
+      await store.append('pbx-test', [{ type: 'AmiSnapshot', data: { action: 'CoreShowChannels', items, response: { Response: 'Success' }, round: 'r' }, metadata: { node: 'test' } }]);
+      await h.settle();
     },
     async types() {
       return (await store.readStream('call-L1')).map((e) => e.type);
@@ -155,7 +119,7 @@ describe('dialplan runner (int)', () => {
     await r.close();
   });
 
-  it('a restart mid-script waits for the step in flight and never sends it twice', async () => {
+  it('a restart mid-script holds until the channel snapshot, records the step in flight outcome unknown, goes on, and matches its late result', async () => {
     const h = await harness(script(['ANSWER', 'EXEC Wait 3', 'EXEC Wait 3', 'HANGUP']));
     h.asterisk.hold = true;
     await h.store.append('call-L1', [startEvent]);
@@ -164,13 +128,68 @@ describe('dialplan runner (int)', () => {
     await h.settle();
     expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'EXEC Wait 3']);
     await h.restart();
-    expect(h.asterisk.agis).to.have.length(2);
+    expect(h.asterisk.agis, 'nothing is sent before the channel snapshot').to.have.length(2);
+    await h.snapshot(['U1']);
+    expect(h.asterisk.agis.map((a) => a.Command), 'the next step goes; the one in flight is not sent again').to.deep.equal(['ANSWER', 'EXEC Wait 3', 'EXEC Wait 3']);
+    const unknown = (await h.store.readStream('call-L1')).filter((e) => e.type === 'DialplanStepOutcomeUnknown');
+    expect(unknown.map((e) => e.data)).to.deep.equal([{ unique_id: 'U1', step: 1, command_id: String(h.asterisk.agis[1]!.CommandID), reason: 'link_lost', detail: unknown[0]!.data.detail }]);
+    // Asterisk finishes its queue in order: step 1's result, late, then step 2's, then HANGUP.
     h.asterisk.hold = false;
     await h.asterisk.held.shift()!();
     await h.settle();
+    await h.asterisk.held.shift()!();
+    await h.settle();
     expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'EXEC Wait 3', 'EXEC Wait 3', 'HANGUP']);
-    expect((await h.store.readStream('call-L1')).at(-1)!.data).to.include({ reason: 'completed' });
+    const events = await h.store.readStream('call-L1');
+    const completed = events.filter((e) => e.type === 'DialplanStepCompleted').map((e) => e.data);
+    expect(completed.map((d) => [d.step, d.late ?? false])).to.deep.equal([[0, false], [1, true], [2, false], [3, false]]);
+    expect(events.filter((e) => e.type === 'DialplanStepSent').map((e) => e.data.step)).to.deep.equal([0, 1, 2, 3]);
+    expect(events.at(-1)!.data).to.include({ reason: 'completed' });
+    expect(events.at(-1)!.data.unknown_steps).to.equal(undefined);
     await h.close();
+  });
+
+  it('a restart whose channel the snapshot no longer lists ends channel_gone, sending nothing', async () => {
+    const h = await harness(script(['ANSWER', 'EXEC Wait 3', 'HANGUP']));
+    h.asterisk.hold = true;
+    await h.store.append('call-L1', [startEvent]);
+    await h.settle();
+    await h.restart();
+    await h.snapshot([]);
+    expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER']);
+    expect((await h.store.readStream('call-L1')).at(-1)!.data).to.include({ reason: 'channel_gone', step: 0, hangup: false });
+    expect(h.asterisk.hangups).to.have.length(0);
+    await h.close();
+  });
+
+  it('an AMI reconnect while jade runs is judged the same way: the step in flight outcome unknown, the next step sent', async () => {
+    const h = await harness(script(['ANSWER', 'EXEC Wait 3', 'HANGUP']));
+    h.asterisk.hold = true;
+    await h.store.append('call-L1', [startEvent]);
+    await h.settle();
+    await h.store.append('pbx-test', [{ type: 'AmiDisconnected', data: { reason: 'test' }, metadata: { node: 'test' } }]);
+    await h.settle();
+    await h.snapshot(['U1']);
+    expect(h.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'EXEC Wait 3']);
+    expect((await h.types()).filter((t) => t.startsWith('DialplanStep'))).to.deep.equal(['DialplanStepSent', 'DialplanStepOutcomeUnknown', 'DialplanStepSent']);
+    await h.close();
+  });
+
+  it('no steps ends no_steps (hang up by default); 520 ends step_failed like 510', async () => {
+    const empty = await harness(script([]));
+    await empty.store.append('call-L1', [startEvent]);
+    await empty.settle();
+    expect((await empty.store.readStream('call-L1')).find((e) => e.type === 'DialplanRunEnded')!.data).to.include({ reason: 'no_steps', hangup: true });
+    expect(empty.asterisk.hangups).to.have.length(1);
+    expect(empty.asterisk.agis).to.have.length(0);
+    await empty.close();
+    const usage = await harness(script(['ANSWER', 'GET DATA', 'HANGUP'], 'continue'), (c) => (c === 'GET DATA' ? '520-Invalid command syntax.  Proper usage follows:\nUsage: GET DATA <file to be streamed> [timeout] [maxdigits]\n520 End of proper usage.\n' : '200 result=0\n'));
+    await usage.store.append('call-L1', [startEvent]);
+    await usage.settle();
+    expect(usage.asterisk.agis.map((a) => a.Command)).to.deep.equal(['ANSWER', 'GET DATA']);
+    expect((await usage.store.readStream('call-L1')).find((e) => e.type === 'DialplanRunEnded')!.data).to.include({ reason: 'step_failed', step: 1, result_code: 520, hangup: false });
+    expect(usage.asterisk.hangups).to.have.length(0);
+    await usage.close();
   });
 
   it('the channel hanging up mid-script ends channel_gone', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { RecordedEvent } from '../../../src/events/index.js';
-import { decide, decideStart, dialplanOfStart, evolveRun, parseAgiResult, type RunState } from '../../../src/dialplans/decide.js';
+import { decide, decideResume, decideStart, dialplanOfStart, evolveRun, parseAgiResult, type Decision, type RunState } from '../../../src/dialplans/decide.js';
 
 let position = 0;
 const ev = (type: string, data: Record<string, unknown>): RecordedEvent => ({ type, data, metadata: {}, stream: 'call-L', position: ++position, revision: 0, recordedAt: '' });
@@ -112,6 +112,64 @@ describe('dialplan run decisions', () => {
     // A completion recorded with a refused code ends the run after a restart too (no next step).
     const refused = evolveRun(folded, ev('DialplanStepCompleted', { unique_id: 'U', step: 0, command_id: 'c1', result_code: 510, result: null, data: 'Invalid or unknown command' }))!;
     expect(decide(refused).kind).to.equal('end');
+  });
+
+  describe('after the AMI link was lost (jade restarted, or AMI reconnected) and the channel is still there', () => {
+    const fold = (run: RunState, d: Decision, type: string): RunState => evolveRun(run, ev(type, (d as { data: Record<string, unknown> }).data))!;
+
+    it('records a step sent without a seen result as outcome unknown, naming why, and sends the next step', () => {
+      const run = executed(sent(started(), 'c1'), 'c1', '200 result=0\n');
+      const inFlight = sent(run, 'c2');
+      const resumed = decideResume(inFlight);
+      expect(resumed.kind).to.equal('unknown');
+      expect(resumed.kind === 'unknown' && resumed.data).to.deep.include({ unique_id: 'U', step: 1, command_id: 'c2', reason: 'link_lost' });
+      const next = decide(fold(inFlight, resumed, 'DialplanStepOutcomeUnknown'));
+      expect(next.kind === 'send' && next.data).to.include({ step: 2, command: 'HANGUP' });
+    });
+
+    it('a late result is recorded against its own step by command id, then the run ends completed with every step known', () => {
+      let run = sent(executed(sent(started(), 'c1'), 'c1', '200 result=0\n'), 'c2');
+      run = fold(run, decideResume(run), 'DialplanStepOutcomeUnknown');
+      run = sent(run, 'c3');
+      // Asterisk ran its queue in order: step 1's result comes first, late.
+      run = evolveRun(run, ev('AsyncAGIExec', { Uniqueid: 'U', CommandId: 'c2', Result: encodeURIComponent('200 result=0\n') }))!;
+      const late = decide(run);
+      expect(late.kind === 'complete' && late.data).to.deep.include({ step: 1, command_id: 'c2', result_code: 200, late: true });
+      run = fold(run, late, 'DialplanStepCompleted');
+      expect(decide(run).kind, 'step 2 is still awaited').to.equal('wait');
+      run = executed(run, 'c3', '200 result=1\n');
+      const end = decide(run);
+      expect(end.kind === 'end' && end.data).to.include({ reason: 'completed' });
+      expect(end.kind === 'end' && end.data.unknown_steps).to.equal(undefined);
+    });
+
+    it('a step whose result never comes is named in the completed end', () => {
+      let run = sent(executed(sent(started(), 'c1'), 'c1', '200 result=0\n'), 'c2');
+      run = fold(run, decideResume(run), 'DialplanStepOutcomeUnknown');
+      run = executed(sent(run, 'c3'), 'c3', '200 result=1\n');
+      const end = decide(run);
+      expect(end.kind === 'end' && end.data).to.deep.include({ reason: 'completed', unknown_steps: [1] });
+    });
+
+    it('a late refusal ends the run step_failed for its own step', () => {
+      let run = sent(executed(sent(started(), 'c1'), 'c1', '200 result=0\n'), 'c2');
+      run = fold(run, decideResume(run), 'DialplanStepOutcomeUnknown');
+      run = sent(run, 'c3');
+      run = evolveRun(run, ev('AsyncAGIExec', { Uniqueid: 'U', CommandId: 'c2', Result: encodeURIComponent('520 Invalid command syntax.\n') }))!;
+      run = fold(run, decide(run), 'DialplanStepCompleted');
+      const end = decide(run);
+      expect(end.kind === 'end' && end.data).to.include({ reason: 'step_failed', step: 1, result_code: 520 });
+    });
+
+    it('a result already in the log completes normally; nothing in flight resumes as decide; a gone channel ends channel_gone', () => {
+      const answered = evolveRun(sent(started(), 'c1'), ev('AsyncAGIExec', { Uniqueid: 'U', CommandId: 'c1', Result: '200%20result%3D0%0A' }))!;
+      expect(decideResume(answered).kind).to.equal('complete');
+      const idle = executed(sent(started(), 'c1'), 'c1', '200 result=0\n');
+      expect(decideResume(idle)).to.deep.equal(decide(idle));
+      const gone = { ...sent(started(), 'c1'), gone: true };
+      const end = decideResume(gone);
+      expect(end.kind === 'end' && end.data).to.include({ reason: 'channel_gone', step: 0 });
+    });
   });
 
   it('parses AGI results', () => {

@@ -51,8 +51,11 @@ export function agiRow(overrides: Partial<AgiRow> = {}): AgiRow {
     language: 'en',
     env: { agi_request: 'async' },
     cmd: {},
+    status: 'active',
+    dialplan: null,
     tm_create: '2026-01-01T00:00:00.000000000Z',
     tm_update: '2026-01-01T00:00:00.000000000Z',
+    tm_end: null,
     ...overrides,
   };
 }
