@@ -192,7 +192,7 @@ class CommitClock {
 }
 
 /** Paced replay; returns the frame -> read model histogram (from each stored event's `BenchSent`). */
-async function paced(jade: Jade, replay: AmiReplay, firstLoop: number, options: Options): Promise<{ histogram: Histogram; events: number; ms: number }> {
+async function paced(jade: Jade, replay: AmiReplay, firstLoop: number, options: Options): Promise<{ histogram: Histogram; logged: Histogram; events: number; ms: number }> {
   const loops = Math.max(1, Math.round((options.rate * options.seconds) / framesPerLoop));
   const clock = new CommitClock(jade);
   const from = (await jade.store.headPosition()) + 1;
@@ -205,14 +205,17 @@ async function paced(jade: Jade, replay: AmiReplay, firstLoop: number, options: 
   const ms = nowMs() - started;
   clock.stop();
   const histogram = new Histogram();
+  // Frame -> in the log, from the store's recordedAt (millisecond resolution): where the time goes.
+  const logged = new Histogram();
   for (let position = from; position <= head; position += 5000) {
     for (const event of await jade.store.readAll({ fromPosition: position, maxCount: Math.min(5000, head - position + 1) })) {
       const sent = (event.data as { BenchSent?: string }).BenchSent;
       const projected = clock.at(event.position);
       if (sent !== undefined && projected !== undefined) histogram.add(projected - Number(sent));
+      if (sent !== undefined) logged.add(Date.parse(event.recordedAt) - Number(sent));
     }
   }
-  return { histogram, events: loops * framesPerLoop, ms };
+  return { histogram, logged, events: loops * framesPerLoop, ms };
 }
 
 async function realtimeRun(jade: Jade, replay: AmiReplay, firstLoop: number, options: Options): Promise<void> {
@@ -310,6 +313,7 @@ async function runSize(size: number, options: Options): Promise<void> {
         const run = await paced(jade, replay, loop, options);
         loop += Math.max(1, Math.round((options.rate * options.seconds) / framesPerLoop));
         console.log(`  paced ${fmt(options.rate)}/s, no clients, ${fmt(run.events)} AMI events: frame -> read model ${run.histogram.summary()}   [goal p99 <= 20 ms] (${load()})`);
+        console.log(`    of which frame -> in the log: ${run.logged.summary()}`);
       }
       if (options.only.has('realtime')) {
         await realtimeRun(jade, replay, loop, options);
