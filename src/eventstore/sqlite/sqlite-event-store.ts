@@ -106,6 +106,8 @@ export class SqliteEventStore implements EventStore {
   private readonly recent = new RecentEvents(recentEventsKept);
   /** The rows of the group being written; handed to `recent` only once the group committed. */
   private written: WrittenRow[] = [];
+  /** Whether this group's rows are kept for `recent`: only while someone subscribes (a store without subscribers decodes nothing). */
+  private keepWritten = false;
   private readonly writeGroup: (group: readonly PendingAppend[]) => Outcome[];
   private nextPosition: number;
   private flushScheduled = false;
@@ -167,6 +169,8 @@ export class SqliteEventStore implements EventStore {
     const firstPosition = this.nextPosition;
     let outcomes: Outcome[];
     this.written = [];
+    this.keepWritten = this.subscriptions.size > 0;
+    if (!this.keepWritten) this.recent.clear();
     try {
       outcomes = this.writeGroup(group);
     } catch (cause) {
@@ -216,7 +220,8 @@ export class SqliteEventStore implements EventStore {
       let revision = current ?? -1;
       for (const row of pending.rows) {
         this.sql.insert.run(position, pending.stream, ++revision, row.type, row.data, row.metadata, recordedAt);
-        this.written.push({ position: position++, stream: pending.stream, revision, type: row.type, data: row.data, metadata: row.metadata, recordedAt });
+        if (this.keepWritten) this.written.push({ position, stream: pending.stream, revision, type: row.type, data: row.data, metadata: row.metadata, recordedAt });
+        position++;
       }
       revisions.set(pending.stream, revision);
       return { result: { nextExpectedRevision: revision, firstPosition, lastPosition: position - 1 } };
