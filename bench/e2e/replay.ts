@@ -42,9 +42,6 @@ export function loopsText(first: number, count: number): string {
   return parts.join('');
 }
 
-/** AMI events per loop (frames with an Event header: what the ingest stores one for one). */
-export const eventsPerLoop = new AmiFrameParser().push(Buffer.from(loopsText(0, 1))).filter((frame) => frame.kind === 'event').length;
-
 /**
  * Writes `count` events (loops of the traffic mapped as the ingest maps them, from loop `firstLoop` on)
  * into a new SQLite store in `dataDir`. Returns the loop after the last one used.
