@@ -101,6 +101,10 @@ export function pullSubscription(read: PageReader, head: HeadSignal, options: Su
 export class SubscriptionSet {
   private readonly open = new Set<Subscription>();
 
+  get size(): number {
+    return this.open.size;
+  }
+
   add(subscription: Subscription): Subscription {
     const tracked: Subscription = {
       close: async () => {

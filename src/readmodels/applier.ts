@@ -1,8 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { projectionEventTypes, type ProjectionFaultData, type RecordedEvent } from '../events/index.js';
 import { faultMessage } from './faults.js';
-import { reactsTo, type AnyProjection, type AppliedChange, type ProjectionState, type RowChange, type TableRows } from '../../projections/lib/projection.js';
+import { type AnyProjection, type AppliedChange, type ProjectionState, type RowChange, type TableRows } from '../../projections/lib/projection.js';
 import type { RowStore } from './row-store.js';
+import { ReactingRuntimes } from './reacting.js';
 
 export type Applied = AppliedChange<TableRows, string>;
 
@@ -77,6 +78,7 @@ export class Applier {
   private readonly slowTransaction: (events: readonly RecordedEvent[]) => { changes: Applied[]; faults: ProjectionFaultData[] };
   /** Nested in the slow transaction, so better-sqlite3 runs it as a SAVEPOINT. */
   private readonly writePair: (changes: readonly RowChange<TableRows>[]) => void;
+  private readonly reacting: ReactingRuntimes;
 
   constructor(
     sqlite: BetterSqlite3.Database,
@@ -84,6 +86,7 @@ export class Applier {
     readonly runtimes: readonly ProjectionRuntime[],
     private readonly options: ApplierOptions,
   ) {
+    this.reacting = new ReactingRuntimes(runtimes);
     this.fastTransaction = sqlite.transaction((events: readonly RecordedEvent[]) => this.applyFast(events));
     this.slowTransaction = sqlite.transaction((events: readonly RecordedEvent[]) => this.applyOneByOne(events));
     this.writePair = sqlite.transaction((changes: readonly RowChange<TableRows>[]) => {
@@ -120,8 +123,8 @@ export class Applier {
     const out: Applied[] = [];
     for (const event of events) {
       if (!isForProjections(event)) continue;
-      for (const runtime of this.runtimes) {
-        if (event.position <= runtime.checkpoint || !reactsTo(runtime.def, event)) continue;
+      for (const runtime of this.reacting.of(event)) {
+        if (event.position <= runtime.checkpoint) continue;
         const changes = runtime.def.project(runtime.state, event);
         assertOwned(runtime, changes);
         for (const change of changes) {
@@ -141,8 +144,8 @@ export class Applier {
     const faults: ProjectionFaultData[] = [];
     for (const event of events) {
       if (!isForProjections(event)) continue;
-      for (const runtime of this.runtimes) {
-        if (event.position <= runtime.checkpoint || !reactsTo(runtime.def, event)) continue;
+      for (const runtime of this.reacting.of(event)) {
+        if (event.position <= runtime.checkpoint) continue;
         try {
           const changes = runtime.def.project(runtime.state, event);
           assertOwned(runtime, changes);

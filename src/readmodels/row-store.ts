@@ -86,9 +86,13 @@ export class RowStore {
     return row ?? undefined;
   }
 
-  /** Every row, ordered by key. Flushes staged writes first so SQLite holds the whole truth. */
+  /**
+   * Every row, ordered by key. Flushes this table's staged writes first so SQLite holds its whole truth;
+   * only this table's: flushing every table here (a projection asks for `all` on many events) wrote the
+   * batch's other rows once per such event instead of once per batch.
+   */
   all(table: string): LooseRow[] {
-    this.flush();
+    this.flushTable(table);
     const binding = this.binding(table);
     return binding.selectAll.all().map((stored) => binding.codec.decode(stored));
   }
@@ -101,18 +105,21 @@ export class RowStore {
 
   /** Writes staged rows; call inside the batch transaction. */
   flush(): void {
-    for (const [table, staged] of this.pending) {
-      if (staged.size === 0) continue;
-      const binding = this.bindings.get(table)!;
-      const cache = this.cache.get(table)!;
-      for (const [key, row] of staged) {
-        if (row === null) binding.remove.run(key);
-        else binding.upsert.run(...binding.codec.encode(row));
-        if (cache.size >= this.maxCachedPerTable) cache.clear();
-        cache.set(key, row);
-      }
-      staged.clear();
+    for (const table of this.pending.keys()) this.flushTable(table);
+  }
+
+  private flushTable(table: string): void {
+    const staged = this.pending.get(table);
+    if (staged === undefined || staged.size === 0) return;
+    const binding = this.bindings.get(table)!;
+    const cache = this.cache.get(table)!;
+    for (const [key, row] of staged) {
+      if (row === null) binding.remove.run(key);
+      else binding.upsert.run(...binding.codec.encode(row));
+      if (cache.size >= this.maxCachedPerTable) cache.clear();
+      cache.set(key, row);
     }
+    staged.clear();
   }
 
   /** After a rollback: nothing staged or cached can be trusted any more. */

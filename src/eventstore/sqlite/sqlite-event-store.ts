@@ -16,6 +16,7 @@ import {
 } from '../port.js';
 import { HeadSignal, pullSubscription, SubscriptionSet } from '../pull-subscription.js';
 import { acquireDataDirLock, lockHolder, type DataDirLock } from './lock-file.js';
+import { RecentEvents, type WrittenRow } from './recent-events.js';
 import { migrate, prepareStatements, sqlLimit, toRecorded, type Statements } from './schema.js';
 
 export interface SqliteEventStoreOptions {
@@ -43,6 +44,8 @@ interface PendingAppend {
 type Outcome = { readonly result: AppendResult } | { readonly error: Error };
 
 const defaultGroupCommitMaxBatch = 4096;
+/** Decoded events kept for live subscribers (recent-events.ts): a few group commits' worth. */
+const recentEventsKept = 16_384;
 
 function toJson(stream: string, what: string, value: unknown): string {
   const json = JSON.stringify(value);
@@ -100,6 +103,11 @@ export class SqliteEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
   private readonly head: HeadSignal;
   private readonly subscriptions = new SubscriptionSet();
+  private readonly recent = new RecentEvents(recentEventsKept);
+  /** The rows of the group being written; handed to `recent` only once the group committed. */
+  private written: WrittenRow[] = [];
+  /** Whether this group's rows are kept for `recent`: only while someone subscribes (a store without subscribers decodes nothing). */
+  private keepWritten = false;
   private readonly writeGroup: (group: readonly PendingAppend[]) => Outcome[];
   private nextPosition: number;
   private flushScheduled = false;
@@ -160,9 +168,14 @@ export class SqliteEventStore implements EventStore {
     if (group.length === 0) return;
     const firstPosition = this.nextPosition;
     let outcomes: Outcome[];
+    this.written = [];
+    this.keepWritten = this.subscriptions.size > 0;
+    if (!this.keepWritten) this.recent.clear();
     try {
       outcomes = this.writeGroup(group);
     } catch (cause) {
+      this.written = [];
+      this.recent.clear();
       // Rolled back (or, for a failed commit fsync, unknown): rely on what the file says now.
       try {
         this.nextPosition = (this.sql.lastPosition.get() ?? 0) + 1;
@@ -180,6 +193,8 @@ export class SqliteEventStore implements EventStore {
       appendsCommitted: this.counters.appendsCommitted + outcomes.filter((outcome) => 'result' in outcome).length,
       eventsCommitted: this.counters.eventsCommitted + written,
     };
+    this.recent.committed(this.written);
+    this.written = [];
     if (written > 0) this.head.advance(this.nextPosition - 1);
     group.forEach((pending, index) => {
       const outcome = outcomes[index]!;
@@ -204,7 +219,9 @@ export class SqliteEventStore implements EventStore {
       const firstPosition = position;
       let revision = current ?? -1;
       for (const row of pending.rows) {
-        this.sql.insert.run(position++, pending.stream, ++revision, row.type, row.data, row.metadata, recordedAt);
+        this.sql.insert.run(position, pending.stream, ++revision, row.type, row.data, row.metadata, recordedAt);
+        if (this.keepWritten) this.written.push({ position, stream: pending.stream, revision, type: row.type, data: row.data, metadata: row.metadata, recordedAt });
+        position++;
       }
       revisions.set(pending.stream, revision);
       return { result: { nextExpectedRevision: revision, firstPosition, lastPosition: position - 1 } };
@@ -238,7 +255,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {
-    return this.subscriptions.add(pullSubscription(async (from, max) => this.page(from, max), this.head, options));
+    // Live subscribers share the decoded recent events; one catching up from further back reads the file.
+    return this.subscriptions.add(pullSubscription(async (from, max) => this.recent.page(from, max) ?? this.page(from, max), this.head, options));
   }
 
   async headPosition(): Promise<number> {
