@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { migrations } from '../../migrations/index.js';
 import { defaultProjections } from '../../projections/index.js';
@@ -11,11 +13,11 @@ import { silentLogger, type Logger } from '../logger.js';
  * nearest snapshot at or below its position and replays at most `everyEvents` events, instead of the whole
  * log from 0.
  *
- * A snapshot is a copy of the live read-model database made with SQLite's online backup on the runner's
- * own connection: the copy follows every commit made on that connection while it runs, so it ends as one
- * committed state, rows and projection checkpoints together; its position is read from the copy's own
- * checkpoints. It is written under a temporary name and renamed when complete, so a crash never leaves a
- * half snapshot that a restart would use.
+ * A snapshot is `VACUUM INTO` a new file, run in a worker thread on a connection of its own: one read
+ * transaction over the WAL database, so the copy is one committed state of the runner (rows and projection
+ * checkpoints are written in the same transaction), made without blocking the event loop or the runner's
+ * commits. Its position is read from the copy's own checkpoints. It is written under a temporary name and
+ * renamed when complete, so a crash never leaves a half snapshot that a restart would use.
  *
  * The file name carries a fingerprint of the schema (latest migration) and of every projection's version: a
  * snapshot made before a migration or a projection change is deleted on open and never used. `jade rebuild`
@@ -98,15 +100,15 @@ export class ReadModelSnapshots {
    * The live read models reached `position` (change feed `position`): takes a snapshot when it is
    * `everyEvents` past the newest one. Returns at once; one snapshot at a time.
    */
-  onPosition(source: BetterSqlite3.Database, position: number): void {
+  onPosition(source: Pick<BetterSqlite3.Database, 'name'>, position: number): void {
     if (this.taking || this.options.everyEvents <= 0) return;
     const newest = this.snapshots.at(-1)?.from ?? 0;
     if (position - newest < this.options.everyEvents) return;
     void this.take(source);
   }
 
-  /** Copies `source` (the live read-model connection) now; resolves with the snapshot, or undefined if it failed. */
-  take(source: BetterSqlite3.Database): Promise<Snapshot | undefined> {
+  /** Copies `source` (the live read-model database file) now; resolves with the snapshot, or undefined if it failed. */
+  take(source: Pick<BetterSqlite3.Database, 'name'>): Promise<Snapshot | undefined> {
     if (this.taking) return this.taking;
     const work = this.copy(source).finally(() => (this.taking = undefined));
     this.taking = work;
@@ -125,11 +127,10 @@ export class ReadModelSnapshots {
     this.snapshots = [];
   }
 
-  private async copy(source: BetterSqlite3.Database): Promise<Snapshot | undefined> {
+  private async copy(source: Pick<BetterSqlite3.Database, 'name'>): Promise<Snapshot | undefined> {
     const temporary = join(this.options.dir, `.taking-${process.pid}-${Date.now()}.sqlite`);
     try {
-      // Online backup in steps of a few MB, yielding between them: the runner keeps committing meanwhile.
-      await source.backup(temporary, { progress: () => 1024 });
+      await vacuumInto(source.name, temporary);
       const { from, upTo } = checkpointRange(temporary);
       const path = join(this.options.dir, `readmodels-${from}-${upTo}-${this.fingerprint}.sqlite`);
       if (this.snapshots.some((snapshot) => snapshot.path === path)) {
@@ -180,6 +181,32 @@ export class ReadModelSnapshots {
     this.snapshots = found.sort((a, b) => a.from - b.from);
     this.retain();
   }
+}
+
+const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+
+/** Plain JavaScript (evaluated, so the same under tsx and from dist/): one VACUUM INTO on its own connection. */
+const vacuumWorker = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.source, { fileMustExist: true });
+try {
+  db.pragma('busy_timeout = 5000');
+  db.prepare('VACUUM INTO ?').run(workerData.target);
+} finally {
+  db.close();
+}
+parentPort.postMessage('done');
+`;
+
+function vacuumInto(source: string, target: string): Promise<void> {
+  if (source === ':memory:' || source === '') return Promise.reject(new Error('snapshots need a file-backed read-model database'));
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(vacuumWorker, { eval: true, execArgv: [], workerData: { driver, source, target } });
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`snapshot worker exited with ${code}`))));
+  });
 }
 
 /** The lowest and highest projection checkpoint in a read-model database file (made a plain, non-WAL file on the way). */
