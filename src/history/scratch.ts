@@ -71,10 +71,12 @@ export interface ScratchOptions {
 }
 
 /**
- * Point-in-time read models: the projections replayed into a `:memory:` database up to a position.
+ * Point-in-time read models: the projections replayed into a scratch database up to a position.
  * The log never changes, so a database built for position P is right forever: a few recent ones are
- * kept (LRU). A new position starts from a copy of the nearest cached earlier one (SQLite serialize,
- * a memcpy) and replays only the difference, so stepping forward through a call costs little.
+ * kept (LRU). A new position starts from a copy of the nearest persisted snapshot of the live read models
+ * at or below it (snapshots.ts: one every `snapshotEveryEvents`) or of a nearer cached build, and replays
+ * only the difference, so no read replays more than about one snapshot interval. With a `workDir` the
+ * scratch databases are files (only SQLite's page cache in memory); without one, `:memory:`.
  * Builds are capped (each holds a database of every read model in memory and costs CPU in
  * proportion to the log): at most `maxBuilds` run, at most `maxQueued` wait, and any further position
  * is refused with ScratchBusyError at once rather than piling up. A request for a position already
@@ -95,9 +97,10 @@ export class ScratchReadModels {
   /**
    * An empty, migrated read-model database, serialized. Migrating a fresh database runs synchronously for
    * 50-150 ms (every table's DDL through better-sqlite3), which would stall every other request at each
-   * build; so it is done once, at construction, and each build starts from a copy (a memcpy).
+   * build; so it is done once, by the first build that starts from nothing (with snapshots, only a read
+   * before the first one), and each such build starts from a copy (a memcpy).
    */
-  private readonly emptyImage: Promise<Buffer>;
+  private emptyImage: Promise<Buffer> | undefined;
   private closed = false;
 
   constructor(private readonly options: ScratchOptions) {
@@ -105,9 +108,6 @@ export class ScratchReadModels {
     this.maxBuilds = Math.max(1, options.maxBuilds ?? 2);
     this.maxQueued = Math.max(0, options.maxQueued ?? 8);
     this.sliceEvents = Math.max(1, options.sliceEvents ?? DEFAULT_SLICE_EVENTS);
-    this.emptyImage = migratedImage();
-    // Awaited by each build (which reports a failure); this only keeps a failure from being unhandled meanwhile.
-    this.emptyImage.catch(() => undefined);
     this.logger = options.logger ?? silentLogger();
     this.files = new ScratchFiles(options.workDir);
   }
@@ -218,6 +218,11 @@ export class ScratchReadModels {
         this.logger.warn({ err: error, snapshot: snapshot.path }, 'point-in-time snapshot unreadable');
       }
     }
+    // A failure is reported by this build; the next one tries again.
+    this.emptyImage ??= migratedImage().catch((error: unknown) => {
+      this.emptyImage = undefined;
+      throw error;
+    });
     return this.files.fromImage(await this.emptyImage);
   }
 
