@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteEventStore } from '../../../src/eventstore/sqlite/sqlite-event-store.js';
 import { openPointInTime, ReadModelSnapshots, ScratchReadModels, snapshotDir } from '../../../src/history/index.js';
+import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
+import { rebuildOffline } from '../../../src/main.js';
 import { openReadModelDb, readModelDbPath, type ReadModelDb } from '../../../src/readmodels/database.js';
 import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import { fillLog, recorded } from '../../support/recorded-log.js';
@@ -124,5 +126,19 @@ describe('point-in-time reads from persisted snapshots', function () {
     expect(pointInTime.snapshots!.list()).to.deep.equal([]);
     expect(readdirSync(snapshotDir(dir))).to.deep.equal([]);
     await pointInTime.close();
+  });
+
+  it('drops every snapshot on `jade rebuild` (offline)', async () => {
+    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100 });
+    await projectTaking(snapshots);
+    expect(snapshots.list().length).to.be.greaterThan(0);
+    // The offline rebuild refuses while a server holds the data dir: this test's store is that holder.
+    await live.close();
+    await store.close();
+    const config = loadConfig({ env: { NODE_ENV: 'test' }, overrides: { dataDir: dir } });
+    expect(await rebuildOffline(config, silentLogger(), { projection: 'channels' })).to.equal(0);
+    expect(readdirSync(snapshotDir(dir))).to.deep.equal([]);
+    store = await SqliteEventStore.open({ dataDir: dir });
+    live = await openReadModelDb(readModelDbPath(dir));
   });
 });
