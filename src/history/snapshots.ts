@@ -41,6 +41,12 @@ export interface SnapshotOptions {
   readonly everyEvents: number;
   /** Snapshot files kept (`history.snapshotRetain`). */
   readonly retain: number;
+  /**
+   * After a snapshot that took T ms, none starts before `restFactor` x T ms have passed (default 4): under a
+   * fast ingest a big database is not copied back to back, so the worker takes at most 1/(1 + restFactor) of a
+   * core; snapshots then lie further apart than `everyEvents`. 0: back to back (benchmarks, tests).
+   */
+  readonly restFactor?: number;
   readonly logger?: Logger;
   /** Test seam: the schema/projection fingerprint. */
   readonly fingerprint?: string;
@@ -72,6 +78,8 @@ export class ReadModelSnapshots {
   private readonly logger: Logger;
   private taking: Promise<Snapshot | undefined> | undefined;
   private counters = { taken: 0, bytesWritten: 0 };
+  /** Wall clock (ms) before which no snapshot starts (see `restFactor`). */
+  private restUntil = 0;
 
   constructor(private readonly options: SnapshotOptions) {
     this.fingerprint = options.fingerprint ?? schemaFingerprint();
@@ -101,7 +109,7 @@ export class ReadModelSnapshots {
    * `everyEvents` past the newest one. Returns at once; one snapshot at a time.
    */
   onPosition(source: Pick<BetterSqlite3.Database, 'name'>, position: number): void {
-    if (this.taking || this.options.everyEvents <= 0) return;
+    if (this.taking || this.options.everyEvents <= 0 || Date.now() < this.restUntil) return;
     const newest = this.snapshots.at(-1)?.from ?? 0;
     if (position - newest < this.options.everyEvents) return;
     void this.take(source);
@@ -110,7 +118,11 @@ export class ReadModelSnapshots {
   /** Copies `source` (the live read-model database file) now; resolves with the snapshot, or undefined if it failed. */
   take(source: Pick<BetterSqlite3.Database, 'name'>): Promise<Snapshot | undefined> {
     if (this.taking) return this.taking;
-    const work = this.copy(source).finally(() => (this.taking = undefined));
+    const started = Date.now();
+    const work = this.copy(source).finally(() => {
+      this.taking = undefined;
+      this.restUntil = Date.now() + (this.options.restFactor ?? 4) * (Date.now() - started);
+    });
     this.taking = work;
     return work;
   }

@@ -62,7 +62,7 @@ describe('point-in-time reads from persisted snapshots', function () {
   }
 
   it('answers at random positions exactly as a replay from 0 does', async () => {
-    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 500, retain: 100 });
+    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 500, retain: 100, restFactor: 0 });
     await projectTaking(snapshots);
     expect(snapshots.list().length).to.be.at.least(Math.floor(head / 500) - 1);
     const restored = new ScratchReadModels({ store, snapshots, workDir: join(dir, 'scratch'), capacity: 2 });
@@ -87,18 +87,18 @@ describe('point-in-time reads from persisted snapshots', function () {
   });
 
   it('keeps snapshots across a restart, and deletes those of another schema or projection version', async () => {
-    const first = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100 });
+    const first = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100, restFactor: 0 });
     await projectTaking(first);
     const kept = first.list().map((snapshot) => snapshot.path);
     expect(kept.length).to.be.greaterThan(2);
-    expect(new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100 }).list().map((snapshot) => snapshot.path)).to.deep.equal(kept);
+    expect(new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100, restFactor: 0 }).list().map((snapshot) => snapshot.path)).to.deep.equal(kept);
     const migrated = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100, fingerprint: 'aaaaaaaaaaaa' });
     expect(migrated.list()).to.deep.equal([]);
     expect(kept.some((path) => existsSync(path)), 'old snapshots deleted').to.equal(false);
   });
 
   it('bounds the files kept, thinning the closest together and keeping the newest', async () => {
-    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 500, retain: 4 });
+    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 500, retain: 4, restFactor: 0 });
     await projectTaking(snapshots);
     const kept = snapshots.list();
     expect(kept).to.have.length(4);
@@ -107,6 +107,18 @@ describe('point-in-time reads from persisted snapshots', function () {
     expect(snapshots.stats().taken).to.be.greaterThan(4);
     // Spread over the log rather than bunched at its end.
     expect(kept[0]!.from).to.be.lessThan(head / 2);
+  });
+
+  it('rests after a snapshot before starting the next (restFactor x its duration)', async () => {
+    const runner = createProjectionRunner({ store, readModels: live });
+    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 100, retain: 10, restFactor: 10_000 });
+    snapshots.onPosition(live.sqlite, await runner.catchUp(1000));
+    await snapshots.idle();
+    expect(snapshots.list()).to.have.length(1);
+    // 1,000 more events, well past everyEvents: still resting (a copy takes milliseconds, the rest 10,000 times that).
+    snapshots.onPosition(live.sqlite, await runner.catchUp(2000));
+    await snapshots.idle();
+    expect(snapshots.list()).to.have.length(1);
   });
 
   it('drops every snapshot after a rebuild through the server', async () => {
@@ -129,7 +141,7 @@ describe('point-in-time reads from persisted snapshots', function () {
   });
 
   it('drops every snapshot on `jade rebuild` (offline)', async () => {
-    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100 });
+    const snapshots = new ReadModelSnapshots({ dir: snapshotDir(dir), everyEvents: 1000, retain: 100, restFactor: 0 });
     await projectTaking(snapshots);
     expect(snapshots.list().length).to.be.greaterThan(0);
     // The offline rebuild refuses while a server holds the data dir: this test's store is that holder.
