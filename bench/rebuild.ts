@@ -14,61 +14,18 @@
  * heap; each history projection alone; the event store read alone (the share that is not projection
  * work); a point-in-time build (full replay into :memory:) and a step after it (copy + short replay).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { callIdOf } from '../src/ami/event-table.js';
-import type { AmiFields, JadeEvent } from '../src/events/index.js';
 import { SqliteEventStore } from '../src/eventstore/sqlite/sqlite-event-store.js';
 import { ScratchReadModels } from '../src/history/scratch.js';
 import { openReadModelDb, readModelDbPath } from '../src/readmodels/database.js';
 import { createProjectionRunner } from '../src/readmodels/runner.js';
-import { formatTimestamp } from '../src/events/time.js';
-import { parseAmiFrames } from '../test/unit/projections/support/ami-capture.js';
+import { fillLog, recorded } from '../test/support/recorded-log.js';
 
 const target = Number.parseInt(process.argv[2] ?? '1000000', 10);
-const fixtures = ['ami-capture-sandbox.txt', 'ami-capture-asterisk22.txt'].map((name) =>
-  parseAmiFrames(readFileSync(fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url)), 'utf8')),
-);
-const recorded: readonly AmiFields[] = fixtures.flat();
-
-/** Headers holding a channel, call or bridge id: suffixed per loop. */
-const idHeader = /(Uniqueid|Linkedid|LinkedID|UniqueID|BridgeUniqueid|BridgeUniqueId)$/;
-const noId = new Set(['', '<null>', '<unknown>']);
-
-/** One loop of the recorded traffic, as the ingest would append it (one event per frame, in order). */
-function loopEvents(loop: number, startNs: bigint): { stream: string; event: JadeEvent }[] {
-  return recorded.map((frame, index) => {
-    const data: Record<string, string> = {};
-    for (const [key, value] of Object.entries(frame)) {
-      if (key === 'Event' || key === 'Timestamp') continue;
-      data[key] = idHeader.test(key) && !noId.has(value) ? `${value}-${loop}` : value;
-    }
-    // 50 µs apart, like a busy Asterisk; the ingest keeps Asterisk's Timestamp in the metadata.
-    const ns = startNs + BigInt(index) * 50_000n;
-    const timestamp = `${ns / 1_000_000_000n}.${String((ns % 1_000_000_000n) / 1000n).padStart(6, '0')}`;
-    const callId = callIdOf(frame.Event!, { ...frame, ...data });
-    return {
-      stream: callId === undefined ? 'pbx-asterisk' : `call-${callId}`,
-      event: { type: frame.Event!, data, metadata: { node: 'asterisk', receivedAt: formatTimestamp(ns + 200_000n), timestamp } },
-    };
-  });
-}
-
-async function fill(store: SqliteEventStore): Promise<number> {
-  let head = 0;
-  let startNs = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
-  for (let loop = 0; head < target; loop += 1) {
-    const events = loopEvents(loop, startNs).slice(0, target - head);
-    startNs += BigInt(events.length) * 50_000n + 1_000_000_000n;
-    // Not awaited one by one: appends made in one turn share a group commit (one fsync), as under live load.
-    const appends = events.map(({ stream, event }) => store.append(stream, [event]));
-    head = (await Promise.all(appends)).at(-1)!.lastPosition;
-  }
-  return head;
-}
+const fill = (store: SqliteEventStore): Promise<number> => fillLog(store, target);
 
 interface Peak {
   rss: number;

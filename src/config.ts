@@ -58,6 +58,10 @@ export interface Config {
     /** Point-in-time (`at=`) read models built at once; more wait in a queue of `maxQueuedScratchBuilds`, then 503. */
     readonly maxScratchBuilds: number;
     readonly maxQueuedScratchBuilds: number;
+    /** A snapshot of the read models every this many events (0: none); an `at=` read replays at most this many. */
+    readonly snapshotEveryEvents: number;
+    /** Snapshot files kept; beyond, the closest together are thinned (disk stays bounded, the log stays covered). */
+    readonly snapshotRetain: number;
   };
   readonly config: {
     /** How often each managed Asterisk config file is read back (GetConfig) to find changes made outside jade. */
@@ -197,6 +201,8 @@ function validate(raw: Json): Config {
   check(isTimeZone(config.outbound.timezone), `outbound.timezone must be an IANA time zone, got ${config.outbound.timezone}`);
   check(Number.isSafeInteger(config.history.maxScratchBuilds) && config.history.maxScratchBuilds >= 1, 'history.maxScratchBuilds must be an integer >= 1');
   check(Number.isSafeInteger(config.history.maxQueuedScratchBuilds) && config.history.maxQueuedScratchBuilds >= 0, 'history.maxQueuedScratchBuilds must be an integer >= 0');
+  check(Number.isSafeInteger(config.history.snapshotEveryEvents) && config.history.snapshotEveryEvents >= 0, 'history.snapshotEveryEvents must be an integer >= 0');
+  check(Number.isSafeInteger(config.history.snapshotRetain) && config.history.snapshotRetain >= 1, 'history.snapshotRetain must be an integer >= 1');
   check(typeof config.dataDir === 'string' && config.dataDir !== '', 'dataDir must be set');
   check(['auto', 'json', 'pretty'].includes(config.log.format), `log.format must be auto, json or pretty, got ${String(config.log.format)}`);
   check(

@@ -55,7 +55,7 @@ import { projectionsRoutes, type ProjectionsRouteDeps } from './http/routes/proj
 import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './outbound/commands.js';
 import { outboundRoutes, type OutboundRouteDeps } from './http/routes/outbound.js';
-import { ScratchReadModels } from './history/index.js';
+import { openPointInTime, ReadModelSnapshots, snapshotDir, type ScratchReadModels } from './history/index.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
 import { PeopleCommands } from './people/commands.js';
@@ -140,13 +140,10 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   // The log port: SQL over the SQLite file on a read-only connection of its own (filters run in SQLite), else the store.
   const log: LogSource = config.eventstore.type === 'sqlite' ? SqliteLogSource.open(config.dataDir) : new StoreLogSource(store);
   shutdown.add(() => log.close());
-  const scratch = new ScratchReadModels({
-    store,
-    maxBuilds: config.history.maxScratchBuilds,
-    maxQueued: config.history.maxQueuedScratchBuilds,
-    logger: logger.child({ module: 'point-in-time' }),
-  });
-  shutdown.add(() => scratch.close());
+  // Point-in-time reads start from snapshots of the live read models (taken as the runner advances).
+  const pointInTime = openPointInTime({ store, dataDir: inMemory ? undefined : config.dataDir, live: readModels.sqlite, changes: runner.changes, settings: config.history, logger: logger.child({ module: 'point-in-time' }) });
+  const { scratch } = pointInTime;
+  shutdown.add(() => pointInTime.close());
 
   // Read before AMI starts, so the PJSIP follow-ups see the first snapshot round.
   const logHead = await store.headPosition();
@@ -231,7 +228,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     auth: auth.service,
     pbx: { db: readModels.db, commands, ami, configFiles, voicemailSpool },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
-    history: { db: readModels.db, store, log, runner, logger },
+    history: { db: readModels.db, store, log, runner: pointInTime.dropSnapshotsAfterRebuild(runner), logger },
     metrics,
     dp: { db: readModels.db, commands: new DpResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs }) },
     people: {
@@ -401,6 +398,8 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
     const result = await runner.rebuild(options.projection === undefined ? undefined : [options.projection], {
       onProgress: (p) => process.stderr.write(`\rrebuild ${p.projections.join(',')}: ${p.position}/${p.target}`),
     });
+    // Snapshots copied the old tables: dropped; the server takes new ones as the log grows.
+    if (config.eventstore.type !== 'memory') await new ReadModelSnapshots({ dir: snapshotDir(config.dataDir), everyEvents: 0, retain: config.history.snapshotRetain }).dropAll();
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(`\nrebuilt ${result.projections.join(', ')} to position ${result.position}: ${result.events} events in ${seconds.toFixed(1)} s\n`);
     return 0;

@@ -6,3 +6,5 @@
 export { followLog } from './follow.js';
 export { queryLog, scanBudget, toWireEvent, type LogPage, type LogQuery, type WireEvent } from './log.js';
 export { ScratchBusyError, ScratchReadModels } from './scratch.js';
+export { openPointInTime, type PointInTimeSettings } from './point-in-time-store.js';
+export { ReadModelSnapshots, schemaFingerprint, snapshotDir, type Snapshot } from './snapshots.js';

@@ -1,13 +1,17 @@
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import type { EventStore } from '../eventstore/port.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { openReadModelDb, type Database, type ReadModelDb } from '../readmodels/database.js';
 import { createProjectionRunner } from '../readmodels/runner.js';
+import { ScratchFiles } from './scratch-files.js';
+import type { ReadModelSnapshots } from './snapshots.js';
 
 /** A read-model database as it was at one log position; `release()` when done reading. */
 export interface ScratchLease {
   readonly db: Kysely<Database>;
+  /** The same database, for tools and tests that read it whole. */
+  readonly sqlite: BetterSqlite3.Database;
   readonly position: number;
   release(): void;
 }
@@ -17,6 +21,8 @@ export interface ScratchStats {
   readonly builds: number;
   /** Events replayed over all builds (a build from a cached earlier position replays only the difference). */
   readonly replayed: number;
+  /** Builds that started from a persisted snapshot. */
+  readonly fromSnapshot: number;
 }
 
 interface Entry {
@@ -57,14 +63,20 @@ export interface ScratchOptions {
   readonly maxQueued?: number;
   /** Events replayed between yields to the event loop. */
   readonly sliceEvents?: number;
+  /** Persisted snapshots of the live read models: a build starts from the nearest one at or below its position. */
+  readonly snapshots?: ReadModelSnapshots;
+  /** Directory for the scratch databases (`<dataDir>/scratch`); without one they are `:memory:`. */
+  readonly workDir?: string;
   readonly logger?: Logger;
 }
 
 /**
- * Point-in-time read models: the projections replayed into a `:memory:` database up to a position.
+ * Point-in-time read models: the projections replayed into a scratch database up to a position.
  * The log never changes, so a database built for position P is right forever: a few recent ones are
- * kept (LRU). A new position starts from a copy of the nearest cached earlier one (SQLite serialize,
- * a memcpy) and replays only the difference, so stepping forward through a call costs little.
+ * kept (LRU). A new position starts from a copy of the nearest persisted snapshot of the live read models
+ * at or below it (snapshots.ts: one every `snapshotEveryEvents`) or of a nearer cached build, and replays
+ * only the difference, so no read replays more than about one snapshot interval. With a `workDir` the
+ * scratch databases are files (only SQLite's page cache in memory); without one, `:memory:`.
  * Builds are capped (each holds a database of every read model in memory and costs CPU in
  * proportion to the log): at most `maxBuilds` run, at most `maxQueued` wait, and any further position
  * is refused with ScratchBusyError at once rather than piling up. A request for a position already
@@ -80,13 +92,15 @@ export class ScratchReadModels {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly logger: Logger;
-  private counters = { builds: 0, replayed: 0 };
+  private counters = { builds: 0, replayed: 0, fromSnapshot: 0 };
+  private readonly files: ScratchFiles;
   /**
    * An empty, migrated read-model database, serialized. Migrating a fresh database runs synchronously for
    * 50-150 ms (every table's DDL through better-sqlite3), which would stall every other request at each
-   * build; so it is done once, at construction, and each build starts from a copy (a memcpy).
+   * build; so it is done once, by the first build that starts from nothing (with snapshots, only a read
+   * before the first one), and each such build starts from a copy (a memcpy).
    */
-  private readonly emptyImage: Promise<Buffer>;
+  private emptyImage: Promise<Buffer> | undefined;
   private closed = false;
 
   constructor(private readonly options: ScratchOptions) {
@@ -94,10 +108,8 @@ export class ScratchReadModels {
     this.maxBuilds = Math.max(1, options.maxBuilds ?? 2);
     this.maxQueued = Math.max(0, options.maxQueued ?? 8);
     this.sliceEvents = Math.max(1, options.sliceEvents ?? DEFAULT_SLICE_EVENTS);
-    this.emptyImage = migratedImage();
-    // Awaited by each build (which reports a failure); this only keeps a failure from being unhandled meanwhile.
-    this.emptyImage.catch(() => undefined);
     this.logger = options.logger ?? silentLogger();
+    this.files = new ScratchFiles(options.workDir);
   }
 
   /** The read models as of `position` (0 = before the first event). */
@@ -131,6 +143,7 @@ export class ScratchReadModels {
     let released = false;
     return {
       db: db.db,
+      sqlite: db.sqlite,
       position,
       release: () => {
         if (released) return;
@@ -168,7 +181,7 @@ export class ScratchReadModels {
 
   private async build(position: number): Promise<ReadModelDb> {
     const started = Date.now();
-    const readModels = (await this.copyNearestBelow(position)) ?? fromImage(await this.emptyImage);
+    const readModels = await this.startingPoint(position);
     try {
       // A point-in-time read writes nothing to the log: it skips what the live run skipped, without recording it.
       const runner = createProjectionRunner({ store: this.options.store, readModels, recordFaults: false });
@@ -181,7 +194,7 @@ export class ScratchReadModels {
         at = reached;
         await yieldToEventLoop();
       }
-      this.counters = { builds: this.counters.builds + 1, replayed: this.counters.replayed + (runner.position() - from) };
+      this.counters = { ...this.counters, builds: this.counters.builds + 1, replayed: this.counters.replayed + (runner.position() - from) };
       this.logger.debug({ position, from, ms: Date.now() - started }, 'point-in-time read models built');
       return readModels;
     } catch (error) {
@@ -190,18 +203,41 @@ export class ScratchReadModels {
     }
   }
 
-  /** A copy of the cached database with the greatest position below `position`, if any. */
-  private async copyNearestBelow(position: number): Promise<ReadModelDb | undefined> {
+  /** The copy to replay into: of the nearest persisted snapshot or cached build below `position`, else the empty database. */
+  private async startingPoint(position: number): Promise<ReadModelDb> {
+    const snapshot = this.options.snapshots?.nearest(position);
+    const cached = await this.copyNearestBelow(position, snapshot?.from ?? 0);
+    if (cached) return cached;
+    if (snapshot) {
+      try {
+        const restored = await this.files.fromSnapshot(snapshot.path);
+        this.counters = { ...this.counters, fromSnapshot: this.counters.fromSnapshot + 1 };
+        return restored;
+      } catch (error) {
+        // Removed by retention meanwhile, say: replay from further back instead.
+        this.logger.warn({ err: error, snapshot: snapshot.path }, 'point-in-time snapshot unreadable');
+      }
+    }
+    // A failure is reported by this build; the next one tries again.
+    this.emptyImage ??= migratedImage().catch((error: unknown) => {
+      this.emptyImage = undefined;
+      throw error;
+    });
+    return this.files.fromImage(await this.emptyImage);
+  }
+
+  /** A copy of the cached database with the greatest position below `position` and above `above`, if any. */
+  private async copyNearestBelow(position: number, above: number): Promise<ReadModelDb | undefined> {
     let best: Entry | undefined;
     for (const entry of this.entries.values()) {
-      if (entry.position < position && entry.built && !entry.evicted && (best === undefined || entry.position > best.position)) best = entry;
+      if (entry.position < position && entry.position > above && entry.built && !entry.evicted && (best === undefined || entry.position > best.position)) best = entry;
     }
     if (!best) return undefined;
     // Held while copying, so an eviction meanwhile cannot close it under us.
     best.users += 1;
     try {
       // `built`: settled, so this does not wait.
-      return fromImage((await best.ready).sqlite.serialize());
+      return await this.files.fromDatabase(await best.ready);
     } catch {
       return undefined;
     } finally {
@@ -235,11 +271,4 @@ async function migratedImage(): Promise<Buffer> {
   } finally {
     await empty.close();
   }
-}
-
-/** A read-model database from a serialized copy: already migrated, so no migration runs. */
-function fromImage(image: Buffer): ReadModelDb {
-  const sqlite = new BetterSqlite3(image);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, sqlite, close: () => db.destroy() };
 }

@@ -18,6 +18,13 @@ interface Binding {
   readonly remove: BetterSqlite3.Statement<[string]>;
 }
 
+/**
+ * Rows (or known absences) cached per table. Bounded well below a table's size: the cache serves the keys a
+ * burst of events touches again (a call's channels), and decoded rows weigh 1-3 KB each, so 50,000 per table
+ * over a dozen busy tables held hundreds of MB of heap in a long dialer run (issue 17 goal 4).
+ */
+const DEFAULT_CACHED_PER_TABLE = 5_000;
+
 /** Pending or cached state of one key: a row, or null for "known absent". */
 type Slot = LooseRow | null;
 
@@ -37,7 +44,7 @@ export class RowStore {
   constructor(
     sqlite: BetterSqlite3.Database,
     tables: readonly TableBindingSpec[],
-    private readonly maxCachedPerTable = 50_000,
+    private readonly maxCachedPerTable = DEFAULT_CACHED_PER_TABLE,
   ) {
     for (const { table, spec, physical = table } of tables) {
       const info = sqlite.prepare<[string], { name: string }>(`SELECT name FROM pragma_table_info(?) ORDER BY cid`).all(physical);
