@@ -67,10 +67,10 @@ async function exportLog(args: readonly string[]): Promise<number> {
   const filter: LogFilter = { ...filterOf(values), since: timestampOption('since', values.since), until: timestampOption('until', values.until) };
   const from = positionOption('from', values.from) ?? 1;
   const log = await openCliLog(loadConfig());
+  // Counted in log positions read, filtered-out ones included: that is the work done and left.
+  const progress = stderrProgress('export');
   try {
     const to = positionOption('to', values.to) ?? (await log.source.head());
-    // Counted in log positions read, filtered-out ones included: that is the work done and left.
-    const progress = stderrProgress('export');
     await followLog(log.source, {
       from,
       to,
@@ -84,6 +84,7 @@ async function exportLog(args: readonly string[]): Promise<number> {
     progress.finish();
     return 0;
   } finally {
+    progress.abandon();
     await log.close();
   }
 }

@@ -85,6 +85,7 @@ export class ProgressReporter {
   private done = 0;
   private total = 0;
   private drawn = false;
+  private ended = false;
 
   constructor(private readonly options: ProgressOptions) {
     this.now = options.now ?? Date.now;
@@ -112,8 +113,17 @@ export class ProgressReporter {
 
   /** The last word, a summary line: on a terminal it replaces the progress line. */
   finish(): void {
+    if (this.ended) return;
+    this.ended = true;
     const summary = formatFinished(this.options.label, this.snapshot(this.now()));
     this.options.write(this.options.tty ? `\r${summary}${eraseLine}\n` : `${summary}\n`);
+  }
+
+  /** The work failed (or is over, finished or not): ends a half-drawn terminal line so an error message starts on its own. */
+  abandon(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.options.tty && this.drawn) this.options.write('\n');
   }
 
   private redraw(at: number): void {

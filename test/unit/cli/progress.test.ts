@@ -65,6 +65,29 @@ describe('CLI progress', () => {
     });
   });
 
+  describe('when the work fails', () => {
+    it('ends a half-drawn terminal line, once, so the error starts on its own line; after a finish it adds nothing', () => {
+      const failed = reporter(true);
+      failed.progress.update(5, 10);
+      failed.progress.abandon();
+      failed.progress.abandon();
+      expect(failed.written.slice(1)).to.deep.equal(['\n']);
+      const finished = reporter(true);
+      finished.progress.update(10, 10);
+      finished.progress.finish();
+      finished.progress.abandon();
+      expect(finished.written).to.have.length(2);
+      expect(finished.written[1]).to.match(/\n$/);
+    });
+
+    it('writes nothing more on a pipe: every line there is already whole', () => {
+      const failed = reporter(false, { everyEvents: 1 });
+      failed.progress.update(5, 10);
+      failed.progress.abandon();
+      expect(failed.written).to.deep.equal(['export: 5/10 events (50%), - events/s, ETA -\n']);
+    });
+  });
+
   describe('not on a terminal', () => {
     it('writes whole lines only every N events or every so many seconds, then a summary line', () => {
       const { progress, written, advance } = reporter(false, { everyEvents: 1_000, everyMs: 5_000 });
