@@ -379,6 +379,8 @@ export function pointInTimeReads(parts: { readonly log: LogSource; readonly scra
 
 export interface OfflineRebuildOptions {
   readonly projection?: string;
+  /** Told how far the replay is (events done of a total), and when it is over. */
+  readonly progress?: { update(done: number, total: number): void; finish(): void };
 }
 
 /** `jade rebuild`: replays projections from the log into the data dir's read-model database. */
@@ -395,13 +397,12 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
   const runner = createProjectionRunner({ store, readModels, logger });
   try {
     const started = Date.now();
-    const result = await runner.rebuild(options.projection === undefined ? undefined : [options.projection], {
-      onProgress: (p) => process.stderr.write(`\rrebuild ${p.projections.join(',')}: ${p.position}/${p.target}`),
-    });
+    const result = await runner.rebuild(options.projection === undefined ? undefined : [options.projection], { onProgress: (p) => options.progress?.update(p.position, p.target) });
+    options.progress?.finish();
     // Snapshots copied the old tables: dropped; the server takes new ones as the log grows.
     if (config.eventstore.type !== 'memory') await new ReadModelSnapshots({ dir: snapshotDir(config.dataDir), everyEvents: 0, retain: config.history.snapshotRetain }).dropAll();
     const seconds = (Date.now() - started) / 1000;
-    process.stderr.write(`\nrebuilt ${result.projections.join(', ')} to position ${result.position}: ${result.events} events in ${seconds.toFixed(1)} s\n`);
+    process.stderr.write(`rebuilt ${result.projections.join(', ')} to position ${result.position}: ${result.events} events in ${seconds.toFixed(1)} s\n`);
     return 0;
   } finally {
     await runner.stop();

@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { followLog } from '../history/follow.js';
 import type { LogFilter } from '../eventstore/log-port.js';
 import { toWireEvent } from '../history/log.js';
+import { stderrProgress } from './progress.js';
 import { openCliLog, positionOption, timestampOption, UsageError, writeOut } from './log-access.js';
 
 export const eventsUsage = `usage:
@@ -66,6 +67,8 @@ async function exportLog(args: readonly string[]): Promise<number> {
   const filter: LogFilter = { ...filterOf(values), since: timestampOption('since', values.since), until: timestampOption('until', values.until) };
   const from = positionOption('from', values.from) ?? 1;
   const log = await openCliLog(loadConfig());
+  // Counted in log positions read, filtered-out ones included: that is the work done and left.
+  const progress = stderrProgress('export');
   try {
     const to = positionOption('to', values.to) ?? (await log.source.head());
     await followLog(log.source, {
@@ -76,9 +79,12 @@ async function exportLog(args: readonly string[]): Promise<number> {
         // One write per batch: per-line writes dominate the cost of a large export.
         await writeOut(events.map((event) => `${JSON.stringify(toWireEvent(event))}\n`).join(''));
       },
+      onScanned: (next, end) => progress.update(next - from, Math.max(0, end - from + 1)),
     });
+    progress.finish();
     return 0;
   } finally {
+    progress.abandon();
     await log.close();
   }
 }

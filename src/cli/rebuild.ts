@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { UsageError } from './log-access.js';
+import { stderrProgress } from './progress.js';
 
 export const rebuildUsage = `usage:
   jade rebuild [projection]
@@ -63,5 +64,10 @@ export async function rebuildCommand(args: readonly string[]): Promise<number> {
   const config = loadConfig();
   if (values.server || values.url !== undefined || values.token !== undefined) return throughServer(config, positionals[0], values.url, values.token);
   const { rebuildOffline } = await import('../main.js');
-  return rebuildOffline(config, createLogger(config.log.level), { projection: positionals[0] });
+  const progress = stderrProgress('rebuild');
+  try {
+    return await rebuildOffline(config, createLogger(config.log.level), { projection: positionals[0], progress });
+  } finally {
+    progress.abandon();
+  }
 }

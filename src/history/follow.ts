@@ -11,6 +11,8 @@ export interface FollowOptions {
   readonly onEvents: (events: readonly RecordedEvent[]) => Promise<void> | void;
   /** How often to look for new events once caught up. */
   readonly pollMs?: number;
+  /** Called after each read with the next position to read and the last one this pass reads to (progress). */
+  readonly onScanned?: (next: number, end: number) => void;
   /** Stops following (tail) at the next poll. */
   readonly signal?: AbortSignal;
 }
@@ -33,6 +35,7 @@ export async function followLog(source: LogSource, options: FollowOptions): Prom
       if (events.length > 0) await options.onEvents(events);
       // A full batch may have more after it; otherwise the scan examined the range to `end` (or `resumeAt`).
       at = events.length === batch ? events[events.length - 1]!.position + 1 : (resumeAt ?? end + 1);
+      options.onScanned?.(at, end);
     }
     // An export reads what the log holds now, up to `to`; only a tail waits for more.
     if (options.to !== undefined) break;
