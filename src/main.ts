@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import type { Middleware } from 'koa';
 import type { Router } from '@koa/router';
-import type { Kysely } from 'kysely';
 import { parseListenAddress, resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openEventStore, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
@@ -18,57 +17,32 @@ import {
   type ReadModelDb,
 } from './readmodels/index.js';
 import { createReadModelSync } from './readmodels/sync.js';
-import type { Database } from './readmodels/database.js';
-import { defaultProjections } from '../projections/index.js';
-import { createAuth, routeTable, type Auth, type AuthService } from './auth/index.js';
+import { createAuth, type Auth } from './auth/index.js';
 import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
 import { pointInTime } from './http/point-in-time.js';
-import { healthRoutes, type HealthDeps } from './http/routes/health.js';
-import { apiDocsRoutes } from './http/routes/api-docs.js';
-import { registeredRoutes } from './http/openapi/document.js';
-import { dashboardRoutes } from './http/routes/dashboard.js';
-import { allLoginRoutes } from './http/routes/login.js';
-import { adminInfoRoutes } from './http/routes/admin-info.js';
-import { userRoutes } from './http/routes/users.js';
-import { coreRoutes } from './http/routes/core.js';
-import { queueRoutes } from './http/routes/queue.js';
-import { parkRoutes } from './http/routes/park.js';
-import { parkConfigRoutes } from './http/routes/park-config.js';
-import { pjsipConfigRoutes } from './http/routes/pjsip-config.js';
-import { dialplanConfigRoutes } from './http/routes/dialplan-config.js';
-import { managerConfigRoutes } from './http/routes/manager-config.js';
-import { queueConfigRoutes } from './http/routes/queue-config.js';
-import { voicemailRoutes } from './http/routes/voicemail.js';
 import { VoicemailSpool } from './voicemail/spool.js';
 import { startVoicemailWatcher } from './voicemail/watcher.js';
 import { startVoicemailRefresh } from './ami/voicemail-refresh.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
-import { pjsipRoutes } from './http/routes/pjsip.js';
-import { legacyRoutes } from './http/routes/legacy.js';
-import { eventsRoutes, logPaths } from './http/routes/events.js';
-import { callsRoutes } from './http/routes/calls.js';
-import { commandsRoutes } from './http/routes/commands.js';
-import { projectionsRoutes, type ProjectionsRouteDeps } from './http/routes/projections.js';
+import { logPaths } from './http/routes/events.js';
+import { buildRouters } from './http/routes/index.js';
+// Tests build parts of the app from the same assembly.
+export { authRouters, buildRouters, historyRouters, type HistoryRouterParts, type PbxRouterParts, type RouterParts } from './http/routes/index.js';
 import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './outbound/commands.js';
-import { outboundRoutes, type OutboundRouteDeps } from './http/routes/outbound.js';
 import { openPointInTime, ReadModelSnapshots, snapshotDir, type ScratchReadModels } from './history/index.js';
 import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
 import { PeopleCommands } from './people/commands.js';
 import { DpResourceCommands } from './dp/commands.js';
-import { dpRoutes, type DpRouteDeps } from './http/routes/dp.js';
-import { peopleRoutes, type PeopleRouteDeps } from './http/routes/people.js';
 import { ChatCommands } from './commands/chat.js';
-import { chatRoutes, type ChatRouteDeps } from './http/routes/chats.js';
 import { chatOwnerQuery } from '../projections/chats.js';
 import { getDpmaScript } from '../projections/dialplans.js';
 import { DialplanRunner, recoverDialplanRuns } from './dialplans/index.js';
 import { countLog, JadeMetrics, listenMetrics, timedAppends } from './metrics/index.js';
-import { metricsRoutes, type MetricsRouteDeps } from './http/routes/metrics.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -284,85 +258,6 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= shutdown.run());
   return { httpServer, port, store, readModels, runner, ami, auth, realtime, routers, metricsPort: metricsServer?.port, stop };
-}
-
-/** The service objects the routers are built from, each made once by compose() (or by a test). */
-export interface RouterParts {
-  readonly health: HealthDeps;
-  readonly auth: AuthService;
-  readonly pbx: PbxRouterParts;
-  readonly outbound: OutboundRouteDeps;
-  readonly history: HistoryRouterParts;
-  /** Contacts, buddies, /me (issue 13 P2); optional so a test may build the routers without it. */
-  readonly people?: PeopleRouteDeps;
-  /** `/me/chats`; absent in tests that build routers without it. */
-  readonly chats?: ChatRouteDeps;
-  /** Async dialplans (issue 14): `/dp/...` and `/admin/dialplan/adp[ma]s`; optional like people. */
-  readonly dp?: DpRouteDeps;
-  /** `GET /metrics` (admin); absent in tests that build routers without it. */
-  readonly metrics?: MetricsRouteDeps;
-}
-
-export interface PbxRouterParts {
-  readonly db: Kysely<Database>;
-  readonly commands: CommandDeps;
-  readonly ami: AmiRuntime;
-  readonly configFiles: ConfigService;
-  /** `voicemail.spoolDir`; absent: the message routes answer 503. */
-  readonly voicemailSpool?: VoicemailSpool;
-}
-
-export interface HistoryRouterParts {
-  readonly db: Kysely<Database>;
-  readonly store: Pick<EventStore, 'readStream'>;
-  readonly log: LogSource;
-  readonly runner: ProjectionsRouteDeps['runner'];
-  readonly logger: Logger;
-}
-
-/** Every router of the API, one per URL area, in the order the app tries them; the last describes them all (`/v1/openapi.json`). */
-export function buildRouters(parts: RouterParts): Router[] {
-  const { db, commands } = parts.pbx;
-  const routers = [
-    healthRoutes(parts.health),
-    ...authRouters(parts.auth),
-    coreRoutes({ db, commands, ami: parts.pbx.ami }),
-    queueRoutes({ db, commands }),
-    queueConfigRoutes({ db, config: parts.pbx.configFiles }),
-    voicemailRoutes({ db, config: parts.pbx.configFiles, commands, spool: parts.pbx.voicemailSpool }),
-    outboundRoutes(parts.outbound),
-    ...historyRouters(parts.history),
-    parkConfigRoutes({ db, config: parts.pbx.configFiles }),
-    parkRoutes({ db, commands }),
-    pjsipConfigRoutes({ db, config: parts.pbx.configFiles }),
-    dialplanConfigRoutes({ db, config: parts.pbx.configFiles }),
-    managerConfigRoutes({ db, config: parts.pbx.configFiles }),
-    pjsipRoutes({ db }),
-    legacyRoutes({ db }),
-    ...(parts.people ? [peopleRoutes(parts.people)] : []),
-    ...(parts.chats ? [chatRoutes(parts.chats)] : []),
-    ...(parts.dp ? [dpRoutes(parts.dp)] : []),
-    ...(parts.metrics ? [metricsRoutes(parts.metrics)] : []),
-  ];
-  routers.push(apiDocsRoutes({ routes: () => registeredRoutes(routers), rules: routeTable }));
-  // The dashboard is a page for people, not part of the API the document describes.
-  routers.push(dashboardRoutes());
-  return routers;
-}
-
-/** `/admin/login`, `/manager/login`, `/me/login`, `/admin/info`, and the users: `/admin/user/*`, `/manager/users`. */
-export function authRouters(auth: AuthService): Router[] {
-  return [...allLoginRoutes(auth), adminInfoRoutes(auth), userRoutes(auth)];
-}
-
-/** Log API, call history, command audit and replay: `/events`, `/calls`, `/commands`, `/admin/projections`. */
-export function historyRouters(parts: HistoryRouterParts): Router[] {
-  return [
-    eventsRoutes({ log: parts.log }),
-    callsRoutes({ db: parts.db, store: parts.store }),
-    commandsRoutes({ db: parts.db }),
-    projectionsRoutes({ runner: parts.runner, names: defaultProjections.map((p) => p.name), logger: parts.logger.child({ module: 'rebuild' }) }),
-  ];
 }
 
 /**
