@@ -10,7 +10,7 @@ export interface CliLog {
 
 /**
  * Opens the configured log for reading beside a possibly running server: the SQLite file read-only
- * (no data-dir lock taken, WAL lets a reader in), EventStoreDB as one more client.
+ * (no data-dir lock taken, WAL lets a reader in), EventStoreDB and PostgreSQL as one more client.
  */
 export async function openCliLog(config: Pick<Config, 'dataDir' | 'eventstore'>): Promise<CliLog> {
   switch (config.eventstore.type) {
@@ -18,7 +18,8 @@ export async function openCliLog(config: Pick<Config, 'dataDir' | 'eventstore'>)
       const source = SqliteLogSource.open(config.dataDir);
       return { source, close: async () => source.close() };
     }
-    case 'esdb': {
+    case 'esdb':
+    case 'postgres': {
       const store = await openEventStore({ ...config.eventstore, dataDir: config.dataDir });
       return { source: new StoreLogSource(store), close: () => store.close() };
     }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,7 +15,15 @@ import { freePort } from './jade-process.js';
  * Without a server outside CI the suites skip with the reason; under CI=true a missing server fails them.
  */
 
-const binDir = '/usr/lib/postgresql/15/bin';
+/** Debian installs each major version under /usr/lib/postgresql/<major>/bin; the newest one present is used. */
+function binDir(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root)
+    .filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return majors[0] === undefined ? undefined : join(root, majors[0], 'bin');
+}
 
 interface Server {
   /** A URL on the server's maintenance database, to create test databases from. */
@@ -38,9 +46,10 @@ function run(command: string, args: readonly string[], asPostgres: boolean): voi
 }
 
 async function startCluster(): Promise<Server> {
-  const initdb = join(binDir, 'initdb');
-  const pgCtl = join(binDir, 'pg_ctl');
-  if (!existsSync(initdb)) throw new PostgresUnavailable(`no PostgreSQL server: ${initdb} is missing and JADE_TEST_POSTGRES_URL is unset`);
+  const bin = binDir();
+  if (bin === undefined) throw new PostgresUnavailable('no PostgreSQL server: no /usr/lib/postgresql/<version>/bin/initdb (apt-get install postgresql) and JADE_TEST_POSTGRES_URL is unset');
+  const initdb = join(bin, 'initdb');
+  const pgCtl = join(bin, 'pg_ctl');
   const asPostgres = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'jade-pg-'));
   const dataDir = join(dir, 'data');
