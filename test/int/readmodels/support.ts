@@ -2,26 +2,46 @@ import type { AmiFields, AmiSnapshotData, JadeEvent } from '../../../src/events/
 import { amiEventTypes, streams } from '../../../src/events/index.js';
 import type { EventStore } from '../../../src/eventstore/port.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
+import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';
-import type { AnyProjection } from '../../../projections/lib/projection.js';
+import { openPostgresReadModelDb } from '../../../src/readmodels/postgres-database.js';
+import { PostgresReadModelMirror } from '../../../src/readmodels/postgres-mirror.js';
+import { createProjectionRunner, type ProjectionRunner, type RunnerOptions } from '../../../src/readmodels/runner.js';
+import type { AnyProjection, ChangeOf } from '../../../projections/lib/projection.js';
+import { createTestDatabase } from '../../support/postgres.js';
 import { defaultProjections } from '../../../projections/index.js';
 import { formatTimestamp } from '../../../src/events/time.js';
 import { framesToEvents, loadCaptureFrames } from '../../unit/projections/support/ami-capture.js';
 
 export const liveTables = ['channels', 'agis', 'modules', 'systems'] as const;
 
+/**
+ * Which store the read-model tests run on: `JADE_TEST_STORE=postgres` (npm run test:int:postgres) puts the log
+ * and the read models in PostgreSQL (a fresh database per harness; a missing server fails, it was asked for),
+ * anything else keeps the default: the memory log and SQLite :memory: read models.
+ */
+export const testStore = process.env.JADE_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
 export interface Harness {
-  readonly store: MemoryEventStore;
+  readonly store: EventStore;
+  /** On PostgreSQL: `db` is PostgreSQL and `sqlite` the runner's working copy (src/readmodels/postgres-mirror.ts). */
   readonly readModels: ReadModelDb;
+  /** A runner over this harness's read models (on PostgreSQL, one PostgreSQL follows). */
+  runner<P extends readonly AnyProjection[] = typeof defaultProjections>(options?: Omit<RunnerOptions, 'store' | 'readModels'> & { readonly projections?: P }): ProjectionRunner<ChangeOf<P[number]>>;
   close(): Promise<void>;
 }
 
 export async function harness(): Promise<Harness> {
+  return testStore === 'postgres' ? postgresHarness() : sqliteHarness();
+}
+
+async function sqliteHarness(): Promise<Harness> {
   const store = new MemoryEventStore();
   const readModels = await openReadModelDb(':memory:');
   return {
     store,
     readModels,
+    runner: (options) => createProjectionRunner({ store, readModels, projections: defaultProjections, ...options }) as never,
     close: async () => {
       await store.close();
       await readModels.close();
@@ -29,13 +49,40 @@ export async function harness(): Promise<Harness> {
   };
 }
 
+async function postgresHarness(): Promise<Harness> {
+  const database = await createTestDatabase('readmodels');
+  const store = await PostgresEventStore.open({ connectionString: database.url });
+  const shared = await openPostgresReadModelDb(database.url);
+  const mirror = await PostgresReadModelMirror.open({ connectionString: database.url });
+  const working = await openReadModelDb(':memory:');
+  await mirror.load(working.sqlite);
+  const followers: Array<{ close(): Promise<void> }> = [];
+  const readModels: ReadModelDb = { db: shared.db, sqlite: working.sqlite, close: async () => {} };
+  return {
+    store,
+    readModels,
+    runner: (options) => {
+      const runner = mirror.follow(createProjectionRunner({ store, readModels: working, projections: defaultProjections, ...options }), working.sqlite);
+      followers.push(runner);
+      return runner as never;
+    },
+    close: async () => {
+      for (const follower of followers) await follower.close();
+      await mirror.close();
+      await store.close();
+      await shared.close();
+      await working.close();
+      await database.drop();
+    },
+  };
+}
+
 /** Appends the recorded Asterisk traffic; returns the last position. */
 export async function appendCapture(store: EventStore, limit?: number): Promise<number> {
-  let last = 0;
-  for (const { stream, event } of framesToEvents(loadCaptureFrames()).slice(0, limit)) {
-    last = (await store.append(stream, [event])).lastPosition;
-  }
-  return last;
+  // Not awaited one by one: every store gives concurrent appends positions in call order, and grouping them
+  // keeps a networked store (PostgreSQL) from paying one round trip per event.
+  const results = await Promise.all(framesToEvents(loadCaptureFrames()).slice(0, limit).map(({ stream, event }) => store.append(stream, [event])));
+  return results.reduce((last, result) => Math.max(last, result.lastPosition), 0);
 }
 
 export function snapshotEvent(action: string, parts: { items?: AmiFields[]; response?: AmiFields; output?: string[] }, at: string): JadeEvent {
