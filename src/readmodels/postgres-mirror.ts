@@ -135,7 +135,14 @@ class MirroredRunner<C> implements ProjectionRunner<C> {
       }),
       // Every commit ends with its position event: the working copy holds exactly that commit now.
       runner.changes.on('position', (position) => this.capture(position)),
-      runner.changes.on('error', (error) => this.changes.fail(error)),
+      // What the runner committed before it failed is still mirrored: waiters up to there resolve, the rest are told.
+      runner.changes.on('error', (error) => {
+        void this.drained().then(() => {
+          this.waiters.settle(this.mirrored);
+          this.waiters.rejectAll(new RunnerStoppedError('projection runner failed', { cause: error }));
+          this.changes.fail(error);
+        });
+      }),
     ];
   }
 
@@ -248,11 +255,15 @@ class MirroredRunner<C> implements ProjectionRunner<C> {
     this.waiters.rejectAll(new RunnerStoppedError('projection runner stopped'));
   }
 
-  waitForPosition(position: number, timeoutMs: number): Promise<void> {
-    if (this.mirrored >= position) return Promise.resolve();
-    if (this.failure) return Promise.reject(new RunnerStoppedError('read-model mirror failed', { cause: this.failure }));
+  async waitForPosition(position: number, timeoutMs: number): Promise<void> {
+    if (this.mirrored >= position) return;
+    if (this.failure) throw new RunnerStoppedError('read-model mirror failed', { cause: this.failure });
     const state = this.runner.status().state;
-    if (state === 'failed' || state === 'stopped') return this.runner.waitForPosition(position, 0);
+    if (state === 'failed' || state === 'stopped') {
+      await this.drained();
+      if (this.mirrored >= position) return;
+      return this.runner.waitForPosition(position, 0);
+    }
     return this.waiters.wait(position, timeoutMs, () => this.mirrored);
   }
 
@@ -266,6 +277,11 @@ class MirroredRunner<C> implements ProjectionRunner<C> {
     const result = await this.runner.rebuild(names, options);
     await this.flushed();
     return result;
+  }
+
+  /** Resolves once everything captured so far is written or the mirror failed; never rejects. */
+  private async drained(): Promise<void> {
+    while (this.writing) await this.writing;
   }
 
   /** Resolves once everything captured so far is in PostgreSQL (or the mirror failed). */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AmiFields, AmiSnapshotData, JadeEvent } from '../../../src/events/index.js';
 import { amiEventTypes, streams } from '../../../src/events/index.js';
 import type { EventStore } from '../../../src/eventstore/port.js';
@@ -124,22 +125,28 @@ export async function appendReconnect(store: EventStore, liveUniqueIds: readonly
   return (await store.append(streams.call('9999.1'), agi)).lastPosition;
 }
 
+/** All rows of one table in key order: from PostgreSQL when the read models live there, else from SQLite. */
+async function tableRows(readModels: ReadModelDb, table: string, key: string): Promise<unknown[]> {
+  if (testStore === 'postgres') return (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} ORDER BY ${sql.ref(key)}`.execute(readModels.db)).rows;
+  return readModels.sqlite.prepare(`SELECT * FROM "${table}" ORDER BY "${key}"`).all();
+}
+
 /** Every row of the live tables, by table, in key order: the "row for row" comparison of rebuild tests. */
-export function dumpTables(readModels: ReadModelDb): Record<string, unknown[]> {
+export async function dumpTables(readModels: ReadModelDb): Promise<Record<string, unknown[]>> {
   const keys: Record<(typeof liveTables)[number], string> = { channels: 'unique_id', agis: 'unique_id', modules: 'name', systems: 'id' };
-  return Object.fromEntries(liveTables.map((table) => [table, readModels.sqlite.prepare(`SELECT * FROM ${table} ORDER BY ${keys[table]}`).all()]));
+  const out: Record<string, unknown[]> = {};
+  for (const table of liveTables) out[table] = await tableRows(readModels, table, keys[table]);
+  return out;
 }
 
 /**
  * Every row of every table the given projections own (default: all of them), by table, in key order:
  * `dumpTables` widened to the whole read model, for rebuild-equals-live checks over every projection.
  */
-export function dumpAllTables(readModels: ReadModelDb, projections: readonly AnyProjection[] = defaultProjections): Record<string, unknown[]> {
+export async function dumpAllTables(readModels: ReadModelDb, projections: readonly AnyProjection[] = defaultProjections): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const projection of projections) {
-    for (const [table, spec] of Object.entries(projection.tables)) {
-      out[table] = readModels.sqlite.prepare(`SELECT * FROM "${table}" ORDER BY "${spec.key}"`).all();
-    }
+    for (const [table, spec] of Object.entries(projection.tables)) out[table] = await tableRows(readModels, table, spec.key);
   }
   return out;
 }
