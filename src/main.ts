@@ -18,6 +18,7 @@ import {
   type ReadModelDb,
 } from './readmodels/index.js';
 import { createReadModelSync } from './readmodels/sync.js';
+import { openSharedReadModels } from './readmodels/postgres-database.js';
 import type { Database } from './readmodels/database.js';
 import { defaultProjections } from '../projections/index.js';
 import { createAuth, type Auth, type AuthService } from './auth/index.js';
@@ -113,9 +114,12 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   if (!inMemory) mkdirSync(config.dataDir, { recursive: true });
   const store = await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir });
   shutdown.add(() => store.close());
-  const readModels = await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir));
+  // On PostgreSQL the read models are shared by every node (src/readmodels/postgres-mirror.ts); else a SQLite file beside the log.
+  const shared = config.eventstore.type === 'postgres' ? await openSharedReadModels(config.eventstore.postgresUrl, logger.child({ module: 'readmodels' })) : undefined;
+  const readModels = shared?.readModels ?? (await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir)));
   shutdown.add(() => readModels.close());
-  const runner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
+  const localRunner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
+  const runner = shared ? shared.follow(localRunner) : localRunner;
   shutdown.add(() => runner.stop());
   await runner.start();
 

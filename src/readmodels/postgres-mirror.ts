@@ -37,6 +37,9 @@ interface Job {
   readonly changes: readonly unknown[];
 }
 
+/** The transaction-scoped advisory lock of mirror writes ("jrm1" in ASCII), apart from the event store's. */
+const mirrorLockKey = 0x6a726d31;
+
 interface Change {
   readonly table: string;
   readonly key: string;
@@ -74,7 +77,10 @@ export class PostgresReadModelMirror {
 
   /** Copies every read-model table (checkpoints included) from PostgreSQL into the working copy. */
   async load(working: BetterSqlite3.Database): Promise<void> {
+    // Only the read models' tables: the event store's `events` may share the database.
+    const local = new Set(working.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name));
     for (const table of this.keys.keys()) {
+      if (!local.has(table)) continue;
       const { rows } = await this.pool.query<Record<string, unknown>>(`SELECT * FROM ${quoteIdent(table)}`);
       if (rows.length === 0) continue;
       const columns = Object.keys(rows[0]!);
@@ -205,6 +211,11 @@ class MirroredRunner<C> implements ProjectionRunner<C> {
   }
 
   private async write(client: PgClient, jobs: readonly Job[]): Promise<void> {
+    // Two runners on one database (two nodes, until only a leader runs one) must not let the one behind
+    // overwrite newer rows: mirrors write one at a time, and a mirror behind what PostgreSQL holds skips.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [mirrorLockKey]);
+    const stored = await client.query<{ position: number }>('SELECT COALESCE(MAX(position), 0)::bigint AS position FROM projection_checkpoints');
+    if (Number(stored.rows[0]!.position) > jobs[jobs.length - 1]!.position) return;
     // The final state per key across the jobs: a later job's row or delete replaces an earlier one.
     const final = new Map<string, Map<string, Record<string, unknown> | null>>();
     const slot = (table: string): Map<string, Record<string, unknown> | null> => {
