@@ -79,9 +79,9 @@ async function postgresHarness(): Promise<Harness> {
 }
 
 /** Appends the recorded Asterisk traffic; returns the last position. */
-export async function appendCapture(store: EventStore, limit?: number): Promise<number> {
+export async function appendCapture(store: EventStore, limit?: number, grouped = testStore === 'postgres'): Promise<number> {
   const frames = framesToEvents(loadCaptureFrames()).slice(0, limit);
-  if (testStore === 'postgres') {
+  if (grouped) {
     // Not awaited one by one: concurrent appends take positions in call order, and grouping them keeps a
     // networked store from paying a round trip per event (a live runner then sees larger batches).
     const results = await Promise.all(frames.map(({ stream, event }) => store.append(stream, [event])));
