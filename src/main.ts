@@ -360,6 +360,11 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
     );
     return 1;
   }
+  if (config.eventstore.type === 'postgres') {
+    // Shared read models: a rebuild beside the running nodes' runners would race them; a node does it in place.
+    process.stderr.write('jade rebuild: on PostgreSQL the read models are shared by the nodes; ask one: jade rebuild --server\n');
+    return 1;
+  }
   const store = await openEventStore({ ...config.eventstore, dataDir: config.dataDir });
   const readModels = await openReadModelDb(readModelDbPath(config.dataDir));
   const runner = createProjectionRunner({ store, readModels, logger });

@@ -90,6 +90,8 @@ export interface ListenerOptions {
  */
 export class NotificationListener {
   private client: pg.Client | undefined;
+  /** The connection being opened or in use; errors of any other are stale. */
+  private attempt: pg.Client | undefined;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   private readonly ready: Promise<void>;
@@ -106,6 +108,7 @@ export class NotificationListener {
   private async connect(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({ connectionString: this.options.connectionString, types });
+    this.attempt = client;
     client.on('notification', (message) => {
       if (message.channel === this.options.channel) this.options.onNotify(message.payload ?? '');
     });
@@ -127,9 +130,12 @@ export class NotificationListener {
   }
 
   private lost(client: pg.Client): void {
-    if (this.client === client) this.client = undefined;
     client.removeAllListeners('end');
     client.end().catch(() => {});
+    // A late error of a connection already replaced must not start a second session.
+    if (client !== this.attempt) return;
+    this.attempt = undefined;
+    if (this.client === client) this.client = undefined;
     if (this.closed || this.retry !== undefined) return;
     this.retry = setTimeout(() => {
       this.retry = undefined;

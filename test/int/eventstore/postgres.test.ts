@@ -8,6 +8,14 @@ import { postgresForSuite, type TestDatabase } from '../../support/postgres.js';
 import { eventStoreContract } from './contract.js';
 import { logSourceContract } from './log-source-contract.js';
 
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const event = (type: string, data: Record<string, unknown> = {}): JadeEvent => ({ type, data, metadata: {} });
 
 describe('postgres adapter', function () {
@@ -89,6 +97,27 @@ describe('postgres adapter', function () {
         expect(seen).to.deep.equal(Array.from({ length: 30 }, (_, i) => i + 1));
         expect(await stores[0]!.headPosition()).to.equal(30);
       } finally {
+        await subscription.close();
+      }
+    });
+
+    it('keeps waking a subscription after its LISTEN connection is killed (reconnects, re-reads the head)', async function () {
+      const seen: number[] = [];
+      const subscription = stores[0]!.subscribeToAll({ afterPosition: 0, onEvents: (events) => void seen.push(...events.map((e) => e.position)) });
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        await stores[1]!.append('before-kill', [event('A')]);
+        await waitUntil(() => seen.length === 1);
+        const killed = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+        );
+        expect(killed.rowCount, 'LISTEN sessions terminated').to.equal(3);
+        await stores[2]!.append('after-kill', [event('B')]);
+        await waitUntil(() => seen.length === 2);
+        expect(seen).to.deep.equal([1, 2]);
+      } finally {
+        await admin.end();
         await subscription.close();
       }
     });
