@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../../projections/database.js';
-import { createPool } from '../eventstore/postgres/connection.js';
+import { createPool } from '../postgres/connection.js';
 import type { Logger } from '../logger.js';
 import { openReadModelDb, type ReadModelDb } from './database.js';
 import { migrateReadModels } from './migrator.js';

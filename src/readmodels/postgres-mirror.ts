@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { createPool, inTransaction, quoteIdent, type PgClient, type PgPool } from '../eventstore/postgres/connection.js';
+import { createPool, inTransaction, quoteIdent, type PgClient, type PgPool } from '../postgres/connection.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { ChangeFeed } from './change-feed.js';
 import { RunnerStoppedError } from './errors.js';

@@ -13,7 +13,7 @@ import {
   type Subscription,
 } from '../port.js';
 import { HeadSignal, pullSubscription, SubscriptionSet } from '../pull-subscription.js';
-import { createPool, inTransaction, isUnavailable, NotificationListener, type PgClient, type PgPool } from './connection.js';
+import { createPool, inTransaction, isUnavailable, NotificationListener, type PgClient, type PgPool } from '../../postgres/connection.js';
 import { appendLockKey, columns, ddl, notifyChannel, sqlLimit, toRecorded, type EventRow } from './schema.js';
 
 export interface PostgresEventStoreOptions {
