@@ -6,7 +6,7 @@ import type { Router } from '@koa/router';
 import type { Kysely } from 'kysely';
 import { resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { openEventStore, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
+import { openEventStore, PostgresLogSource, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
 import { startAmi, type AmiRuntime } from './ami/index.js';
 import { startPjsipRefresh } from './ami/pjsip-refresh.js';
 import {
@@ -127,7 +127,12 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   shutdown.add(() => auth.stop());
   await auth.start();
   // The log port: SQL over the SQLite file on a read-only connection of its own (filters run in SQLite), else the store.
-  const log: LogSource = config.eventstore.type === 'sqlite' ? SqliteLogSource.open(config.dataDir) : new StoreLogSource(store);
+  const log: LogSource =
+    config.eventstore.type === 'sqlite'
+      ? SqliteLogSource.open(config.dataDir)
+      : config.eventstore.type === 'postgres'
+        ? PostgresLogSource.open(config.eventstore.postgresUrl)
+        : new StoreLogSource(store);
   shutdown.add(() => log.close());
   const scratch = new ScratchReadModels({
     store,

@@ -10,6 +10,7 @@ export { SqliteEventStore, type SqliteEventStoreOptions, type SqliteEventStoreSt
 export { MemoryEventStore } from './memory/memory-event-store.js';
 export { EsdbEventStore } from './esdb/esdb-event-store.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store.js';
+export { PostgresLogSource } from './postgres/postgres-log-source.js';
 export * from './log-port.js';
 export { SqliteLogSource } from './sqlite/sqlite-log-source.js';
 export { StoreLogSource } from './store-log-source.js';

@@ -38,6 +38,16 @@ describe('jade on PostgreSQL (JADE_EVENTSTORE=postgres)', function () {
     expect(read.body?.result).to.include({ uuid, name: 'pg plan' });
     const rows = await sql<{ name: string }>`SELECT name FROM ob_plans WHERE uuid = ${uuid}`.execute(jade.jade.readModels.db);
     expect(rows.rows).to.deep.equal([{ name: 'pg plan' }]);
+
+    // The log API reads the PostgreSQL log by SQL: a stream-prefix filter gives the plan's events only.
+    const log = await jade.get(`/v1/events?stream_prefix=plan-&limit=10`);
+    expect(log.status, log.text).to.equal(200);
+    const list = (log.body?.result as { list: Array<{ stream: string; position: number }> }).list;
+    expect(list.length).to.be.greaterThan(0);
+    expect(list.every((entry) => entry.stream.startsWith('plan-'))).to.equal(true);
+    const one = await jade.get(`/v1/events/${list[0]!.position}`);
+    expect(one.status, one.text).to.equal(200);
+    expect((one.body?.result as { stream: string }).stream).to.equal(list[0]!.stream);
   });
 
   it('starts again from the read models PostgreSQL holds, and a second node reads what the first wrote', async function () {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { expect } from 'chai';
 import type { JadeEvent } from '../../../src/events/index.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
+import { PostgresLogSource } from '../../../src/eventstore/postgres/postgres-log-source.js';
 import { EventStoreUnavailableError } from '../../../src/eventstore/port.js';
 import { StoreLogSource } from '../../../src/eventstore/store-log-source.js';
 import { postgresForSuite, type TestDatabase } from '../../support/postgres.js';
@@ -46,6 +47,20 @@ describe('postgres adapter', function () {
   logSourceContract('the store-backed log over postgres', async () => {
     const writer = await emptyStore();
     const source = new StoreLogSource(writer);
+    return {
+      writer,
+      source,
+      close: async () => {
+        source.close();
+        await writer.close();
+      },
+    };
+  });
+
+  // The log read with SQL filters by a source of its own beside the writer (the log API and the CLI on PostgreSQL).
+  logSourceContract('postgres SQL log source beside its writer', async () => {
+    const writer = await emptyStore();
+    const source = PostgresLogSource.open(database.url);
     return {
       writer,
       source,
