@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/logger.js';
 import { startJade, type Jade } from '../../src/main.js';
 import type { AsteriskSandbox } from './asterisk-sandbox.js';
 import { httpClient, type HttpClient, type RequestOptions, type TestResponse } from './http.js';
+import { createTestDatabase } from './postgres.js';
 
 export const testAdminPassword = 'e2e-admin-secret';
 
@@ -55,7 +56,10 @@ export function sandboxConfig(sandbox: AsteriskSandbox | undefined, dataDir: str
 export async function startTestJade(sandbox: AsteriskSandbox | undefined, options: JadeTestOptions = {}): Promise<RunningJade> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'jade-test-'));
-  const config = sandboxConfig(sandbox, dataDir, options.overrides);
+  // JADE_TEST_STORE=postgres: the log and read models of every test jade in a fresh PostgreSQL database.
+  const database = process.env.JADE_TEST_STORE === 'postgres' && options.overrides?.eventstore === undefined ? await createTestDatabase('jade') : undefined;
+  const overrides = database ? { ...options.overrides, eventstore: { type: 'postgres', postgresUrl: database.url } } : options.overrides;
+  const config = sandboxConfig(sandbox, dataDir, overrides);
   const jade = await startJade(config, silentLogger(), { scrypt: testScrypt, print: () => undefined });
   const baseUrl = `http://127.0.0.1:${jade.port}`;
   const http = httpClient(baseUrl);
@@ -75,6 +79,7 @@ export async function startTestJade(sandbox: AsteriskSandbox | undefined, option
     async stop() {
       await jade.stop();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }

@@ -56,9 +56,9 @@ function unavailable(what: string, cause: unknown): EventStoreUnavailableError {
  * skip a position that a slower transaction commits later, because there is no such transaction.
  * The cost is that appends do not overlap; group commit (below) keeps that cheap.
  *
- * Group commit: append() queues, and one writer loop per process writes everything queued so far in one
- * transaction (positions in queue order, so in the order of append() calls). A conflicting append is
- * skipped inside its group without taking a position.
+ * Group commit: append() queues, and one writer loop per process writes everything queued so far (from the
+ * current turn on, then during the previous transaction) in one transaction (positions in queue order, so in
+ * the order of append() calls). A conflicting append is skipped inside its group without taking a position.
  *
  * Live subscriptions: the transaction ends with `pg_notify('jade_events', <last position>)`; PostgreSQL
  * delivers it on commit, so a LISTEN session (one per store, reconnecting) wakes subscriptions of every
@@ -140,7 +140,9 @@ export class PostgresEventStore implements EventStore {
    */
   private startWriter(): void {
     if (this.writing) return;
-    this.writing = this.writeQueued().finally(() => {
+    // The first group waits for the end of the current turn (setImmediate), as SQLite's does: everything
+    // appended in one turn shares a transaction and one recorded_at.
+    this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writeQueued()).finally(() => {
       this.writing = undefined;
       if (this.queue.length > 0) this.startWriter();
     });
