@@ -311,7 +311,7 @@ class MirroredRunner<C> implements ProjectionRunner<C> {
 async function upsert(client: PgClient, table: string, key: string, rows: readonly Record<string, unknown>[]): Promise<void> {
   const columns = Object.keys(rows[0]!);
   const values: unknown[] = [];
-  const tuples = rows.map((row) => `(${columns.map((column) => `$${values.push(row[column] ?? null)}`).join(', ')})`);
+  const tuples = rows.map((row) => `(${columns.map((column) => `$${values.push(forPostgres(row[column]))}`).join(', ')})`);
   const updates = columns.filter((column) => column !== key).map((column) => `${quoteIdent(column)} = excluded.${quoteIdent(column)}`);
   await client.query(
     `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (${quoteIdent(key)}) DO ${
@@ -319,4 +319,13 @@ async function upsert(client: PgClient, table: string, key: string, rows: readon
     }`,
     values,
   );
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, which SQLite stores and hostile AMI frames do carry: it becomes U+FFFD
+ * (the replacement character) in PostgreSQL, where a NUL would fail the whole batch and stop the mirror.
+ */
+function forPostgres(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' && value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value;
 }

@@ -41,6 +41,15 @@ function toJson(stream: string, what: string, value: unknown): string {
   return json;
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite's can, and hostile AMI frames carry it into event types and the
+ * ids streams are named by); there it becomes U+FFFD, so such an append is stored rather than failing its
+ * whole group. data and metadata need nothing: JSON escapes it (\u0000).
+ */
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text;
+}
+
 function unavailable(what: string, cause: unknown): EventStoreUnavailableError {
   return new EventStoreUnavailableError(`event store ${what} failed: ${String(cause)}`, { cause });
 }
@@ -120,8 +129,9 @@ export class PostgresEventStore implements EventStore {
     try {
       this.assertOpen();
       assertAppendable(stream, events, expectedRevision);
+      stream = withoutNul(stream);
       const rows = events.map((event) => ({
-        type: event.type,
+        type: withoutNul(event.type),
         data: toJson(stream, 'data', event.data),
         metadata: toJson(stream, 'metadata', event.metadata),
       }));

@@ -160,6 +160,23 @@ describe('postgres adapter', function () {
     });
   });
 
+  it('stores a U+0000 in a stream name or type (hostile AMI frames carry them) as U+FFFD, failing no append beside it', async function () {
+    const store = await emptyStore();
+    try {
+      const outcomes = await Promise.allSettled([store.append('call-a', [event('Good1')]), store.append('call-\u0000x', [event('Bad\u0000Type', { v: 'in\u0000data' })]), store.append('call-a', [event('Good2')])]);
+      expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled']);
+      const log = await store.readAll();
+      expect(log.map((e) => [e.stream, e.type])).to.deep.equal([
+        ['call-a', 'Good1'],
+        ['call-\uFFFDx', 'Bad\uFFFDType'],
+        ['call-a', 'Good2'],
+      ]);
+      expect(log[1]!.data).to.deep.equal({ v: 'in\u0000data' });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports an unreachable server as EventStoreUnavailableError', async function () {
     let refused: unknown;
     await PostgresEventStore.open({ connectionString: 'postgres://jade@127.0.0.1:1/none' }).catch((error: unknown) => (refused = error));
