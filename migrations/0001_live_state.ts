@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * Read models of Asterisk's live state: channels, async-AGI sessions, modules, the system, and the
@@ -10,9 +11,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('projection_checkpoints')
     .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .addColumn('position', 'bigint', (c) => c.notNull())
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -20,7 +21,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('unique_id', 'text', (c) => c.primaryKey())
     .addColumn('linked_id', 'text', (c) => c.notNull())
     .addColumn('channel', 'text', (c) => c.notNull())
-    .addColumn('channel_state', 'integer', (c) => c.notNull())
+    .addColumn('channel_state', 'bigint', (c) => c.notNull())
     .addColumn('channel_state_desc', 'text', (c) => c.notNull())
     .addColumn('context', 'text', (c) => c.notNull())
     .addColumn('exten', 'text', (c) => c.notNull())
@@ -34,12 +35,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('application', 'text')
     .addColumn('application_data', 'text')
     .addColumn('bridge_id', 'text')
-    .addColumn('hangup_cause', 'integer')
+    .addColumn('hangup_cause', 'bigint')
     .addColumn('hangup_cause_desc', 'text')
     .addColumn('variables', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('channels_linked_id').on('channels').column('linked_id').execute();
 
@@ -48,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('unique_id', 'text', (c) => c.primaryKey())
     .addColumn('linked_id', 'text', (c) => c.notNull())
     .addColumn('channel', 'text', (c) => c.notNull())
-    .addColumn('channel_state', 'integer', (c) => c.notNull())
+    .addColumn('channel_state', 'bigint', (c) => c.notNull())
     .addColumn('channel_state_desc', 'text', (c) => c.notNull())
     .addColumn('context', 'text', (c) => c.notNull())
     .addColumn('exten', 'text', (c) => c.notNull())
@@ -63,19 +64,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cmd', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
     .createTable('modules')
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('description', 'text', (c) => c.notNull())
-    .addColumn('use_count', 'integer', (c) => c.notNull())
+    .addColumn('use_count', 'bigint', (c) => c.notNull())
     .addColumn('load', 'text', (c) => c.notNull())
     .addColumn('support_level', 'text', (c) => c.notNull())
-    .addColumn('size', 'integer')
+    .addColumn('size', 'bigint')
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -87,10 +88,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cdr_enabled', 'text')
     .addColumn('http_enabled', 'text')
     .addColumn('real_time_enabled', 'text')
-    .addColumn('current_calls', 'integer')
-    .addColumn('max_calls', 'integer')
-    .addColumn('max_file_handles', 'integer')
-    .addColumn('max_load_avg', 'real')
+    .addColumn('current_calls', 'bigint')
+    .addColumn('max_calls', 'bigint')
+    .addColumn('max_file_handles', 'bigint')
+    .addColumn('max_load_avg', 'double precision')
     .addColumn('reload_date', 'text')
     .addColumn('reload_time', 'text')
     .addColumn('run_group', 'text')
@@ -100,7 +101,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('tm_startup', 'text')
     .addColumn('tm_reload', 'text')
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 }
 

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * Read models of app_queue's live state (projections/queues.ts): queues with their statistics, members,
@@ -10,20 +11,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('queues')
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('strategy', 'text', (c) => c.notNull())
-    .addColumn('max', 'integer', (c) => c.notNull())
-    .addColumn('weight', 'integer', (c) => c.notNull())
-    .addColumn('calls', 'integer', (c) => c.notNull())
-    .addColumn('completed', 'integer', (c) => c.notNull())
-    .addColumn('abandoned', 'integer', (c) => c.notNull())
-    .addColumn('hold_time', 'integer', (c) => c.notNull())
-    .addColumn('talk_time', 'integer', (c) => c.notNull())
-    .addColumn('service_level', 'integer', (c) => c.notNull())
-    .addColumn('service_level_perf', 'real', (c) => c.notNull())
-    .addColumn('service_level_perf2', 'real', (c) => c.notNull())
-    .addColumn('completed_in_sl', 'integer', (c) => c.notNull())
-    .addColumn('abandoned_in_sl', 'integer', (c) => c.notNull())
+    .addColumn('max', 'bigint', (c) => c.notNull())
+    .addColumn('weight', 'bigint', (c) => c.notNull())
+    .addColumn('calls', 'bigint', (c) => c.notNull())
+    .addColumn('completed', 'bigint', (c) => c.notNull())
+    .addColumn('abandoned', 'bigint', (c) => c.notNull())
+    .addColumn('hold_time', 'bigint', (c) => c.notNull())
+    .addColumn('talk_time', 'bigint', (c) => c.notNull())
+    .addColumn('service_level', 'bigint', (c) => c.notNull())
+    .addColumn('service_level_perf', 'double precision', (c) => c.notNull())
+    .addColumn('service_level_perf2', 'double precision', (c) => c.notNull())
+    .addColumn('completed_in_sl', 'bigint', (c) => c.notNull())
+    .addColumn('abandoned_in_sl', 'bigint', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -34,20 +35,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('location', 'text', (c) => c.notNull())
     .addColumn('state_interface', 'text', (c) => c.notNull())
     .addColumn('membership', 'text', (c) => c.notNull())
-    .addColumn('status', 'integer', (c) => c.notNull())
-    .addColumn('paused', 'integer', (c) => c.notNull())
+    .addColumn('status', 'bigint', (c) => c.notNull())
+    .addColumn('paused', 'bigint', (c) => c.notNull())
     .addColumn('paused_reason', 'text', (c) => c.notNull())
-    .addColumn('penalty', 'integer', (c) => c.notNull())
-    .addColumn('calls_taken', 'integer', (c) => c.notNull())
-    .addColumn('in_call', 'integer', (c) => c.notNull())
-    .addColumn('last_call', 'integer', (c) => c.notNull())
-    .addColumn('last_pause', 'integer', (c) => c.notNull())
-    .addColumn('login_time', 'integer', (c) => c.notNull())
-    .addColumn('ring_inuse', 'integer')
-    .addColumn('wrapup_time', 'integer', (c) => c.notNull())
-    .addColumn('calls_taken_at_connect', 'integer')
+    .addColumn('penalty', 'bigint', (c) => c.notNull())
+    .addColumn('calls_taken', 'bigint', (c) => c.notNull())
+    .addColumn('in_call', 'bigint', (c) => c.notNull())
+    .addColumn('last_call', 'bigint', (c) => c.notNull())
+    .addColumn('last_pause', 'bigint', (c) => c.notNull())
+    .addColumn('login_time', 'bigint', (c) => c.notNull())
+    .addColumn('ring_inuse', 'bigint')
+    .addColumn('wrapup_time', 'bigint', (c) => c.notNull())
+    .addColumn('calls_taken_at_connect', 'bigint')
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('queue_members_queue_name').on('queue_members').columns(['queue_name', 'name']).execute();
 
@@ -60,10 +61,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('caller_id_num', 'text', (c) => c.notNull())
     .addColumn('connected_line_name', 'text', (c) => c.notNull())
     .addColumn('connected_line_num', 'text', (c) => c.notNull())
-    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('position', 'bigint', (c) => c.notNull())
     .addColumn('tm_join', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('queue_entries_queue_name').on('queue_entries').columns(['queue_name', 'position']).execute();
 }

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * Read models of parking, app_agent_pool agents, device states and PJSIP live state.
@@ -13,9 +14,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('start_space', 'text', (c) => c.notNull())
     // The manual's spelling, on the wire and so here (the row is the wire object).
     .addColumn('stop_spcae', 'text', (c) => c.notNull())
-    .addColumn('timeout', 'integer', (c) => c.notNull())
+    .addColumn('timeout', 'bigint', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -37,9 +38,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('parking_lot', 'text', (c) => c.notNull())
     .addColumn('parking_space', 'text', (c) => c.notNull())
     .addColumn('tm_parked', 'text', (c) => c.notNull())
-    .addColumn('parking_time_limit', 'integer', (c) => c.notNull())
+    .addColumn('parking_time_limit', 'bigint', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('parked_calls_parkee_channel').on('parked_calls').column('parkee_channel').execute();
 
@@ -48,9 +49,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('name', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('logged_in_time', 'integer')
+    .addColumn('logged_in_time', 'bigint')
     .addColumn('channel_name', 'text')
-    .addColumn('channel_state', 'integer')
+    .addColumn('channel_state', 'bigint')
     .addColumn('channel_state_desc', 'text')
     .addColumn('caller_id_name', 'text')
     .addColumn('caller_id_num', 'text')
@@ -64,9 +65,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('unique_id', 'text')
     .addColumn('linked_id', 'text')
     .addColumn('talking_to_chan', 'text')
-    .addColumn('call_started', 'integer')
+    .addColumn('call_started', 'bigint')
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -74,7 +75,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('device', 'text', (c) => c.primaryKey())
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -90,7 +91,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('active_channels', 'text')
     .addColumn('detail', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -99,23 +100,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('object_type', 'text', (c) => c.notNull())
     .addColumn('endpoint_name', 'text')
     .addColumn('contacts', 'text')
-    .addColumn('contacts_registered', 'integer')
-    .addColumn('total_contacts', 'integer')
+    .addColumn('contacts_registered', 'bigint')
+    .addColumn('total_contacts', 'bigint')
     .addColumn('authenticate_qualify', 'text')
-    .addColumn('default_expiration', 'integer')
+    .addColumn('default_expiration', 'bigint')
     .addColumn('mailboxes', 'text')
-    .addColumn('max_contacts', 'integer')
-    .addColumn('maximum_expiration', 'integer')
-    .addColumn('minimum_expiration', 'integer')
+    .addColumn('max_contacts', 'bigint')
+    .addColumn('maximum_expiration', 'bigint')
+    .addColumn('minimum_expiration', 'bigint')
     .addColumn('outbound_proxy', 'text')
-    .addColumn('qualify_frequency', 'integer')
-    .addColumn('qualify_timeout', 'real')
+    .addColumn('qualify_frequency', 'bigint')
+    .addColumn('qualify_timeout', 'double precision')
     .addColumn('remove_existing', 'text')
     .addColumn('support_path', 'text')
     .addColumn('voicemail_extension', 'text')
     .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -127,11 +128,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('password', 'text')
     .addColumn('md5_cred', 'text')
     .addColumn('realm', 'text')
-    .addColumn('nonce_lifetime', 'integer')
+    .addColumn('nonce_lifetime', 'bigint')
     .addColumn('endpoint_name', 'text')
     .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -142,18 +143,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('aor', 'text', (c) => c.notNull())
     .addColumn('endpoint_name', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('qualify_frequency', 'integer')
-    .addColumn('qualify_timout', 'real')
-    .addColumn('authentication_qualify', 'integer')
+    .addColumn('qualify_frequency', 'bigint')
+    .addColumn('qualify_timout', 'double precision')
+    .addColumn('authentication_qualify', 'bigint')
     .addColumn('outbound_proxy', 'text')
     .addColumn('path', 'text')
-    .addColumn('reg_expire', 'integer')
+    .addColumn('reg_expire', 'bigint')
     .addColumn('round_trip_usec', 'text')
     .addColumn('user_agent', 'text')
     .addColumn('via_address', 'text')
     .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('pjsip_contacts_endpoint_name').on('pjsip_contacts').column('endpoint_name').execute();
 
@@ -164,24 +165,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('status', 'text')
     .addColumn('server_uri', 'text')
     .addColumn('client_uri', 'text')
-    .addColumn('max_retries', 'integer')
-    .addColumn('retry_interval', 'integer')
-    .addColumn('fatal_retry_interval', 'integer')
-    .addColumn('forbidden_retry_interval', 'integer')
+    .addColumn('max_retries', 'bigint')
+    .addColumn('retry_interval', 'bigint')
+    .addColumn('fatal_retry_interval', 'bigint')
+    .addColumn('forbidden_retry_interval', 'bigint')
     .addColumn('auth_rejection_permanent', 'text')
     .addColumn('support_path', 'text')
-    .addColumn('expiration', 'integer')
+    .addColumn('expiration', 'bigint')
     .addColumn('line', 'text')
     .addColumn('transport', 'text')
     .addColumn('contact_user', 'text')
     .addColumn('endpoint', 'text')
     .addColumn('outbound_auth', 'text')
     .addColumn('outbound_proxy', 'text')
-    .addColumn('next_reg', 'integer')
-    .addColumn('registration_time', 'integer')
+    .addColumn('next_reg', 'bigint')
+    .addColumn('registration_time', 'bigint')
     .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 }
 

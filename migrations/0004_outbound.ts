@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * Read models of the outbound dialer's resources (catalog 50-outbound §6): plans, destinations, dial list
@@ -12,49 +13,49 @@ import { sql, type Kysely } from 'kysely';
 type Builder = ReturnType<Kysely<unknown>['schema']['createTable']>;
 
 /** `uuid` key, `in_use` (not on dialings, which the catalog never soft-deletes), `tm_*`: every object of the catalog. */
-const lifecycle = (table: Builder, columns: (t: Builder) => Builder, inUse = true): Builder => {
+const lifecycle = (db: Kysely<unknown>, table: Builder, columns: (t: Builder) => Builder, inUse = true): Builder => {
   const withFields = columns(table.addColumn('uuid', 'text', (c) => c.primaryKey()));
-  return (inUse ? withFields.addColumn('in_use', 'integer', (c) => c.notNull().defaultTo(1)) : withFields)
+  return (inUse ? withFields.addColumn('in_use', 'bigint', (c) => c.notNull().defaultTo(1)) : withFields)
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text')
     .addColumn('tm_delete', 'text')
-    .modifyEnd(sql`without rowid`);
+    .modifyEnd(withoutRowid(db));
 };
 
-const eight = (t: Builder, prefix: string, type: 'text' | 'integer', notNull: boolean): Builder => {
+const eight = (t: Builder, prefix: string, type: 'text' | 'bigint', notNull: boolean): Builder => {
   let out = t;
   for (let i = 1; i <= 8; i += 1) out = out.addColumn(`${prefix}${i}`, type, (c) => (notNull ? c.notNull().defaultTo(0) : c));
   return out;
 };
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await lifecycle(db.schema.createTable('ob_plans'), (t) =>
+  await lifecycle(db, db.schema.createTable('ob_plans'), (t) =>
     eight(
       t
         .addColumn('name', 'text')
         .addColumn('detail', 'text')
         .addColumn('tech_name', 'text', (c) => c.notNull())
         .addColumn('trunk_name', 'text')
-        .addColumn('dial_mode', 'integer', (c) => c.notNull())
-        .addColumn('dial_timeout', 'integer', (c) => c.notNull())
-        .addColumn('dl_end_handle', 'integer', (c) => c.notNull())
-        .addColumn('retry_delay', 'integer', (c) => c.notNull())
+        .addColumn('dial_mode', 'bigint', (c) => c.notNull())
+        .addColumn('dial_timeout', 'bigint', (c) => c.notNull())
+        .addColumn('dl_end_handle', 'bigint', (c) => c.notNull())
+        .addColumn('retry_delay', 'bigint', (c) => c.notNull())
         .addColumn('caller_id', 'text')
-        .addColumn('service_level', 'integer', (c) => c.notNull())
+        .addColumn('service_level', 'bigint', (c) => c.notNull())
         .addColumn('early_media', 'text')
         .addColumn('codecs', 'text')
         .addColumn('variables', 'text'),
       'max_retry_cnt_',
-      'integer',
+      'bigint',
       true,
     ),
   ).execute();
 
-  await lifecycle(db.schema.createTable('ob_destinations'), (t) =>
+  await lifecycle(db, db.schema.createTable('ob_destinations'), (t) =>
     t
       .addColumn('name', 'text')
       .addColumn('detail', 'text')
-      .addColumn('type', 'integer', (c) => c.notNull())
+      .addColumn('type', 'bigint', (c) => c.notNull())
       .addColumn('application', 'text')
       .addColumn('data', 'text')
       .addColumn('context', 'text')
@@ -63,7 +64,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('variables', 'text'),
   ).execute();
 
-  await lifecycle(db.schema.createTable('ob_dlmas'), (t) =>
+  await lifecycle(db, db.schema.createTable('ob_dlmas'), (t) =>
     t
       .addColumn('name', 'text')
       .addColumn('detail', 'text')
@@ -71,13 +72,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('variables', 'text'),
   ).execute();
 
-  await lifecycle(db.schema.createTable('ob_dls'), (t) =>
+  await lifecycle(db, db.schema.createTable('ob_dls'), (t) =>
     eight(
       eight(
         t
           .addColumn('name', 'text')
           .addColumn('detail', 'text')
-          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('status', 'bigint', (c) => c.notNull())
           .addColumn('dlma_uuid', 'text', (c) => c.notNull())
           .addColumn('email', 'text'),
         'number_',
@@ -85,15 +86,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         false,
       ),
       'trycnt_',
-      'integer',
+      'bigint',
       true,
     )
       .addColumn('dialing_camp_uuid', 'text')
       .addColumn('dialing_plan_uuid', 'text')
       .addColumn('dialing_uuid', 'text')
-      .addColumn('res_dial', 'integer', (c) => c.notNull())
+      .addColumn('res_dial', 'bigint', (c) => c.notNull())
       .addColumn('res_dial_detail', 'text')
-      .addColumn('res_hangup', 'integer', (c) => c.notNull())
+      .addColumn('res_hangup', 'bigint', (c) => c.notNull())
       .addColumn('res_hangup_detail', 'text')
       .addColumn('tm_last_dial', 'text')
       .addColumn('tm_last_hangup', 'text')
@@ -105,17 +106,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('ob_dls_dlma').on('ob_dls').columns(['dlma_uuid', 'tm_create', 'uuid']).execute();
   await db.schema.createIndex('ob_dls_dlma_status').on('ob_dls').columns(['dlma_uuid', 'status']).execute();
 
-  await lifecycle(db.schema.createTable('ob_campaigns'), (t) =>
+  await lifecycle(db, db.schema.createTable('ob_campaigns'), (t) =>
     t
       .addColumn('name', 'text')
       .addColumn('detail', 'text')
-      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('status', 'bigint', (c) => c.notNull())
       .addColumn('plan', 'text')
       .addColumn('dlma', 'text')
       .addColumn('dest', 'text')
       .addColumn('variables', 'text')
       .addColumn('next_campaign', 'text')
-      .addColumn('sc_mode', 'integer', (c) => c.notNull())
+      .addColumn('sc_mode', 'bigint', (c) => c.notNull())
       .addColumn('sc_time_start', 'text')
       .addColumn('sc_time_end', 'text')
       .addColumn('sc_date_start', 'text')
@@ -127,14 +128,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   ).execute();
 
   // The live dialings (catalog §6.5), written by the dialer's projection; a finished dialing leaves the table.
-  await lifecycle(db.schema.createTable('ob_dialings'), (t) =>
+  await lifecycle(db, db.schema.createTable('ob_dialings'), (t) =>
     t
       .addColumn('action_id', 'text', (c) => c.notNull())
       .addColumn('channel', 'text')
-      .addColumn('status', 'integer', (c) => c.notNull())
-      .addColumn('res_dial', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('status', 'bigint', (c) => c.notNull())
+      .addColumn('res_dial', 'bigint', (c) => c.notNull().defaultTo(0))
       .addColumn('res_dial_detail', 'text')
-      .addColumn('res_hangup', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('res_hangup', 'bigint', (c) => c.notNull().defaultTo(0))
       .addColumn('res_hangup_detail', 'text')
       .addColumn('dial_channel', 'text', (c) => c.notNull())
       .addColumn('dial_addr', 'text', (c) => c.notNull())
@@ -143,10 +144,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('dial_context', 'text')
       .addColumn('dial_exten', 'text')
       .addColumn('dial_priority', 'text')
-      .addColumn('dial_type', 'integer', (c) => c.notNull())
-      .addColumn('dial_timeout', 'integer', (c) => c.notNull())
-      .addColumn('dial_index', 'integer', (c) => c.notNull())
-      .addColumn('dial_trycnt', 'integer', (c) => c.notNull())
+      .addColumn('dial_type', 'bigint', (c) => c.notNull())
+      .addColumn('dial_timeout', 'bigint', (c) => c.notNull())
+      .addColumn('dial_index', 'bigint', (c) => c.notNull())
+      .addColumn('dial_trycnt', 'bigint', (c) => c.notNull())
       .addColumn('dial_variables', 'text', (c) => c.notNull().defaultTo('{}'))
       .addColumn('uuid_camp', 'text', (c) => c.notNull())
       .addColumn('uuid_dest', 'text', (c) => c.notNull())

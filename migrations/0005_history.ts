@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * Read models of the log as history (projections/calls.ts, projections/commands.ts): one row per call
@@ -15,19 +16,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('tm_end', 'text')
     .addColumn('hangup_by', 'text')
     .addColumn('hangup_user', 'text')
-    .addColumn('hangup_cause', 'integer')
+    .addColumn('hangup_cause', 'bigint')
     .addColumn('hangup_cause_desc', 'text')
     .addColumn('caller', 'text', (c) => c.notNull())
     .addColumn('callee', 'text', (c) => c.notNull())
     .addColumn('queues', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('agents', 'text', (c) => c.notNull().defaultTo('[]'))
-    .addColumn('parked', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('parked', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('campaign_uuid', 'text')
     .addColumn('dialing_uuid', 'text')
     .addColumn('leg_ids', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('command_ids', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('calls_tm_start').on('calls').columns(['tm_start', 'linked_id']).execute();
 
@@ -38,7 +39,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('party', 'text', (c) => c.notNull())
     .addColumn('local_peer', 'text')
-    .addColumn('bridged', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('bridged', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('caller_id_num', 'text', (c) => c.notNull())
     .addColumn('caller_id_name', 'text', (c) => c.notNull())
     .addColumn('context', 'text', (c) => c.notNull())
@@ -46,9 +47,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_answer', 'text')
     .addColumn('tm_hangup', 'text')
-    .addColumn('hangup_cause', 'integer')
+    .addColumn('hangup_cause', 'bigint')
     .addColumn('hangup_cause_desc', 'text')
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('call_legs_linked_id').on('call_legs').column('linked_id').execute();
 
@@ -57,7 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('linked_id', 'text', (c) => c.primaryKey())
     .addColumn('live', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('api_hangup', 'text')
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -67,7 +68,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('campaign_uuid', 'text')
     .addColumn('dialing_uuid', 'text')
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 
   await db.schema
@@ -84,7 +85,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('outcome', 'text', (c) => c.notNull())
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('commands_tm_create').on('commands').columns(['tm_create', 'uuid']).execute();
 }

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * `config_versions` (projections/config-versions.ts): every version of every Asterisk config file jade
@@ -8,7 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('config_versions')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('position', 'bigint', (c) => c.notNull())
     .addColumn('file', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('cause', 'text', (c) => c.notNull())
@@ -19,8 +20,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('command_id', 'text')
     .addColumn('before', 'text')
     .addColumn('sections', 'text')
-    .addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0))
-    .modifyEnd(sql`without rowid`)
+    .addColumn('hidden', 'bigint', (c) => c.notNull().defaultTo(0))
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('config_versions_file_position').on('config_versions').columns(['file', 'position']).execute();
   await db.schema.createIndex('config_versions_name').on('config_versions').column('name').execute();

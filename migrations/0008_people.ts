@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * People (issue 13 P2): users' contacts, buddies (with their derived presence) and the PJSIP device states
@@ -13,11 +14,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('target', 'text', (c) => c.notNull())
     .addColumn('name', 'text')
     .addColumn('detail', 'text')
-    .addColumn('in_use', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('in_use', 'bigint', (c) => c.notNull().defaultTo(1))
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text')
     .addColumn('tm_delete', 'text')
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('user_contacts_user').on('user_contacts').column('user_uuid').execute();
   await db.schema
@@ -28,18 +29,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text')
     .addColumn('detail', 'text')
     .addColumn('presence', 'text', (c) => c.notNull())
-    .addColumn('in_use', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('in_use', 'bigint', (c) => c.notNull().defaultTo(1))
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text')
     .addColumn('tm_delete', 'text')
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('me_buddies_owner').on('me_buddies').column('owner_uuid').execute();
   await db.schema
     .createTable('people_devices')
     .addColumn('device', 'text', (c) => c.primaryKey())
     .addColumn('state', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 }
 

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * Async dialplans (projections/dialplans.ts, issue 14): dpmas and their steps. `dp_dpmas.version` is the log
@@ -13,20 +14,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('on_error', 'text', (c) => c.notNull())
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text')
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema
     .createTable('dp_dialplans')
     .addColumn('uuid', 'text', (c) => c.primaryKey())
     .addColumn('dpma_uuid', 'text', (c) => c.notNull())
-    .addColumn('sequence', 'integer', (c) => c.notNull())
+    .addColumn('sequence', 'bigint', (c) => c.notNull())
     .addColumn('name', 'text')
     .addColumn('detail', 'text')
     .addColumn('command', 'text')
     .addColumn('tm_create', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text')
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('dp_dialplans_dpma_sequence').on('dp_dialplans').columns(['dpma_uuid', 'sequence', 'uuid']).execute();
 }

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * Voicemail (projections/voicemail.ts, issue 15): mailboxes as Asterisk lists them, and the messages jade found
@@ -10,14 +11,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     'delete_message', 'call_operator', 'callback', 'can_review', 'dialout', 'exit_context', 'from_string', 'language']) {
     users = users.addColumn(column, 'text', (c) => c.notNull());
   }
-  for (const column of ['max_message_count', 'max_message_length', 'new_message_count', 'old_message_count']) users = users.addColumn(column, 'integer', (c) => c.notNull());
+  for (const column of ['max_message_count', 'max_message_length', 'new_message_count', 'old_message_count']) users = users.addColumn(column, 'bigint', (c) => c.notNull());
   for (const column of ['imap_flag', 'imap_port', 'imap_server', 'imap_user', 'say_cid']) users = users.addColumn(column, 'text', (c) => c.notNull());
-  users = users.addColumn('say_duration_minimum', 'integer', (c) => c.notNull());
+  users = users.addColumn('say_duration_minimum', 'bigint', (c) => c.notNull());
   for (const column of ['say_envelope', 'timezone', 'unique_id']) users = users.addColumn(column, 'text', (c) => c.notNull());
   await users
-    .addColumn('volume_gain', 'real', (c) => c.notNull())
+    .addColumn('volume_gain', 'double precision', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema
     .createTable('voicemail_messages')
@@ -27,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('msgname', 'text', (c) => c.notNull())
     .addColumn('message', 'text', (c) => c.notNull())
     .addColumn('tm_update', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
   await db.schema.createIndex('voicemail_messages_user').on('voicemail_messages').columns(['user_id', 'key']).execute();
 }

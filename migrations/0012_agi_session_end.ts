@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withoutRowid } from './dialect.js';
 
 /**
  * The AGI read model keeps an ended session for a while (projections/agis.ts, issue 14): `status` (`active`,
@@ -13,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('agis_prune')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('tm_prune', 'text', (c) => c.notNull())
-    .modifyEnd(sql`without rowid`)
+    .modifyEnd(withoutRowid(db))
     .execute();
 }
 

@@ -15,6 +15,7 @@ import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { isPostgres } from './lib/dialect.js';
 
 /**
  * `/core/agis`: async-AGI sessions (catalog 60-core-dialplan §1-2).
@@ -302,11 +303,16 @@ const jsonObject = agiObject.jsonSql();
 
 /** `[agi, ...]` as JSON text built by SQLite: the active sessions of `listAgis`, in its order. */
 export async function listAgisJson(db: Kysely<Database>): Promise<string> {
+  if (isPostgres(db)) return JSON.stringify((await listAgis(db)).filter((row) => row.status === 'active').map(toAgiObject));
   const { rows } = await sql<{ list: string }>`SELECT json_group_array(${jsonObject} ORDER BY tm_create, unique_id) AS list FROM agis WHERE status = 'active'`.execute(db);
   return rows[0]?.list ?? '[]';
 }
 
 export async function getAgiJson(db: Kysely<Database>, uniqueId: string): Promise<string | undefined> {
+  if (isPostgres(db)) {
+    const agi = await getAgi(db, uniqueId);
+    return agi && JSON.stringify(toAgiObject(agi));
+  }
   const { rows } = await sql<{ obj: string }>`SELECT ${jsonObject} AS obj FROM agis WHERE unique_id = ${uniqueId}`.execute(db);
   return rows[0]?.obj;
 }

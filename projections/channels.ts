@@ -12,6 +12,7 @@ import {
   type Snapshot,
 } from './lib/ami-fields.js';
 import type { Database } from './database.js';
+import { isPostgres } from './lib/dialect.js';
 import { durationSeconds, durationSql, parseDuration, shiftTimestamp } from './lib/event-time.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
@@ -236,12 +237,17 @@ export async function listChannelsByLinkedId(db: Kysely<Database>, linkedId: str
 
 /** `[channel, ...]` as JSON text, same order and content as `listChannels`. */
 export async function listChannelsJson(db: Kysely<Database>, now: string): Promise<string> {
+  if (isPostgres(db)) return JSON.stringify(await listChannels(db, now));
   const { rows } = await sql<{ list: string }>`
     SELECT json_group_array(${channelObject.jsonSql(now)} ORDER BY tm_create, unique_id) AS list FROM channels`.execute(db);
   return rows[0]?.list ?? '[]';
 }
 
 export async function getChannelJson(db: Kysely<Database>, uniqueId: string, now: string): Promise<string | undefined> {
+  if (isPostgres(db)) {
+    const channel = await getChannel(db, uniqueId, now);
+    return channel && JSON.stringify(channel);
+  }
   const { rows } = await sql<{ obj: string }>`SELECT ${channelObject.jsonSql(now)} AS obj FROM channels WHERE unique_id = ${uniqueId}`.execute(db);
   return rows[0]?.obj;
 }

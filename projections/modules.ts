@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { upsertStamped } from './lib/row-changes.js';
+import { isPostgres } from './lib/dialect.js';
 
 /**
  * `/core/modules`: Asterisk's module list, from AMI only (ARCHITECTURE.md: never the local disk, so
@@ -195,6 +196,10 @@ export async function getModule(db: Kysely<Database>, name: string): Promise<Mod
 const jsonObject = sql<string>`json_object('name', name, 'description', description, 'use_count', use_count, 'load', load, 'support_level', support_level, 'size', size, 'tm_update', tm_update)`;
 
 export async function listModulesJson(db: Kysely<Database>): Promise<string> {
+  if (isPostgres(db)) {
+    const rows = await listModules(db);
+    return JSON.stringify(rows.map((m) => ({ name: m.name, description: m.description, use_count: m.use_count, load: m.load, support_level: m.support_level, size: m.size, tm_update: m.tm_update })));
+  }
   const { rows } = await sql<{ list: string }>`SELECT json_group_array(${jsonObject} ORDER BY name) AS list FROM modules`.execute(db);
   return rows[0]?.list ?? '[]';
 }

@@ -17,7 +17,13 @@ export interface Config {
     readonly reconnectMaxMs: number;
   };
   readonly dataDir: string;
-  readonly eventstore: { readonly type: 'sqlite' | 'esdb' | 'memory'; readonly esdbUrl: string; readonly groupCommitMaxBatch: number };
+  readonly eventstore: {
+    readonly type: 'sqlite' | 'esdb' | 'postgres' | 'memory';
+    readonly esdbUrl: string;
+    /** Connection string of the shared PostgreSQL store (eventstore.type postgres). */
+    readonly postgresUrl: string;
+    readonly groupCommitMaxBatch: number;
+  };
   readonly admin: { readonly password: string };
   readonly auth: {
     readonly tokenIdleSeconds: number;
@@ -129,6 +135,7 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_DATA_DIR', ['dataDir']],
   ['JADE_EVENTSTORE', ['eventstore', 'type']],
   ['JADE_ESDB_URL', ['eventstore', 'esdbUrl']],
+  ['JADE_POSTGRES_URL', ['eventstore', 'postgresUrl']],
   ['JADE_ADMIN_PASSWORD', ['admin', 'password']],
   ['JADE_LOG_LEVEL', ['log', 'level']],
   ['JADE_LOG_FORMAT', ['log', 'format']],
@@ -180,8 +187,9 @@ function validate(raw: Json): Config {
   const port = (p: number): boolean => Number.isInteger(p) && p >= 0 && p <= 65535;
   check(port(config.http.port), `http.port must be a port number, got ${String(config.http.port)}`);
   check(port(config.ami.port), `ami.port must be a port number, got ${String(config.ami.port)}`);
-  check(['sqlite', 'esdb', 'memory'].includes(config.eventstore.type), `eventstore.type must be sqlite, esdb or memory, got ${config.eventstore.type}`);
+  check(['sqlite', 'esdb', 'postgres', 'memory'].includes(config.eventstore.type), `eventstore.type must be sqlite, esdb, postgres or memory, got ${config.eventstore.type}`);
   check(config.eventstore.type !== 'esdb' || config.eventstore.esdbUrl !== '', 'eventstore.type esdb needs JADE_ESDB_URL');
+  check(config.eventstore.type !== 'postgres' || config.eventstore.postgresUrl !== '', 'eventstore.type postgres needs JADE_POSTGRES_URL');
   for (const key of ['keepaliveMs', 'actionTimeoutMs', 'reconnectInitialMs', 'reconnectMaxMs'] as const) {
     check(Number.isFinite(config.ami[key]) && config.ami[key] > 0, `ami.${key} must be a positive number`);
   }

@@ -5,7 +5,7 @@ import type { Middleware } from 'koa';
 import type { Router } from '@koa/router';
 import { parseListenAddress, resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { openEventStore, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
+import { openEventStore, PostgresLogSource, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
 import { startAmi, type AmiRuntime } from './ami/index.js';
 import { startPjsipRefresh } from './ami/pjsip-refresh.js';
 import {
@@ -17,6 +17,7 @@ import {
   type ReadModelDb,
 } from './readmodels/index.js';
 import { createReadModelSync } from './readmodels/sync.js';
+import { openSharedReadModels } from './readmodels/postgres-database.js';
 import { createAuth, type Auth } from './auth/index.js';
 import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
@@ -100,9 +101,12 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   const metrics = new JadeMetrics();
   const store = timedAppends(await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir }), (s) => metrics.observeAppend(s));
   shutdown.add(() => store.close());
-  const readModels = await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir));
+  // On PostgreSQL the read models are shared by every node (src/readmodels/postgres-mirror.ts); else a SQLite file beside the log.
+  const shared = config.eventstore.type === 'postgres' ? await openSharedReadModels(config.eventstore.postgresUrl, logger.child({ module: 'readmodels' })) : undefined;
+  const readModels = shared?.readModels ?? (await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir)));
   shutdown.add(() => readModels.close());
-  const runner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
+  const localRunner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
+  const runner = shared ? shared.follow(localRunner) : localRunner;
   shutdown.add(() => runner.stop());
   await runner.start();
   const logCount = countLog(store, metrics, await store.headPosition(), logger.child({ module: 'metrics' }));
@@ -112,7 +116,12 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   shutdown.add(() => auth.stop());
   await auth.start();
   // The log port: SQL over the SQLite file on a read-only connection of its own (filters run in SQLite), else the store.
-  const log: LogSource = config.eventstore.type === 'sqlite' ? SqliteLogSource.open(config.dataDir) : new StoreLogSource(store);
+  const log: LogSource =
+    config.eventstore.type === 'sqlite'
+      ? SqliteLogSource.open(config.dataDir)
+      : config.eventstore.type === 'postgres'
+        ? PostgresLogSource.open(config.eventstore.postgresUrl)
+        : new StoreLogSource(store);
   shutdown.add(() => log.close());
   // Point-in-time reads start from snapshots of the live read models (taken as the runner advances).
   const pointInTime = openPointInTime({ store, dataDir: inMemory ? undefined : config.dataDir, live: readModels.sqlite, changes: runner.changes, settings: config.history, logger: logger.child({ module: 'point-in-time' }) });
@@ -285,6 +294,11 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
     process.stderr.write(
       `jade rebuild: a server (pid ${holder === 0 ? 'unknown' : holder}) holds ${config.dataDir}; stop it, or ask it: jade rebuild --server (POST /v1/admin/projections/rebuild)\n`,
     );
+    return 1;
+  }
+  if (config.eventstore.type === 'postgres') {
+    // Shared read models: a rebuild beside the running nodes' runners would race them; a node does it in place.
+    process.stderr.write('jade rebuild: on PostgreSQL the read models are shared by the nodes; ask one: jade rebuild --server\n');
     return 1;
   }
   const store = await openEventStore({ ...config.eventstore, dataDir: config.dataDir });

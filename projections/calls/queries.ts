@@ -3,6 +3,7 @@ import type { Database } from '../database.js';
 import { durationSeconds } from '../lib/event-time.js';
 import { keysetFrom, pageAfter, type Page, type SortOrder } from '../lib/paging.js';
 import { callJson, type CallLegRow, type CallRow, type HangupBy } from './rows.js';
+import { isPostgres } from '../lib/dialect.js';
 
 // Queries (REST, CLI). `now` is the read's time (or the `at=` time), for a live call's duration.
 
@@ -111,7 +112,13 @@ export async function listCalls(db: Kysely<Database>, filter: CallFilter, now: s
   if (filter.callee !== undefined) query = query.where('callee', '=', filter.callee);
   if (filter.campaign !== undefined) query = query.where('campaign_uuid', '=', filter.campaign);
   if (filter.hangupCause !== undefined) query = query.where('hangup_cause', '=', filter.hangupCause);
-  if (filter.queue !== undefined) query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(calls.queues) WHERE json_each.value = ${filter.queue})`);
+  if (filter.queue !== undefined) {
+    query = query.where(
+      isPostgres(db)
+        ? sql<boolean>`EXISTS (SELECT 1 FROM json_array_elements_text(calls.queues::json) AS q(value) WHERE q.value = ${filter.queue})`
+        : sql<boolean>`EXISTS (SELECT 1 FROM json_each(calls.queues) WHERE json_each.value = ${filter.queue})`,
+    );
+  }
   if (filter.from !== undefined) {
     const start = await db.selectFrom('calls').select('tm_start').where('linked_id', '=', filter.from).executeTakeFirst();
     if (!start) return { list: [], next_from: null };

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { openEventStore, SqliteLogSource, StoreLogSource, type LogSource } from '../eventstore/index.js';
+import { openEventStore, PostgresLogSource, SqliteLogSource, StoreLogSource, type LogSource } from '../eventstore/index.js';
 import { formatTimestamp, parseTimestamp } from '../events/time.js';
 
 /** A log for a CLI command, and how to let go of it. */
@@ -10,12 +10,16 @@ export interface CliLog {
 
 /**
  * Opens the configured log for reading beside a possibly running server: the SQLite file read-only
- * (no data-dir lock taken, WAL lets a reader in), EventStoreDB as one more client.
+ * (no data-dir lock taken, WAL lets a reader in), PostgreSQL's table by SQL, EventStoreDB as one more client.
  */
 export async function openCliLog(config: Pick<Config, 'dataDir' | 'eventstore'>): Promise<CliLog> {
   switch (config.eventstore.type) {
     case 'sqlite': {
       const source = SqliteLogSource.open(config.dataDir);
+      return { source, close: async () => source.close() };
+    }
+    case 'postgres': {
+      const source = PostgresLogSource.open(config.eventstore.postgresUrl);
       return { source, close: async () => source.close() };
     }
     case 'esdb': {

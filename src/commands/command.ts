@@ -97,9 +97,16 @@ export async function executeCommand<TResult>(deps: CommandDeps, spec: CommandSp
     username: spec.actor.username,
   }, 'no_stream');
 
+  // Read-your-writes for a failure too: a caller told "rejected" may list its commands at once, and on a
+  // networked store (PostgreSQL) the read models trail the log by a few round trips. Best effort: the answer stands.
+  const recordFailure = async (outcome: Parameters<typeof record>[0], data: Parameters<typeof record>[1]): Promise<void> => {
+    const appended = await record(outcome, data, 0);
+    await deps.readModels.waitForPosition(appended.lastPosition, deps.settleTimeoutMs).catch(() => undefined);
+  };
+
   if (!deps.ami.state().connected) {
     const error = new AmiNotConnectedError();
-    await record('Rejected', { error: error.name, reason: error.message }, 0);
+    await recordFailure('Rejected', { error: error.name, reason: error.message });
     throw error;
   }
 
@@ -109,12 +116,12 @@ export async function executeCommand<TResult>(deps: CommandDeps, spec: CommandSp
   } catch (error) {
     const response = error instanceof AmiActionError ? error.response : undefined;
     const outcome = failureOutcome(error);
-    await record(outcome, {
+    await recordFailure(outcome, {
       error: error instanceof Error ? error.name : 'Error',
       reason: error instanceof Error ? error.message : String(error),
       timed_out: error instanceof AmiTimeoutError,
       ...(response ? { response } : {}),
-    }, 0);
+    });
     if (error instanceof AmiNoAnswerError) throw new CommandOutcomeUnknownError(commandId, spec.type, error);
     throw error;
   }

@@ -38,7 +38,8 @@ interface Rebuilder {
 export function openPointInTime(parts: PointInTimeParts) {
   const { settings, dataDir, logger } = parts;
   const snapshots =
-    dataDir !== undefined && settings.snapshotEveryEvents > 0
+    // A snapshot copies the live file from a connection of its own: an in-memory working copy (PostgreSQL's) has none.
+    dataDir !== undefined && settings.snapshotEveryEvents > 0 && !parts.live.memory
       ? new ReadModelSnapshots({ dir: snapshotDir(dataDir), everyEvents: settings.snapshotEveryEvents, retain: settings.snapshotRetain, logger })
       : undefined;
   const scratch = new ScratchReadModels({

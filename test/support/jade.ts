@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/logger.js';
 import { startJade, type Jade } from '../../src/main.js';
 import type { AsteriskSandbox } from './asterisk-sandbox.js';
 import { httpClient, type HttpClient, type RequestOptions, type TestResponse } from './http.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
 
 export const testAdminPassword = 'e2e-admin-secret';
 
@@ -51,11 +52,25 @@ export function sandboxConfig(sandbox: AsteriskSandbox | undefined, dataDir: str
   });
 }
 
+/** The PostgreSQL database standing for each data dir a test passes in (kept until the test process ends). */
+const databases = new Map<string, Promise<TestDatabase>>();
+
+function databaseFor(dataDir: string, own: boolean): Promise<TestDatabase> {
+  if (own) return createTestDatabase('jade');
+  let database = databases.get(dataDir);
+  if (!database) databases.set(dataDir, (database = createTestDatabase('jade')));
+  return database;
+}
+
 /** Starts an in-process jade against the sandbox (or no Asterisk) and logs in as admin. */
 export async function startTestJade(sandbox: AsteriskSandbox | undefined, options: JadeTestOptions = {}): Promise<RunningJade> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'jade-test-'));
-  const config = sandboxConfig(sandbox, dataDir, options.overrides);
+  // JADE_TEST_STORE=postgres: the log and read models of every test jade in a PostgreSQL database of its own;
+  // a restart on a given data dir finds the database of that dir again.
+  const database = process.env.JADE_TEST_STORE === 'postgres' && options.overrides?.eventstore === undefined ? await databaseFor(dataDir, ownDir) : undefined;
+  const overrides = database ? { ...options.overrides, eventstore: { type: 'postgres', postgresUrl: database.url } } : options.overrides;
+  const config = sandboxConfig(sandbox, dataDir, overrides);
   const jade = await startJade(config, silentLogger(), { scrypt: testScrypt, print: () => undefined });
   const baseUrl = `http://127.0.0.1:${jade.port}`;
   const http = httpClient(baseUrl);
@@ -75,6 +90,7 @@ export async function startTestJade(sandbox: AsteriskSandbox | undefined, option
     async stop() {
       await jade.stop();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) await database?.drop();
     },
   };
 }

@@ -15,10 +15,17 @@ describe('config', () => {
     expect(() => loadConfig({ env: { JADE_AMI_PORT: 'five' } })).to.throw(ConfigError, /ami\.port/);
   });
 
-  it('refuses an unknown event store, esdb without a URL, and a time zone that is not IANA', () => {
-    expect(() => loadConfig({ env: { JADE_EVENTSTORE: 'postgres' } })).to.throw(ConfigError, /eventstore\.type/);
+  it('refuses an unknown event store, esdb or postgres without a URL, and a time zone that is not IANA', () => {
+    expect(() => loadConfig({ env: { JADE_EVENTSTORE: 'mysql' } })).to.throw(ConfigError, /eventstore\.type/);
     expect(() => loadConfig({ env: { JADE_EVENTSTORE: 'esdb' } })).to.throw(ConfigError, /JADE_ESDB_URL/);
+    expect(() => loadConfig({ env: { JADE_EVENTSTORE: 'postgres' } })).to.throw(ConfigError, /JADE_POSTGRES_URL/);
     expect(() => loadConfig({ env: { JADE_OB_TIMEZONE: 'Mars/Olympus' } })).to.throw(ConfigError, /timezone/);
+  });
+
+  it('selects the PostgreSQL store with JADE_EVENTSTORE=postgres and JADE_POSTGRES_URL; SQLite stays the default', () => {
+    expect(loadConfig({ env: {} }).eventstore.type).to.equal('sqlite');
+    const config = loadConfig({ env: { JADE_EVENTSTORE: 'postgres', JADE_POSTGRES_URL: 'postgres://jade@db.example:5432/jade' } });
+    expect(config.eventstore).to.include({ type: 'postgres', postgresUrl: 'postgres://jade@db.example:5432/jade' });
   });
 
   it('puts the outbound result file in the data dir unless told otherwise', () => {

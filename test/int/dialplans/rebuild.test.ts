@@ -93,12 +93,12 @@ describe('async dialplans: rebuild equals live', function () {
     expect(types).to.include.members(['DialplanStepOutcomeUnknown']);
 
     const projections = [dialplansProjection, agisProjection];
-    const live = dumpAllTables(readModels, projections);
+    const live = await dumpAllTables(readModels, projections);
     expect(live.dp_dpmas).to.have.length(2);
     expect(live.dp_dialplans).to.have.length(4);
     expect(live.agis).to.have.length(3);
     await runner.rebuild(['dialplans', 'agis']);
-    expect(dumpAllTables(readModels, projections)).to.deep.equal(live);
+    expect(await dumpAllTables(readModels, projections)).to.deep.equal(live);
 
     await dialplans.stop();
     await runner.stop();

@@ -211,9 +211,9 @@ describe('chats: /v1/me/chats, messages, realtime per person', function () {
     expectError(await as('bob').get(`/v1/me/chats/${bobChat}`), 404);
     expect((ok(await as('alice').get(`/v1/me/chats/${aliceChat}`)) as { room: { members: string[] } }).room.members).to.deep.equal([uuid.alice]);
     ok(await as('alice').post('/v1/me/chats', { members: [uuid.eve], name: 'second' }));
-    const live = dumpAllTables(jade.jade.readModels, [chatsProjection]);
+    const live = await dumpAllTables(jade.jade.readModels, [chatsProjection]);
     expect(live.chat_messages).to.have.length(51);
     await jade.jade.runner.rebuild(['chats']);
-    expect(dumpAllTables(jade.jade.readModels, [chatsProjection])).to.deep.equal(live);
+    expect(await dumpAllTables(jade.jade.readModels, [chatsProjection])).to.deep.equal(live);
   });
 });

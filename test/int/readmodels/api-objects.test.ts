@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { getAgi, getAgiJson, listAgis, listAgisJson, toAgiObject } from '../../../projections/agis.js';
 import { getChannelJson, listChannels, listChannelsJson, toChannelObject, type ChannelRow } from '../../../projections/channels.js';
-import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import { appendCapture, appendReconnect, harness, type Harness } from './support.js';
 
 /** The REST answer (SQLite JSON) and the realtime payload (JS object) come from one declaration: the same text. */
@@ -13,7 +12,7 @@ describe('API objects: REST JSON and realtime payload are one render', function 
   before(async () => {
     h = await harness();
     await appendCapture(h.store);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels });
+    const runner = h.runner();
     await runner.catchUp();
     await appendReconnect(h.store, (await listChannels(h.readModels.db, now)).map((c) => c.unique_id));
     await runner.catchUp();

@@ -4,7 +4,6 @@ import { channelsProjection, type ChannelRow } from '../../../projections/channe
 import { projectionEventTypes, projectionFaultStream, type RecordedEvent } from '../../../src/events/index.js';
 import { faultEvent } from '../../../src/readmodels/faults.js';
 import { defineProjection } from '../../../projections/lib/projection.js';
-import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import { appendCapture, copyLog, dumpAllTables, harness, type Harness } from './support.js';
 
 /** The channels projection, except that it throws on the event at `position` (a bug meeting one event). */
@@ -44,8 +43,8 @@ async function reference(h: Harness, projections: Parameters<typeof dumpAllTable
   const clean = await harness();
   try {
     await copyLog(h.store, clean.store);
-    await createProjectionRunner({ store: clean.store, readModels: clean.readModels, projections }).catchUp();
-    return dumpAllTables(clean.readModels, projections);
+    await clean.runner({ projections }).catchUp();
+    return await dumpAllTables(clean.readModels, projections);
   } finally {
     await clean.close();
   }
@@ -73,7 +72,7 @@ describe('projection faults: one event never stops a projection', function () {
   it('a projection that throws on one event skips it alone, records a ProjectionFault, and keeps the rest of the batch and the other projections', async () => {
     const head = await appendCapture(h.store, 120);
     const bad = await firstChannelEventAfter(h, 40);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsThrowingAt(bad), agisProjection] as const, batchSize: 50 });
+    const runner = h.runner({ projections: [channelsThrowingAt(bad), agisProjection] as const, batchSize: 50 });
     runners.push(runner);
     await runner.start();
     await runner.waitForPosition(head + 1, 5000);
@@ -86,7 +85,7 @@ describe('projection faults: one event never stops a projection', function () {
     // The fault event is itself in the log, after the events; the runner passes it and reaches the head.
     expect(runner.position()).to.equal(await h.store.headPosition());
     // Rows equal a run of a channels projection that ignores that one event, and agis are untouched.
-    expect(dumpAllTables(h.readModels, [channelsProjection, agisProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad), agisProjection]));
+    expect(await dumpAllTables(h.readModels, [channelsProjection, agisProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad), agisProjection]));
     expect(runner.status().faults).to.deep.include({ count: 1 });
     expect(runner.status().faults.projections.channels?.last[0]).to.include({ projection: 'channels', position: bad, event_type: 'Newchannel', fault_position: faults[0]!.position });
   });
@@ -94,30 +93,30 @@ describe('projection faults: one event never stops a projection', function () {
   it('a row SQLite refuses is a fault of that event only, like a throw', async () => {
     const head = await appendCapture(h.store, 80);
     const bad = await firstChannelEventAfter(h, 10);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsWritingBadRowAt(bad)] as const, batchSize: 100 });
+    const runner = h.runner({ projections: [channelsWritingBadRowAt(bad)] as const, batchSize: 100 });
     runners.push(runner);
     await runner.start();
     await runner.waitForPosition(head + 1, 5000);
 
     const faults = await faultEvents(h);
     expect(faults.map((event) => [event.data.position, event.data.error])).to.deep.equal([[bad, 'table channels has no column no_such_column']]);
-    expect(dumpAllTables(h.readModels, [channelsProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad)]));
+    expect(await dumpAllTables(h.readModels, [channelsProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad)]));
   });
 
   it('a rebuild skips the same events, records no second fault, and equals the live tables', async () => {
     const head = await appendCapture(h.store, 150);
     const bad = await firstChannelEventAfter(h, 60);
     const projections = [channelsThrowingAt(bad), agisProjection] as const;
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels, projections, batchSize: 40 });
+    const runner = h.runner({ projections, batchSize: 40 });
     runners.push(runner);
     await runner.start();
     await runner.waitForPosition(head + 1, 5000);
-    const live = dumpAllTables(h.readModels, projections);
+    const live = await dumpAllTables(h.readModels, projections);
 
     const result = await runner.rebuild();
 
     expect(result.changes).to.equal(0);
-    expect(dumpAllTables(h.readModels, projections)).to.deep.equal(live);
+    expect(await dumpAllTables(h.readModels, projections)).to.deep.equal(live);
     expect(await faultEvents(h)).to.have.length(1);
     expect(runner.status().faults.count).to.equal(1);
   });
@@ -129,14 +128,14 @@ describe('projection faults: one event never stops a projection', function () {
     await h.store.append(projectionFaultStream('channels'), [
       faultEvent({ projection: 'channels', position: bad, event_type: 'Newchannel', event_stream: 'call-x', error: `boom at ${bad}`, version: channelsProjection.version }),
     ]);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsThrowingAt(bad)] as const });
+    const runner = h.runner({ projections: [channelsThrowingAt(bad)] as const });
     runners.push(runner);
     await runner.start();
     await runner.waitForPosition(head + 1, 5000);
 
     expect(await faultEvents(h)).to.have.length(1);
     expect(runner.status().faults.count).to.equal(1);
-    expect(dumpAllTables(h.readModels, [channelsProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad)]));
+    expect(await dumpAllTables(h.readModels, [channelsProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad)]));
   });
 
   it('no projection is ever given a ProjectionFault event, so recording one changes no read model', async () => {
@@ -152,7 +151,7 @@ describe('projection faults: one event never stops a projection', function () {
     await h.store.append(projectionFaultStream('channels'), [
       faultEvent({ projection: 'channels', position: 3, event_type: 'Newchannel', event_stream: 'call-x', error: 'recorded by an earlier run', version: 1 }),
     ]);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [spy] as const });
+    const runner = h.runner({ projections: [spy] as const });
     await runner.catchUp();
 
     expect(runner.position()).to.equal(head + 1);
@@ -165,9 +164,9 @@ describe('projection faults: one event never stops a projection', function () {
   it('a point-in-time runner (recordFaults: false) skips the same events and writes nothing to the log', async () => {
     const head = await appendCapture(h.store, 60);
     const bad = await firstChannelEventAfter(h, 20);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsThrowingAt(bad)] as const, recordFaults: false });
+    const runner = h.runner({ projections: [channelsThrowingAt(bad)] as const, recordFaults: false });
     expect(await runner.catchUp()).to.equal(head);
     expect(await h.store.headPosition()).to.equal(head);
-    expect(dumpAllTables(h.readModels, [channelsProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad)]));
+    expect(await dumpAllTables(h.readModels, [channelsProjection])).to.deep.equal(await reference(h, [channelsIgnoring(bad)]));
   });
 });

@@ -150,10 +150,10 @@ describe('poison AMI events through the real ingest and every projection', funct
     // Rebuild equals live, with no second record of any fault; and a fresh build of the same log equals both.
     await ami.stop();
     ami = undefined;
-    const live = dumpAllTables(readModels, projections);
+    const live = await dumpAllTables(readModels, projections);
     const rebuilt = await runner.rebuild();
     expect(rebuilt.changes).to.equal(0);
-    expect(dumpAllTables(readModels, projections)).to.deep.equal(live);
+    expect(await dumpAllTables(readModels, projections)).to.deep.equal(live);
     expect((await store.readAll()).filter((e) => e.type === projectionEventTypes.fault)).to.have.length(faultLog.length);
 
     const freshStore = new MemoryEventStore();
@@ -161,7 +161,7 @@ describe('poison AMI events through the real ingest and every projection', funct
     try {
       await copyLog(store, freshStore);
       await createProjectionRunner({ store: freshStore, readModels: freshModels, projections }).catchUp();
-      expect(dumpAllTables(freshModels, projections)).to.deep.equal(live);
+      expect(await dumpAllTables(freshModels, projections)).to.deep.equal(live);
       expect((await freshStore.readAll()).filter((e) => e.type === projectionEventTypes.fault)).to.have.length(faultLog.length);
     } finally {
       await freshModels.close();

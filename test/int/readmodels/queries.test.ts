@@ -3,7 +3,6 @@ import { getAgi, getAgiJson, listAgis, listAgisJson } from '../../../projections
 import { getChannel, getChannelJson, listChannels } from '../../../projections/channels.js';
 import { getModule, listModules, listModulesJson } from '../../../projections/modules.js';
 import { getSystem, listSystems } from '../../../projections/systems.js';
-import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import { appendCapture, appendReconnect, harness, type Harness } from './support.js';
 
 describe('read-model queries', function () {
@@ -13,7 +12,7 @@ describe('read-model queries', function () {
   before(async () => {
     h = await harness();
     await appendCapture(h.store);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels });
+    const runner = h.runner();
     await runner.catchUp();
     const live = (await listChannels(h.readModels.db, '2026-11-27T21:00:00Z')).map((c) => c.unique_id);
     await appendReconnect(h.store, live);

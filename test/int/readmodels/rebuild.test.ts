@@ -7,7 +7,7 @@ import { createProjectionRunner, type ProjectionRunner } from '../../../src/read
 import { appendCapture, appendReconnect, dumpTables, harness, type Harness } from './support.js';
 
 async function liveRun(h: Harness, pageSize?: number): Promise<{ runner: ProjectionRunner<ReadModelChange>; head: number }> {
-  const runner = createProjectionRunner({ store: h.store, readModels: h.readModels, batchSize: 250, ...(pageSize ? { pageSize } : {}) });
+  const runner = h.runner({ batchSize: 250, ...(pageSize ? { pageSize } : {}) });
   await runner.start();
   await appendCapture(h.store);
   await runner.waitForPosition(await h.store.headPosition(), 5000);
@@ -38,14 +38,14 @@ describe('projection rebuild', function () {
   it('rebuilding every projection from position 0 gives tables equal, row for row, to the live ones', async () => {
     const live = await liveRun(h);
     runner = live.runner;
-    const before = dumpTables(h.readModels);
+    const before = await dumpTables(h.readModels);
     const emitted: ReadModelChange[] = [];
     runner.changes.on('change', (change) => emitted.push(change));
 
     const result = await runner.rebuild();
 
     expect(result).to.deep.include({ projections: ['channels', 'agis', 'modules', 'systems', 'queues', 'parking', 'agents', 'device_states', 'pjsip', 'calls', 'commands', 'ob_plans', 'ob_destinations', 'ob_dlmas', 'ob_dls', 'ob_campaigns', 'ob_dialings', 'config_versions', 'people', 'chats', 'dialplans', 'voicemail'], position: live.head, events: live.head, changes: 0 });
-    expect(dumpTables(h.readModels)).to.deep.equal(before);
+    expect(await dumpTables(h.readModels)).to.deep.equal(before);
     expect(emitted).to.deep.equal([]);
     // Every table is non-trivial: the comparison covers all four projections.
     for (const [table, rows] of Object.entries(before)) expect(rows, table).to.not.be.empty;
@@ -56,7 +56,7 @@ describe('projection rebuild', function () {
 
   it('emits the difference when the live rows had drifted from the log', async () => {
     runner = (await liveRun(h)).runner;
-    const expected = dumpTables(h.readModels);
+    const expected = await dumpTables(h.readModels);
     const [victim] = expected.channels as { unique_id: string }[];
     h.readModels.sqlite.prepare("UPDATE channels SET channel = 'corrupt' WHERE unique_id = ?").run(victim!.unique_id);
     h.readModels.sqlite.prepare("DELETE FROM modules WHERE name = 'app_queue'").run();
@@ -66,7 +66,7 @@ describe('projection rebuild', function () {
 
     await runner.rebuild();
 
-    expect(dumpTables(h.readModels)).to.deep.equal(expected);
+    expect(await dumpTables(h.readModels)).to.deep.equal(expected);
     expect(emitted.map((c) => [c.table, c.op, c.key])).to.deep.equal([
       ['channels', 'update', victim!.unique_id],
       ['modules', 'create', 'app_queue'],
@@ -100,10 +100,10 @@ describe('projection rebuild', function () {
 
     const reference = await harness();
     try {
-      const fresh = createProjectionRunner({ store: reference.store, readModels: reference.readModels });
+      const fresh = reference.runner();
       for (const event of await h.store.readAll()) await reference.store.append(event.stream, [{ type: event.type, data: event.data, metadata: event.metadata }]);
       await fresh.catchUp();
-      expect(dumpTables(h.readModels)).to.deep.equal(dumpTables(reference.readModels));
+      expect(await dumpTables(h.readModels)).to.deep.equal(await dumpTables(reference.readModels));
     } finally {
       await reference.close();
     }
@@ -112,16 +112,16 @@ describe('projection rebuild', function () {
   it('rebuilds one projection without touching the others', async () => {
     const live = await liveRun(h);
     runner = live.runner;
-    const before = dumpTables(h.readModels);
+    const before = await dumpTables(h.readModels);
     const result = await runner.rebuild(['modules']);
     expect(result.projections).to.deep.equal(['modules']);
-    expect(dumpTables(h.readModels)).to.deep.equal(before);
+    expect(await dumpTables(h.readModels)).to.deep.equal(before);
     expect(runner.position()).to.equal(live.head);
   });
 
   it('on start, rebuilds a projection whose version changed', async () => {
     await appendCapture(h.store, 200);
-    const first = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsProjection] as const });
+    const first = h.runner({ projections: [channelsProjection] as const });
     await first.start();
     await first.waitForPosition(200, 5000);
     await first.stop();
@@ -132,7 +132,7 @@ describe('projection rebuild', function () {
       project: (state, event) =>
         channelsProjection.project(state, event).map((change) => ({ ...change, row: { ...change.row, channel: change.row.channel.toUpperCase() } })),
     });
-    const second = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [shouting] as const });
+    const second = h.runner({ projections: [shouting] as const });
     await second.start();
     await second.stop();
 
@@ -147,9 +147,9 @@ describe('projection rebuild', function () {
 
   it('a failed rebuild leaves the live tables as they were and no shadow table behind', async () => {
     await appendCapture(h.store, 300);
-    const good = createProjectionRunner({ store: h.store, readModels: h.readModels, projections: [channelsProjection] as const });
+    const good = h.runner({ projections: [channelsProjection] as const });
     await good.catchUp();
-    const before = dumpTables(h.readModels);
+    const before = await dumpTables(h.readModels);
 
     // The log becomes unreadable half way through the replay (a projection that throws no longer fails a
     // rebuild: it records a ProjectionFault and goes on; the event store failing still does).
@@ -165,13 +165,13 @@ describe('projection rebuild', function () {
     });
 
     expect(failure).to.be.instanceOf(Error);
-    expect(dumpTables(h.readModels)).to.deep.equal(before);
+    expect(await dumpTables(h.readModels)).to.deep.equal(before);
     expect(shadowTables(h)).to.deep.equal([]);
   });
 
   it('refuses an unknown projection and a second rebuild while one runs', async () => {
     await appendCapture(h.store, 100);
-    runner = createProjectionRunner({ store: h.store, readModels: h.readModels });
+    runner = h.runner();
     const err = await runner.rebuild(['nope']).catch((error: unknown) => error);
     expect(err).to.be.instanceOf(UnknownProjectionError);
 

@@ -1,27 +1,48 @@
+import { sql } from 'kysely';
 import type { AmiFields, AmiSnapshotData, JadeEvent } from '../../../src/events/index.js';
 import { amiEventTypes, streams } from '../../../src/events/index.js';
 import type { EventStore } from '../../../src/eventstore/port.js';
 import { MemoryEventStore } from '../../../src/eventstore/memory/memory-event-store.js';
+import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { openReadModelDb, type ReadModelDb } from '../../../src/readmodels/database.js';
-import type { AnyProjection } from '../../../projections/lib/projection.js';
+import { openPostgresReadModelDb } from '../../../src/readmodels/postgres-database.js';
+import { PostgresReadModelMirror } from '../../../src/readmodels/postgres-mirror.js';
+import { createProjectionRunner, type ProjectionRunner, type RunnerOptions } from '../../../src/readmodels/runner.js';
+import type { AnyProjection, ChangeOf } from '../../../projections/lib/projection.js';
+import { createTestDatabase } from '../../support/postgres.js';
 import { defaultProjections } from '../../../projections/index.js';
 import { formatTimestamp } from '../../../src/events/time.js';
 import { framesToEvents, loadCaptureFrames } from '../../unit/projections/support/ami-capture.js';
 
 export const liveTables = ['channels', 'agis', 'modules', 'systems'] as const;
 
+/**
+ * Which store the read-model tests run on: `JADE_TEST_STORE=postgres` (npm run test:int:postgres) puts the log
+ * and the read models in PostgreSQL (a fresh database per harness; a missing server fails, it was asked for),
+ * anything else keeps the default: the memory log and SQLite :memory: read models.
+ */
+export const testStore = process.env.JADE_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
 export interface Harness {
-  readonly store: MemoryEventStore;
+  readonly store: EventStore;
+  /** On PostgreSQL: `db` is PostgreSQL and `sqlite` the runner's working copy (src/readmodels/postgres-mirror.ts). */
   readonly readModels: ReadModelDb;
+  /** A runner over this harness's read models (on PostgreSQL, one PostgreSQL follows). */
+  runner<P extends readonly AnyProjection[] = typeof defaultProjections>(options?: Omit<RunnerOptions, 'store' | 'readModels'> & { readonly projections?: P }): ProjectionRunner<ChangeOf<P[number]>>;
   close(): Promise<void>;
 }
 
 export async function harness(): Promise<Harness> {
+  return testStore === 'postgres' ? postgresHarness() : sqliteHarness();
+}
+
+async function sqliteHarness(): Promise<Harness> {
   const store = new MemoryEventStore();
   const readModels = await openReadModelDb(':memory:');
   return {
     store,
     readModels,
+    runner: (options) => createProjectionRunner({ store, readModels, projections: defaultProjections, ...options }) as never,
     close: async () => {
       await store.close();
       await readModels.close();
@@ -29,12 +50,45 @@ export async function harness(): Promise<Harness> {
   };
 }
 
+async function postgresHarness(): Promise<Harness> {
+  const database = await createTestDatabase('readmodels');
+  const store = await PostgresEventStore.open({ connectionString: database.url });
+  const shared = await openPostgresReadModelDb(database.url);
+  const mirror = await PostgresReadModelMirror.open({ connectionString: database.url });
+  const working = await openReadModelDb(':memory:');
+  await mirror.load(working.sqlite);
+  const followers: Array<{ close(): Promise<void> }> = [];
+  const readModels: ReadModelDb = { db: shared.db, sqlite: working.sqlite, close: async () => {} };
+  return {
+    store,
+    readModels,
+    runner: (options) => {
+      const runner = mirror.follow(createProjectionRunner({ store, readModels: working, projections: defaultProjections, ...options }), working.sqlite);
+      followers.push(runner);
+      return runner as never;
+    },
+    close: async () => {
+      for (const follower of followers) await follower.close();
+      await mirror.close();
+      await store.close();
+      await shared.close();
+      await working.close();
+      await database.drop();
+    },
+  };
+}
+
 /** Appends the recorded Asterisk traffic; returns the last position. */
-export async function appendCapture(store: EventStore, limit?: number): Promise<number> {
-  let last = 0;
-  for (const { stream, event } of framesToEvents(loadCaptureFrames()).slice(0, limit)) {
-    last = (await store.append(stream, [event])).lastPosition;
+export async function appendCapture(store: EventStore, limit?: number, grouped = testStore === 'postgres'): Promise<number> {
+  const frames = framesToEvents(loadCaptureFrames()).slice(0, limit);
+  if (grouped) {
+    // Not awaited one by one: concurrent appends take positions in call order, and grouping them keeps a
+    // networked store from paying a round trip per event (a live runner then sees larger batches).
+    const results = await Promise.all(frames.map(({ stream, event }) => store.append(stream, [event])));
+    return results.reduce((last, result) => Math.max(last, result.lastPosition), 0);
   }
+  let last = 0;
+  for (const { stream, event } of frames) last = (await store.append(stream, [event])).lastPosition;
   return last;
 }
 
@@ -77,22 +131,28 @@ export async function appendReconnect(store: EventStore, liveUniqueIds: readonly
   return (await store.append(streams.call('9999.1'), agi)).lastPosition;
 }
 
+/** All rows of one table in key order: from PostgreSQL when the read models live there, else from SQLite. */
+async function tableRows(readModels: ReadModelDb, table: string, key: string): Promise<unknown[]> {
+  if (testStore === 'postgres') return (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} ORDER BY ${sql.ref(key)}`.execute(readModels.db)).rows;
+  return readModels.sqlite.prepare(`SELECT * FROM "${table}" ORDER BY "${key}"`).all();
+}
+
 /** Every row of the live tables, by table, in key order: the "row for row" comparison of rebuild tests. */
-export function dumpTables(readModels: ReadModelDb): Record<string, unknown[]> {
+export async function dumpTables(readModels: ReadModelDb): Promise<Record<string, unknown[]>> {
   const keys: Record<(typeof liveTables)[number], string> = { channels: 'unique_id', agis: 'unique_id', modules: 'name', systems: 'id' };
-  return Object.fromEntries(liveTables.map((table) => [table, readModels.sqlite.prepare(`SELECT * FROM ${table} ORDER BY ${keys[table]}`).all()]));
+  const out: Record<string, unknown[]> = {};
+  for (const table of liveTables) out[table] = await tableRows(readModels, table, keys[table]);
+  return out;
 }
 
 /**
  * Every row of every table the given projections own (default: all of them), by table, in key order:
  * `dumpTables` widened to the whole read model, for rebuild-equals-live checks over every projection.
  */
-export function dumpAllTables(readModels: ReadModelDb, projections: readonly AnyProjection[] = defaultProjections): Record<string, unknown[]> {
+export async function dumpAllTables(readModels: ReadModelDb, projections: readonly AnyProjection[] = defaultProjections): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const projection of projections) {
-    for (const [table, spec] of Object.entries(projection.tables)) {
-      out[table] = readModels.sqlite.prepare(`SELECT * FROM "${table}" ORDER BY "${spec.key}"`).all();
-    }
+    for (const [table, spec] of Object.entries(projection.tables)) out[table] = await tableRows(readModels, table, spec.key);
   }
   return out;
 }

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { streams } from '../../../src/events/index.js';
-import { createProjectionRunner } from '../../../src/readmodels/runner.js';
 import type { ReadModelChange } from '../../../src/readmodels/index.js';
 import { toRealtimeEvent } from '../../../src/realtime/event-table.js';
 import { getEntry, getMember, getQueue } from '../../../projections/queues/index.js';
@@ -25,7 +24,7 @@ describe('queue objects: the REST answer and the realtime payload are one render
     await h.store.append(streams.pbx('test'), [snapshotEvent('QueueStatus', { items: [params, member] }, at)]);
     const caller = { Channel: 'PJSIP/c-1', Uniqueid: 'w.1', Linkedid: 'w.1', CallerIDNum: '555', CallerIDName: 'W', ConnectedLineNum: '<unknown>', ConnectedLineName: '<unknown>' };
     await h.store.append(streams.call('w.1'), [{ type: 'QueueCallerJoin', data: { ...caller, Queue: 'sales_1', Position: '1', Count: '1' }, metadata: { node: 'test', receivedAt: at } }]);
-    const runner = createProjectionRunner({ store: h.store, readModels: h.readModels });
+    const runner = h.runner();
     runner.changes.on('change', (change) => {
       if (isQueueChange(change)) last.set(`${change.table}\u0000${change.key}`, change);
     });
