@@ -274,3 +274,12 @@ function decideAfterCompletion(run: RunState, completed: DialplanStepCompletedDa
 export function decideSendFailure(run: RunState, step: number, reason: 'agi_refused' | 'ami_not_connected', detail: string): Decision {
   return { kind: 'end', data: { unique_id: run.uniqueId, dpma_uuid: run.dpmaUuid, reason, step, detail, hangup: run.onError === 'hangup' } };
 }
+
+/**
+ * A run that completed with a `HANGUP` step has already ended its call: Asterisk is tearing the channel down,
+ * so no `ASYNCAGI BREAK` (nor a hangup) follows it into the audit and the AGI read model.
+ */
+export function endedByItsOwnHangup(state: RunState, ended: DialplanRunEndedData): boolean {
+  if (ended.reason !== 'completed' || state.steps.length === 0) return false;
+  return /^HANGUP(\s|$)/i.test(state.steps[state.steps.length - 1]!.command.trim());
+}

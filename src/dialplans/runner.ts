@@ -9,7 +9,7 @@ import { formatTimestamp } from '../events/time.js';
 import type { Subscription } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
 import { Mutex } from '../mutex.js';
-import { decide, decideResume, decideSendFailure, decideStart, dialplanOfStart, evolveRun, type Decision, type RunState } from './decide.js';
+import { decide, decideResume, decideSendFailure, decideStart, dialplanOfStart, endedByItsOwnHangup, evolveRun, type Decision, type RunState } from './decide.js';
 import { dialplanRunEventTypes as types, type DialplanRunEndedData } from './events.js';
 import { recoverDialplanRuns, type RecoveredRuns } from './recover.js';
 import type { LoadScript } from './script.js';
@@ -233,7 +233,7 @@ export class DialplanRunner {
       case 'end':
         await this.recordFor(run, stream, types.ended, decision.data);
         this.runs.delete(run.state.uniqueId);
-        if (!run.state.gone) this.finish(run.state.channel, decision.data);
+        if (!run.state.gone && !endedByItsOwnHangup(run.state, decision.data)) this.finish(run.state.channel, decision.data);
         return;
     }
   }

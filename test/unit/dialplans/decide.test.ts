@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { RecordedEvent } from '../../../src/events/index.js';
-import { decide, decideResume, decideStart, dialplanOfStart, evolveRun, parseAgiResult, type Decision, type RunState } from '../../../src/dialplans/decide.js';
+import { decide, decideResume, decideStart, dialplanOfStart, endedByItsOwnHangup, evolveRun, parseAgiResult, type Decision, type RunState } from '../../../src/dialplans/decide.js';
 
 let position = 0;
 const ev = (type: string, data: Record<string, unknown>): RecordedEvent => ({ type, data, metadata: {}, stream: 'call-L', position: ++position, revision: 0, recordedAt: '' });
@@ -97,6 +97,20 @@ describe('dialplan run decisions', () => {
     run = evolveRun(evolveRun(run, ev('AsyncAGIEnd', { Uniqueid: 'U' }))!, ev('Hangup', { Uniqueid: 'U' }))!;
     const end = decide(run);
     expect(end.kind === 'end' && end.data).to.include({ reason: 'completed' });
+  });
+
+  it('sends nothing after a completed run whose last step was HANGUP; a run ending otherwise is let go or hung up', () => {
+    let run = started();
+    for (const id of ['c1', 'c2', 'c3']) run = executed(sent(run, id), id, '200 result=1\n');
+    const end = decide(run);
+    if (end.kind !== 'end') throw new Error(`expected end, got ${end.kind}`);
+    expect(endedByItsOwnHangup(run, end.data)).to.equal(true);
+    const failed = executed(sent(started(), 'c1'), 'c1', '510 Invalid or unknown command\n');
+    const failedEnd = decide(failed);
+    if (failedEnd.kind !== 'end') throw new Error(`expected end, got ${failedEnd.kind}`);
+    expect(endedByItsOwnHangup(failed, failedEnd.data)).to.equal(false);
+    const withoutHangup = { ...run, steps: run.steps.slice(0, 2) };
+    expect(endedByItsOwnHangup(withoutHangup, end.data)).to.equal(false);
   });
 
   it('restart: a step sent and not completed is awaited, never sent again; one whose result is in the log completes', () => {
