@@ -107,20 +107,34 @@ export class ResourceCommandPath {
 
   /** Load, decide, append with the folded revision; on a concurrent append, again from the load. */
   async execute<S>(ctx: ResourceContext, kind: ResourceStream<S>, uuid: string, decide: (state: S | undefined) => Decision): Promise<Executed<S>> {
-    const metadata: EventMetadata = { commandId: ctx.commandId, userId: ctx.userId, correlationId: ctx.correlationId };
     for (let attempt = 1; ; attempt += 1) {
-      const { state, revision } = await this.load(kind, uuid);
-      const events = await decide(state);
-      if (events.length === 0) return { state, position: undefined };
-      // Event data are the plain objects of src/events/; the store keeps them as JSON records.
-      const records: JadeEvent[] = events.map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, metadata }));
       try {
-        const appended = await this.deps.store.append(kind.stream(uuid), records, revision);
-        return { state: events.reduce<S | undefined>(kind.evolve, state), position: appended.lastPosition };
+        return await this.executeFrom(ctx, kind, uuid, await this.load(kind, uuid), decide);
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * Decide against a state already folded (`loaded`) and append at its revision, once: a concurrent append
+   * throws `ConcurrencyError`, for a caller whose own choice came from that state and must be made again.
+   */
+  async executeFrom<S>(
+    ctx: ResourceContext,
+    kind: ResourceStream<S>,
+    uuid: string,
+    loaded: { readonly state: S | undefined; readonly revision: ExpectedRevision },
+    decide: (state: S | undefined) => Decision,
+  ): Promise<Executed<S>> {
+    const metadata: EventMetadata = { commandId: ctx.commandId, userId: ctx.userId, correlationId: ctx.correlationId };
+    const { state, revision } = loaded;
+    const events = await decide(state);
+    if (events.length === 0) return { state, position: undefined };
+    // Event data are the plain objects of src/events/; the store keeps them as JSON records.
+    const records: JadeEvent[] = events.map((event) => ({ type: event.type, data: event.data as Record<string, unknown>, metadata }));
+    const appended = await this.deps.store.append(kind.stream(uuid), records, revision);
+    return { state: events.reduce<S | undefined>(kind.evolve, state), position: appended.lastPosition };
   }
 
   /** One decision on each of many objects of a kind (a cascade), a few at a time; returns the positions appended. */

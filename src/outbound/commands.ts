@@ -213,9 +213,20 @@ export class ObResourceCommands {
     return this.path.execute(ctx, dls, command.uuid, (state) => decideDlDialingEnd(state, command));
   }
 
-  /** Any status (the -ing states included) with the dialer's reason; a start is checked like a client's. */
-  changeCampaignStatus(ctx: ResourceContext, uuid: string, status: number, reason: string): Promise<Executed<CampaignObject>> {
-    return this.path.execute(ctx, campaigns, uuid, async (state) => {
+  /**
+   * Any status (the -ing states included) with the dialer's reason; a start is checked like a client's.
+   * `decidedFrom` is the folded campaign the dialer chose `status` from: the change is appended at its
+   * revision, once, so a client's request recorded meanwhile wins (`ConcurrencyError`; the dialer decides
+   * again from the new state on its next tick).
+   */
+  changeCampaignStatus(
+    ctx: ResourceContext,
+    uuid: string,
+    status: number,
+    reason: string,
+    decidedFrom: { readonly state: CampaignObject | undefined; readonly revision: ExpectedRevision },
+  ): Promise<Executed<CampaignObject>> {
+    return this.path.executeFrom(ctx, campaigns, uuid, decidedFrom, async (state) => {
       const campaign = requireLive(state, 'campaign', uuid);
       return decideCampaignStatus(campaign, { status, reason, refs: await this.loadRefs(campaign), now: this.path.now() });
     });

@@ -136,12 +136,9 @@ export class Dialer {
         touched.add(live);
       }
       switch (event.type) {
-        case obEventTypes.campaignStatusChanged: {
-          const data = event.data as { uuid?: string; reason?: string; tm_update?: string };
-          if (typeof data.uuid === 'string') this.ticker.noteStatusChange(data.uuid, data.reason ?? null, data.tm_update ?? null);
+        case obEventTypes.campaignStatusChanged:
           this.wake();
           break;
-        }
         case obEventTypes.dlDeleted: {
           // Catalog §7.8: an entry deleted with force has its dialing hung up.
           const dialing = (event.data as { dialing_uuid?: unknown }).dialing_uuid;

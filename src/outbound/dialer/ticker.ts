@@ -1,14 +1,17 @@
-import { getCampaign, listCampaignsByStatus, listScheduledCampaigns } from '../../../projections/ob-campaigns.js';
+import { listCampaignsByStatus, listScheduledCampaigns } from '../../../projections/ob-campaigns.js';
 import { getDestination } from '../../../projections/ob-destinations.js';
 import { getDlma } from '../../../projections/ob-dlmas.js';
 import { countDls, listDialableDls } from '../../../projections/ob-dls.js';
 import { getPlan } from '../../../projections/ob-plans.js';
 import { obEventTypes, obStreams } from '../../events/index.js';
 import { parseTimestamp } from '../../events/time.js';
+import { ConcurrencyError, type ExpectedRevision } from '../../eventstore/port.js';
 import {
   campaignStartProblems,
   campaignStatus,
   CommandRefusal,
+  evolveCampaign,
+  isLive,
   pickDialNumber,
   trycntKey,
   type CampaignObject,
@@ -61,8 +64,14 @@ interface LastChange {
   readonly at: string | null;
 }
 
+/** A campaign as its stream has it now: what the dialer decides from, and the revision its change appends at. */
+interface CampaignAt {
+  readonly state: CampaignObject | undefined;
+  readonly revision: ExpectedRevision;
+  readonly last: LastChange;
+}
+
 export class CampaignTicker {
-  private readonly lastChanges = new Map<string, LastChange>();
   /** The subscription is far behind the log: no new dialings this tick. */
   private lagging = false;
 
@@ -70,11 +79,6 @@ export class CampaignTicker {
     private readonly runtime: DialerRuntime,
     private readonly tracker: DialingTracker,
   ) {}
-
-  /** A campaign's status changed in the log (the dialer's own change, or a client's). */
-  noteStatusChange(uuid: string, reason: string | null, at: string | null): void {
-    this.lastChanges.set(uuid, { reason, at });
-  }
 
   /** One tick; `handled` is the log position the dialer's subscription has reached. */
   async tick(handled: number): Promise<void> {
@@ -99,9 +103,17 @@ export class CampaignTicker {
     if (positions.length > 0) await options.readModels.waitForPosition(Math.max(...positions), timings.settleTimeoutMs).catch(() => undefined);
   }
 
-  /** One campaign's step; returns the log positions it appended. */
-  private async stepCampaign(campaign: CampaignObject): Promise<number[]> {
+  /**
+   * One campaign's step; returns the log positions it appended. The read model only says which campaigns
+   * to look at: the step is decided from the campaign's stream, and a status change is appended at the
+   * revision it was decided from, so a client's request recorded meanwhile (a pause, a stop) is never
+   * overwritten by a decision taken before it; the next tick decides again from the new state.
+   */
+  private async stepCampaign(listed: CampaignObject): Promise<number[]> {
     const { db } = this.runtime.options;
+    const at = await this.loadCampaign(listed.uuid);
+    const campaign = at.state;
+    if (!isLive(campaign)) return [];
     const refs = {
       ...(campaign.plan ? { plan: await getPlan(db, campaign.plan) } : {}),
       ...(campaign.dest ? { dest: await getDestination(db, campaign.dest) } : {}),
@@ -109,8 +121,7 @@ export class CampaignTicker {
     };
     const problems = campaignStartProblems(campaign, refs);
     const liveDialings = this.runtime.live.countFor(campaign.uuid);
-    const needsHistory = campaign.sc_mode === 1 || campaign.status !== campaignStatus.start;
-    const last = needsHistory ? await this.lastChange(campaign.uuid) : { reason: null, at: null };
+    const { last } = at;
     const view: CampaignView = {
       status: campaign.status,
       lastReason: last.reason,
@@ -123,7 +134,7 @@ export class CampaignTicker {
     const step = campaignStep(view);
     switch (step.kind) {
       case 'status':
-        return this.changeStatus(campaign, step.status, step.reason);
+        return this.changeStatus(at, campaign, step.status, step.reason);
       case 'hangup_all':
         for (const live of this.runtime.live.ofCampaign(campaign.uuid)) {
           if (live.hangupSentAtMs === undefined || this.runtime.clock() - live.hangupSentAtMs > HANGUP_RETRY_MS) this.tracker.sendHangup(live, 'stopped_forcedly');
@@ -157,37 +168,40 @@ export class CampaignTicker {
     };
   }
 
-  /** The campaign's last status change (reason and time), from the subscription or, once, from its stream. */
-  private async lastChange(uuid: string): Promise<LastChange> {
-    const known = this.lastChanges.get(uuid);
-    if (known) return known;
+  /** The campaign folded from its stream, with its revision and its last status change (reason and time). */
+  private async loadCampaign(uuid: string): Promise<CampaignAt> {
     const events = await this.runtime.options.store.readStream(obStreams.campaign(uuid));
-    const last = [...events].reverse().find((event) => event.type === obEventTypes.campaignStatusChanged);
-    const data = last?.data as { reason?: string; tm_update?: string } | undefined;
-    const change: LastChange = { reason: data?.reason ?? null, at: data?.tm_update ?? null };
-    this.lastChanges.set(uuid, change);
-    return change;
+    const state = events.reduce<CampaignObject | undefined>(evolveCampaign, undefined);
+    const tail = events[events.length - 1];
+    const lastChange = [...events].reverse().find((event) => event.type === obEventTypes.campaignStatusChanged);
+    const data = lastChange?.data as { reason?: string; tm_update?: string } | undefined;
+    return { state, revision: tail === undefined ? 'no_stream' : tail.revision, last: { reason: data?.reason ?? null, at: data?.tm_update ?? null } };
   }
 
-  private async changeStatus(campaign: CampaignObject, status: number, reason: string): Promise<number[]> {
+  /** Records a status change decided from `at`; nothing when the campaign's stream moved on since (a client's request won). */
+  private async changeStatus(at: CampaignAt, campaign: CampaignObject, status: number, reason: string): Promise<number[]> {
     const { options } = this.runtime;
     const positions: number[] = [];
     try {
-      const done = await options.resources.changeCampaignStatus(this.runtime.context(campaign.uuid), campaign.uuid, status, reason);
+      const done = await options.resources.changeCampaignStatus(this.runtime.context(campaign.uuid), campaign.uuid, status, reason, at);
       if (done.position !== undefined) positions.push(done.position);
-      this.lastChanges.set(campaign.uuid, { reason, at: done.state?.tm_update ?? this.runtime.nowTs() });
       this.runtime.stats.statusChanges += 1;
     } catch (error) {
+      if (error instanceof ConcurrencyError) {
+        options.logger.debug({ campaign: campaign.uuid, status }, 'dialer status change superseded by a newer change');
+        this.runtime.wake();
+        return positions;
+      }
       if (!(error instanceof CommandRefusal)) throw error;
-      // A start refused (a resource went missing meanwhile): the campaign does not run.
-      if (status === campaignStatus.start) return this.changeStatus(campaign, campaignStatus.stop, stepReasons.resourcesMissing);
+      // A start refused (a resource went missing meanwhile): the campaign does not run. Nothing was appended: `at` still holds.
+      if (status === campaignStatus.start) return this.changeStatus(at, campaign, campaignStatus.stop, stepReasons.resourcesMissing);
       options.logger.warn({ campaign: campaign.uuid, status, reason: error.message }, 'dialer status change refused');
       return positions;
     }
     // Catalog §4 step 9 (proposal): a campaign that ran to the end of its list starts its next campaign.
     if (status === campaignStatus.stop && reason === stepReasons.dlEnd && campaign.next_campaign) {
-      const next = await getCampaign(options.db, campaign.next_campaign);
-      if (next && next.status === campaignStatus.stop) positions.push(...(await this.changeStatus(next, campaignStatus.starting, stepReasons.nextCampaign)));
+      const next = await this.loadCampaign(campaign.next_campaign);
+      if (isLive(next.state) && next.state.status === campaignStatus.stop) positions.push(...(await this.changeStatus(next, next.state, campaignStatus.starting, stepReasons.nextCampaign)));
     }
     this.runtime.wake();
     return positions;

@@ -199,7 +199,12 @@ export interface DialerHarness {
   close(): Promise<void>;
 }
 
-export async function dialerHarness(options: Partial<DialerOptions> = {}): Promise<DialerHarness> {
+/**
+ * `dialerStore`: what the dialer's own resource commands (its status changes, its entry takes) append
+ * through, to put a test's appends between the dialer's read and its append; the client's `resources` and
+ * the rest of the dialer use the store itself.
+ */
+export async function dialerHarness(options: Partial<DialerOptions> = {}, dialerStore?: (store: EventStore) => EventStore): Promise<DialerHarness> {
   const store = new MemoryEventStore();
   const readModels = await openReadModelDb(':memory:');
   const runner = createProjectionRunner({ store, readModels });
@@ -213,9 +218,10 @@ export async function dialerHarness(options: Partial<DialerOptions> = {}): Promi
   const nowTs = (): string => formatTimestamp(BigInt(h.now) * 1_000_000n);
   const asterisk = new SimulatedAsterisk(store, clock);
   const resources = new ObResourceCommands({ store, db: readModels.db, readModels: sync, settleTimeoutMs: 5000, now: nowTs });
+  const dialerResources = dialerStore ? new ObResourceCommands({ store: dialerStore(store), db: readModels.db, readModels: sync, settleTimeoutMs: 5000, now: nowTs }) : resources;
   const commands: CommandDeps = { store, ami: asterisk, readModels: sync, logger: silentLogger(), settleTimeoutMs: 5000 };
   const makeDialer = (): Dialer =>
-    new Dialer({ store, db: readModels.db, readModels: runner, ami: asterisk, resources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), clock, tickMs: 0, ...options });
+    new Dialer({ store, db: readModels.db, readModels: runner, ami: asterisk, resources: dialerResources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), clock, tickMs: 0, ...options });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 5; i += 1) {
       // A macrotask turn: the simulated Asterisk plays its calls from setImmediate.
