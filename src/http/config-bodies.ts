@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mailboxFieldNames } from '../configfiles/voicemail.js';
 
 /**
  * The request bodies of the config-file routes (config-file-routes.ts and the areas built on it), as zod
@@ -32,3 +33,30 @@ export const cfgSectionReplaceBody = z.union([z.object({ data: sectionOptions })
 
 /** `POST /park/parkinglots`, `/queue/queues`, `/pjsip/<kind>`: the section's name among its options. */
 export const namedSectionBody = z.object({ name: sectionName }).catchall(optionValue);
+
+// ---- voicemail.conf mailboxes (/voicemail/users; src/configfiles/voicemail.ts says the rest) ----
+
+const mailboxPart = (field: string) =>
+  z.string(message('is required')).min(1, 'is required').regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-" (no "..")').describe(`The ${field}`);
+
+/** A mailbox's fields, each a string; a field voicemail.conf has no place for is refused by name. */
+const mailboxFields = (address: readonly string[]) =>
+  z
+    .object(Object.fromEntries(mailboxFieldNames.map((field) => [field, z.string(message('is a string')).optional()])))
+    .passthrough()
+    .superRefine((body, ctx) => {
+      for (const field of Object.keys(body)) {
+        if (!address.includes(field) && !mailboxFieldNames.includes(field)) ctx.addIssue({ code: 'custom', path: [field], message: 'is not a voicemail user field' });
+      }
+    });
+
+/** `POST /voicemail/users`: the address (`context`, `mailbox`) and the mailbox's fields. */
+export const mailboxCreateBody = z.object({ context: mailboxPart('context'), mailbox: mailboxPart('mailbox') }).passthrough().and(mailboxFields(['context', 'mailbox']));
+
+/** `PUT /voicemail/users/<id>`: the fields to change (an address in the body is ignored: the path says it). */
+export const mailboxChangeBody = mailboxFields(['context', 'mailbox']);
+
+/** `/voicemail/users/<mailbox>@<context>` (percent-encoded `@`: `6001%40vm-demo`). */
+export const mailboxPathParams = z.object({
+  id: z.string().regex(/^.+@[^@]+$/, 'is <mailbox>@<context>, e.g. 6001%40vm-demo').describe('<mailbox>@<context>, the @ percent-encoded'),
+});

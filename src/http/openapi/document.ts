@@ -88,7 +88,7 @@ function routeConfig(route: RegisteredRoute, rules: readonly RouteRule[]): Route
   const doc = route.doc ?? {};
   const paramsShape = Object.fromEntries(route.params.map((name) => [name, z.string()]));
   const request: NonNullable<RouteConfig['request']> = {
-    ...(route.params.length > 0 ? { params: z.object(paramsShape) } : {}),
+    ...(route.params.length > 0 ? { params: (doc.params as z.AnyZodObject | undefined) ?? z.object(paramsShape) } : {}),
     ...(doc.query ? { query: doc.query as z.AnyZodObject } : {}),
     ...(doc.body ? { body: { required: false, content: { 'application/json': { schema: doc.body } } } } : {}),
   };
