@@ -60,3 +60,25 @@ export const mailboxChangeBody = mailboxFields(['context', 'mailbox']);
 export const mailboxPathParams = z.object({
   id: z.string().regex(/^.+@[^@]+$/, 'is <mailbox>@<context>, e.g. 6001%40vm-demo').describe('<mailbox>@<context>, the @ percent-encoded'),
 });
+
+// ---- extensions.conf (/dialplan/setting, sdps; src/configfiles/dialplan.ts says the rest) ----
+
+/** `PUT /dialplan/setting` as JSON; the same text may come as the `text/plain` body itself. */
+export const dialplanSettingBody = z.object({
+  data: z.string(message('send the file as a text/plain body, or JSON {"data": "<text>"}')).describe('The whole extensions.conf as text'),
+});
+
+/** `PUT /dialplan/setting` as `text/plain`: the file's text. */
+export const dialplanSettingText = z.string().describe('The whole extensions.conf as text');
+
+/** One dialplan line of an sdp: `{exten: "> 100,1,NoOp()"}`, exactly one key. */
+const sdpLine = z
+  .record(z.string(), z.string(message('a value is a string')), message('is an object with exactly one key'))
+  .refine((line) => Object.keys(line).length === 1, 'is an object with exactly one key');
+const sdpLines = z.array(sdpLine, message('is an array of {key: value} objects'));
+
+/** `POST …/sdps`, `POST /manager/sdialplans`: a context and its lines (none: an empty context). */
+export const sdpCreateBody = z.object({ name: z.string(message('is required')).min(1, 'is required').describe('The context'), data: sdpLines.optional() });
+
+/** `PUT …/sdps/<name>`: the context's lines, replacing all of them. */
+export const sdpReplaceBody = z.object({ data: sdpLines });

@@ -15,6 +15,11 @@ export interface RouteDoc<B, Q, P = unknown> {
   readonly summary?: string;
   /** The JSON body (a missing body validates as `{}`, so "x is required" names the field). */
   readonly body?: Schema<B>;
+  /**
+   * A `text/plain` body the route also takes (body.ts puts it in `ctx.state.text`): validated with this schema
+   * instead of `body`, and documented under its own media type next to the JSON one.
+   */
+  readonly text?: Schema<string>;
   /** The query string (`ctx.query`). */
   readonly query?: Schema<Q>;
   /** The path parameters (`ctx.params`), when they have a shape beyond "a string"; a route without one documents each as a string. */
@@ -28,12 +33,15 @@ export interface RouteInput<B, Q, P = unknown> extends Middleware {
   readonly routeDoc: RouteDoc<B, Q, P>;
   /** The validated body; only inside a route this middleware ran for. */
   body(ctx: Context): B;
+  /** The validated `text/plain` body, when the request sent one (then `body` was not validated: undefined). */
+  text(ctx: Context): string | undefined;
   query(ctx: Context): Q;
   params(ctx: Context): P;
 }
 
 interface Validated {
   readonly params?: unknown;
+  readonly text?: string;
   readonly body?: unknown;
   readonly query?: unknown;
 }
@@ -48,8 +56,10 @@ export function accepts<B = never, Q = never, P = never>(doc: RouteDoc<B, Q, P>)
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     const params = doc.params === undefined ? undefined : validate(doc.params, (ctx as Context & { params?: unknown }).params ?? {});
     const query = doc.query === undefined ? undefined : validate(doc.query, ctx.query);
-    const body = doc.body === undefined ? undefined : validate(doc.body, (ctx.state.body as JsonBody | undefined) ?? {});
-    results.set(ctx, { params, body, query });
+    const sentText = doc.text !== undefined && typeof ctx.state.text === 'string';
+    const text = sentText ? validate(doc.text!, ctx.state.text) : undefined;
+    const body = doc.body === undefined || sentText ? undefined : validate(doc.body, (ctx.state.body as JsonBody | undefined) ?? {});
+    results.set(ctx, { params, text, body, query });
     await next();
   };
   const read = (ctx: Context): Validated => {
@@ -63,6 +73,7 @@ export function accepts<B = never, Q = never, P = never>(doc: RouteDoc<B, Q, P>)
     body: (ctx: Context) => read(ctx).body as B,
     query: (ctx: Context) => read(ctx).query as Q,
     params: (ctx: Context) => read(ctx).params as P,
+    text: (ctx: Context) => read(ctx).text,
   });
 }
 
