@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mailboxFieldNames } from '../configfiles/voicemail.js';
+import { trunkFields } from '../configfiles/trunks.js';
 
 /**
  * The request bodies of the config-file routes (config-file-routes.ts and the areas built on it), as zod
@@ -82,3 +83,14 @@ export const sdpCreateBody = z.object({ name: z.string(message('is required')).m
 
 /** `PUT …/sdps/<name>`: the context's lines, replacing all of them. */
 export const sdpReplaceBody = z.object({ data: sdpLines });
+
+// ---- trunks in pjsip.conf (/manager/trunks; src/configfiles/trunks.ts says the rest) ----
+
+/** A trunk's fields, each a non-empty string; others are not read. */
+const trunkFieldsShape = Object.fromEntries(trunkFields.map((field) => [field, z.string(message('is a string')).min(1, 'must not be empty').optional()]));
+
+/** `PUT /manager/trunks/<name>`: the fields to change. */
+export const trunkChangeBody = z.object(trunkFieldsShape).passthrough();
+
+/** `POST /manager/trunks`: the trunk's name (its endpoint, aor, auth and registration) and its fields. */
+export const trunkCreateBody = z.object({ name: sectionName, ...trunkFieldsShape }).passthrough();
