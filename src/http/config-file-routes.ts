@@ -57,9 +57,6 @@ export function versionOf(ctx: Context): number | undefined {
   return version;
 }
 
-/** The request body as an object (the body parser has checked it is JSON). */
-export const bodyOf = (ctx: Context): Record<string, unknown> => (ctx.state.body as Record<string, unknown> | undefined) ?? {};
-
 /**
  * The file with one section set (or removed when `options` is undefined), every other category left exactly
  * as it is (templates, `(tpl)` inheritance, `=>` lines: a whole-file JSON round trip would lose them and make
