@@ -7,12 +7,13 @@ import { getConfigVersion, getConfigVersionByName, listConfigBackups, listConfig
 import { NotFoundError } from '../events/errors.js';
 import { currentUser } from '../auth/index.js';
 import { backupToHide, checkSectionName, ConfigSectionExistsError, parseBackupName } from '../configfiles/decide.js';
-import { fromSettingJson, InvalidConfigError, withKnownTemplates, lineDiff, parseConfigText, renderConfig, toSettingJson, type ConfigFile } from '../configfiles/model.js';
+import { fromSettingJson, withKnownTemplates, lineDiff, parseConfigText, renderConfig, toSettingJson, type ConfigFile } from '../configfiles/model.js';
 import type { ConfigService, ConfigWriteOptions, ConfigWriteResult } from '../configfiles/service.js';
 import { reply } from './envelope.js';
 import { badRequest } from './errors.js';
 import { pathParam } from './body.js';
 import { accepts } from './route-input.js';
+import { cfgSectionCreateBody, cfgSectionReplaceBody, settingBody } from './config-bodies.js';
 
 /**
  * The one router factory for an Asterisk config file exposed over HTTP (catalog 70 §0, 20-admin
@@ -56,9 +57,6 @@ export function versionOf(ctx: Context): number | undefined {
   return version;
 }
 
-/** The request body as an object (the body parser has checked it is JSON). */
-export const bodyOf = (ctx: Context): Record<string, unknown> => (ctx.state.body as Record<string, unknown> | undefined) ?? {};
-
 /**
  * The file with one section set (or removed when `options` is undefined), every other category left exactly
  * as it is (templates, `(tpl)` inheritance, `=>` lines: a whole-file JSON round trip would lose them and make
@@ -84,6 +82,9 @@ const configurationBody = z.object({ data: z.string() });
 const rollbackInput = accepts({ summary: 'Roll the file back to a version (a log position)', body: rollbackBody });
 const configurationInput = accepts({ summary: 'Replace the file with this text', body: configurationBody });
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const settingInput = accepts({ summary: 'Replace the file with this §0 JSON (no reload)', body: settingBody });
+const cfgCreateInput = accepts({ summary: 'Add a section', body: cfgSectionCreateBody });
+const cfgReplaceInput = accepts({ summary: 'Replace a section', body: cfgSectionReplaceBody });
 
 /** The writes of one section (`cfg_*` pages, `/park/parkinglots`, `/queue/queues`): create, replace, remove. */
 export interface SectionWrites {
@@ -179,9 +180,9 @@ export function configFileRoutes(options: ConfigFileArea, deps: ConfigFileRouteD
   });
   if (options.setting !== false) {
     router.get(`${area}/setting`, async (ctx) => reply(ctx, toSettingJson(await current(ctx))));
-    router.put(`${area}/setting`, async (ctx) => {
-      // Validated (CR/LF/NUL, shapes) before anything is recorded: 400 naming the field.
-      const wanted = fromSettingJson(bodyOf(ctx));
+    router.put(`${area}/setting`, settingInput, async (ctx) => {
+      // Validated (shapes by the schema, then CR/LF/NUL and names by the model) before anything is recorded: 400 naming the field.
+      const wanted = fromSettingJson(settingInput.body(ctx));
       written(ctx, await replaceFile(ctx, 'setting', wanted));
     });
     router.get(`${area}/settings`, async (ctx) => {
@@ -226,9 +227,8 @@ export function configFileRoutes(options: ConfigFileArea, deps: ConfigFileRouteD
     const writes = sectionWrites(config, file, kind, `cfg_${plural}`);
     const sectionsOf = (sections: ConfigFile) => Object.entries(toSettingJson(sections)).filter(([name]) => name !== 'general');
     router.get(base, async (ctx) => reply(ctx, { list: sectionsOf(await current(ctx)).map(([name, data]) => ({ name, data })) }));
-    router.post(base, async (ctx) => {
-      const body = bodyOf(ctx);
-      if (!isPlainObject(body.data)) throw new InvalidConfigError('data', 'is required: an object of options (may be {})');
+    router.post(base, cfgCreateInput, async (ctx) => {
+      const body = cfgCreateInput.body(ctx);
       written(ctx, await writes.create(ctx, body.name, body.data));
     });
     router.get(`${base}/:name`, async (ctx) => {
@@ -237,8 +237,8 @@ export function configFileRoutes(options: ConfigFileArea, deps: ConfigFileRouteD
       if (!found) throw new NotFoundError({ kind, id: name }, `${file} has no section [${name}]`);
       reply(ctx, { name, data: found[1] });
     });
-    router.put(`${base}/:name`, async (ctx) => {
-      const body = bodyOf(ctx);
+    router.put(`${base}/:name`, cfgReplaceInput, async (ctx) => {
+      const body: Record<string, unknown> = cfgReplaceInput.body(ctx);
       // `{data: {...}}`, or a bare option map (the shape of the older PUT examples).
       const data = Object.keys(body).length === 1 && isPlainObject(body.data) ? body.data : body;
       written(ctx, await writes.replace(ctx, pathParam(ctx, 'name'), data));

@@ -88,14 +88,24 @@ function routeConfig(route: RegisteredRoute, rules: readonly RouteRule[]): Route
   const doc = route.doc ?? {};
   const paramsShape = Object.fromEntries(route.params.map((name) => [name, z.string()]));
   const request: NonNullable<RouteConfig['request']> = {
-    ...(route.params.length > 0 ? { params: z.object(paramsShape) } : {}),
+    ...(route.params.length > 0 ? { params: (doc.params as z.AnyZodObject | undefined) ?? z.object(paramsShape) } : {}),
     ...(doc.query ? { query: doc.query as z.AnyZodObject } : {}),
-    ...(doc.body ? { body: { required: false, content: { 'application/json': { schema: doc.body } } } } : {}),
+    ...(doc.body || doc.text
+      ? {
+          body: {
+            required: false,
+            content: {
+              ...(doc.body ? { 'application/json': { schema: doc.body } } : {}),
+              ...(doc.text ? { 'text/plain': { schema: doc.text } } : {}),
+            },
+          },
+        }
+      : {}),
   };
   const responses: RouteConfig['responses'] = {
     200: { description: 'The envelope; `result` when the route answers one.', content: { 'application/json': { schema: okEnvelope(doc.result) } } },
   };
-  if (doc.body || doc.query || route.params.length > 0 || route.method !== 'GET') responses[400] = errorReply('Bad input, naming the field.');
+  if (doc.body || doc.text || doc.query || route.params.length > 0 || route.method !== 'GET') responses[400] = errorReply('Bad input, naming the field.');
   if (access.kind !== 'public') responses[401] = errorReply('No token, or an unknown or expired one.');
   if (access.kind === 'permission') responses[403] = errorReply('The token lacks the permission.');
   if (route.params.length > 0) responses[404] = errorReply('No such object.');

@@ -47,7 +47,13 @@ function chatParam(value: string): string {
   return parsed.data;
 }
 
+/** A message is the client's own JSON object (`{"message": "..."}` by convention), not empty; its size limit is a 413, checked in the route. */
+const messageSchema = z
+  .record(z.string(), z.unknown())
+  .refine((message) => Object.keys(message).length > 0, { message: 'a message object is required, e.g. {"message": "..."}', path: ['body'] })
+  .describe('Any JSON object the members agree on, e.g. {"message": "..."}');
 const createInput = accepts({ summary: 'Create a chat room with members', body: createSchema });
+const messageInput = accepts({ summary: 'Post a message to the chat', body: messageSchema });
 const updateInput = accepts({ summary: 'Rename a chat or change its members', body: updateSchema });
 const messagesInput = accepts({ summary: 'A page of the chat\'s messages', query: messagesQuery });
 
@@ -99,12 +105,11 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     reply(ctx, page);
   });
 
-  router.post('/me/chats/:uuid/messages', async (ctx) => {
+  router.post('/me/chats/:uuid/messages', messageInput, async (ctx) => {
     const uuid = chatParam(ctx.params.uuid!);
-    const body = (ctx.state.body as Record<string, unknown> | undefined) ?? {};
+    const body = messageInput.body(ctx);
     const size = [...JSON.stringify(body)].length;
     if (size > maxChatMessageChars) throw new HttpError(413, `message is longer than ${maxChatMessageChars} characters (as JSON): ${size}`, { limit: maxChatMessageChars });
-    if (Object.keys(body).length === 0) throw new HttpError(400, 'body: a message object is required, e.g. {"message": "..."}', { fields: ['body'] });
     const message_uuid = await deps.chats.post(currentUser(ctx), uuid, body);
     reply(ctx, { uuid: message_uuid });
   });

@@ -11,7 +11,9 @@ import { InvalidConfigError, parseConfigText, renderConfig, type ConfigFile } fr
 import type { ConfigService } from '../../configfiles/service.js';
 import { reply } from '../envelope.js';
 import { badRequest } from '../errors.js';
-import { bodyOf, configFileRoutes, versionOf, written } from '../config-file-routes.js';
+import { configFileRoutes, versionOf, written } from '../config-file-routes.js';
+import { dialplanSettingBody, dialplanSettingText, sdpCreateBody, sdpReplaceBody } from '../config-bodies.js';
+import { accepts } from '../route-input.js';
 import { pathParam } from '../body.js';
 
 export interface DialplanConfigRouteDeps {
@@ -27,13 +29,13 @@ export interface SdpScope {
   readonly refuse: string;
 }
 
-/** The text of `PUT /dialplan/setting`: a `text/plain` body as it is, or JSON `{"data": "<text>"}`. */
-function settingText(ctx: Context): string {
-  if (typeof ctx.state.text === 'string') return ctx.state.text as string;
-  const data = bodyOf(ctx).data;
-  if (typeof data !== 'string') throw new InvalidConfigError('data', 'send the file as a text/plain body, or JSON {"data": "<text>"}');
-  return data;
-}
+/** `PUT /dialplan/setting`: a `text/plain` body as it is, or JSON `{"data": "<text>"}`. */
+const settingInput = accepts({ summary: 'Replace extensions.conf with this text (no reload)', text: dialplanSettingText, body: dialplanSettingBody });
+const sdpCreateInput = accepts({ summary: 'Add a context', body: sdpCreateBody });
+const sdpReplaceInput = accepts({ summary: 'Replace (or add) a context', body: sdpReplaceBody });
+
+/** The text of `PUT /dialplan/setting`, as `settingInput` validated it. */
+const settingText = (ctx: Context): string => settingInput.text(ctx) ?? settingInput.body(ctx).data;
 
 /**
  * extensions.conf through AMI (catalog 60 §13 `/dialplan/setting`, 20-admin `/admin/dialplan/sdps`). No write
@@ -54,7 +56,7 @@ export function dialplanConfigRoutes(deps: DialplanConfigRouteDeps): Router {
     if (version !== null) ctx.set('ETag', `"${version}"`);
     reply(ctx, renderConfig(sections));
   });
-  router.put('/dialplan/setting', async (ctx) => {
+  router.put('/dialplan/setting', settingInput, async (ctx) => {
     // Parsed and validated before anything is recorded: 400 naming the line.
     const { file: wanted, dropped } = parseConfigText(settingText(ctx));
     written(ctx, await write(ctx, 'setting', { wanted }, () => wanted), { dropped });
@@ -110,19 +112,21 @@ export function sdpRoutes(router: Router, path: string, config: ConfigService, s
     if (version !== null) ctx.set('ETag', `"${version}"`);
     reply(ctx, toSdp(found));
   });
-  router.post(path, async (ctx) => {
-    const name = creatable(checkContextName(bodyOf(ctx).name));
-    const lines = linesFromSdpData(bodyOf(ctx).data ?? []);
-    written(ctx, await write(ctx, 'sdp.create', { section: name, options: bodyOf(ctx).data ?? [] }, (current) => {
+  router.post(path, sdpCreateInput, async (ctx) => {
+    const body = sdpCreateInput.body(ctx);
+    const name = creatable(checkContextName(body.name));
+    const lines = linesFromSdpData(body.data ?? []);
+    written(ctx, await write(ctx, 'sdp.create', { section: name, options: body.data ?? [] }, (current) => {
       if (current.some((c) => c.name.toLowerCase() === name.toLowerCase())) throw new ConfigSectionExistsError(file, name);
       return withContext(current, name, lines);
     }));
   });
-  router.put(`${path}/:name`, async (ctx) => {
+  router.put(`${path}/:name`, sdpReplaceInput, async (ctx) => {
     // Upsert (catalog 20 Proposed): replaces the whole context, or adds it at the end.
     const name = creatable(checkContextName(pathParam(ctx, 'name')));
-    const lines = linesFromSdpData(bodyOf(ctx).data);
-    written(ctx, await write(ctx, 'sdp.put', { section: name, options: bodyOf(ctx).data }, (current) => withContext(current, name, lines)));
+    const { data } = sdpReplaceInput.body(ctx);
+    const lines = linesFromSdpData(data);
+    written(ctx, await write(ctx, 'sdp.put', { section: name, options: data }, (current) => withContext(current, name, lines)));
   });
   router.delete(`${path}/:name`, async (ctx) => {
     const name = checkContextName(pathParam(ctx, 'name'));

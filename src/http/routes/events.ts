@@ -5,7 +5,6 @@ import { queryLog, toWireEvent } from '../../history/log.js';
 import { limitParam, listParam, positionParam, textParam, timestampParam } from '../../history/query-params.js';
 import { reply } from '../envelope.js';
 import { NotFoundError } from '../../events/index.js';
-import { badRequest } from '../errors.js';
 import { accepts } from '../route-input.js';
 import { readAt } from '../point-in-time.js';
 
@@ -37,6 +36,7 @@ const eventsQuery = z
 export const logPaths = (path: string): boolean => path === '/events' || path.startsWith('/events/');
 
 const eventsInput = accepts({ summary: 'The raw event log, paged and filtered', query: eventsQuery });
+const eventInput = accepts({ summary: 'One event of the log', params: z.object({ position: positionParam }) });
 
 /**
  * The log API (admin; ARCHITECTURE.md "Log API"): the global log filtered and paged by position.
@@ -62,13 +62,11 @@ export function eventsRoutes(deps: EventsRouteDeps): Router {
     reply(ctx, { list: page.events.map(toWireEvent), next_position: page.nextPosition });
   });
 
-  router.get('/events/:position', async (ctx) => {
-    const raw = String(ctx.params.position ?? '');
-    const parsed = positionParam.safeParse(raw);
-    if (!parsed.success) throw badRequest(`position: ${raw} is not a log position (a whole number from 1)`);
+  router.get('/events/:position', eventInput, async (ctx) => {
+    const { position } = eventInput.params(ctx);
     const at = readAt(ctx);
-    const event = at !== undefined && parsed.data > at.position ? undefined : await deps.log.get(parsed.data);
-    if (!event) throw new NotFoundError({ kind: 'event', id: String(parsed.data) }, `no event at position ${parsed.data}`);
+    const event = at !== undefined && position > at.position ? undefined : await deps.log.get(position);
+    if (!event) throw new NotFoundError({ kind: 'event', id: String(position) }, `no event at position ${position}`);
     reply(ctx, toWireEvent(event));
   });
 

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import { NotFoundError } from '../../events/errors.js';
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Database } from '../../readmodels/database.js';
 import { getAgent, listAgents } from '../../../projections/agents.js';
 import { getDeviceState, listDeviceStates } from '../../../projections/device-states.js';
@@ -19,6 +20,7 @@ import { reply } from '../envelope.js';
 import { badRequest } from '../errors.js';
 import { readJson, type JsonBody } from '../body.js';
 import { readDb } from '../point-in-time.js';
+import { accepts } from '../route-input.js';
 
 export interface LegacyRouteDeps {
   readonly db: Kysely<Database>;
@@ -36,6 +38,21 @@ async function getBody(ctx: Context): Promise<JsonBody | undefined> {
   if (Number(ctx.get('content-length') || 0) === 0 && ctx.get('transfer-encoding') === '') return undefined;
   return readJson(ctx, getBodyLimitBytes);
 }
+
+/**
+ * A legacy page's query: on the detail form (`/agents/`, trailing slash) `name` says which one. The manual's
+ * examples send it in a GET body instead (`{"id": "1001"}`), which `legacyKey` reads when the query has none.
+ */
+const legacyInput = (summary: string, name: string) =>
+  accepts({
+    summary,
+    query: z.object({
+      [name]: z
+        .string({ errorMap: () => ({ message: 'give it once' }) })
+        .optional()
+        .describe(`With a trailing slash on the path: the ${name} to show (or {"${name}": "…"} in the GET body, as in the manual)`),
+    }),
+  });
 
 /** The detail key, from the query (proposed by the catalog) or the JSON body (the manual's examples). */
 async function legacyKey(ctx: Context, name: string): Promise<string> {
@@ -183,7 +200,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
   // As of `at=` when given (point-in-time.ts).
   const db = (ctx: Context): Kysely<Database> => readDb(ctx, deps.db);
 
-  router.get('/agents', async (ctx) => {
+  router.get('/agents', legacyInput('Queue agents (with a trailing slash: one agent)', 'id'), async (ctx) => {
     if (!detail(ctx)) return reply(ctx, { list: (await listAgents(db(ctx))).map((agent) => ({ id: agent.id })) });
     const id = await legacyKey(ctx, 'id');
     const agent = await getAgent(db(ctx), id);
@@ -191,7 +208,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     reply(ctx, agent);
   });
 
-  router.get('/device_states', async (ctx) => {
+  router.get('/device_states', legacyInput('Device states (with a trailing slash: one device)', 'device'), async (ctx) => {
     if (!detail(ctx)) return reply(ctx, { list: (await listDeviceStates(db(ctx))).map((row) => ({ device: row.device })) });
     const device = await legacyKey(ctx, 'device');
     const row = await getDeviceState(db(ctx), device);
@@ -199,7 +216,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     reply(ctx, row);
   });
 
-  router.get('/peers', async (ctx) => {
+  router.get('/peers', legacyInput('PJSIP endpoints as chan_sip peers (with a trailing slash: one peer)', 'peer'), async (ctx) => {
     if (!detail(ctx)) return reply(ctx, { list: (await listEndpoints(db(ctx))).map((endpoint) => ({ peer: `PJSIP/${endpoint.object_name}` })) });
     const peer = await legacyKey(ctx, 'peer');
     const endpoint = await getEndpoint(db(ctx), endpointName(peer));
@@ -207,7 +224,7 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
     reply(ctx, await peerDetail(db(ctx), endpoint));
   });
 
-  router.get('/registries', async (ctx) => {
+  router.get('/registries', legacyInput('Outbound registrations (with a trailing slash: one account)', 'account'), async (ctx) => {
     const rows = await listRegistrations(db(ctx));
     if (!detail(ctx)) return reply(ctx, { list: rows.map((row) => ({ account: registryDetail(row).account })) });
     const account = await legacyKey(ctx, 'account');

@@ -12,7 +12,9 @@ import { readTrunk, trunkFieldsOf, trunkNames, trunkTypes, withoutTrunk, withTru
 import type { ConfigFile } from '../../configfiles/model.js';
 import type { ConfigService } from '../../configfiles/service.js';
 import { reply } from '../envelope.js';
-import { bodyOf, versionOf, written } from '../config-file-routes.js';
+import { versionOf, written } from '../config-file-routes.js';
+import { trunkChangeBody, trunkCreateBody } from '../config-bodies.js';
+import { accepts } from '../route-input.js';
 import { pathParam } from '../body.js';
 import { sdpRoutes } from './dialplan-config.js';
 import { pjsipLive } from './pjsip-config.js';
@@ -23,6 +25,8 @@ export interface ManagerConfigRouteDeps {
 }
 
 const file = 'pjsip.conf';
+const trunkCreateInput = accepts({ summary: 'Add a trunk (endpoint, aor, auth, registration) and reload res_pjsip', body: trunkCreateBody });
+const trunkChangeInput = accepts({ summary: 'Change a trunk and reload res_pjsip', body: trunkChangeBody });
 
 /** The contexts `/manager/sdialplans` serves (catalog 30 Proposed: the manager variant keeps to jade-managed contexts). */
 export const managedContext = (name: string): boolean => name.toLowerCase().startsWith('jade');
@@ -82,8 +86,8 @@ export function managerConfigRoutes(deps: ManagerConfigRouteDeps): Router {
     if (version !== null) ctx.set('ETag', `"${version}"`);
     reply(ctx, await view(sections, name));
   });
-  router.post('/manager/trunks', async (ctx) => {
-    const body = bodyOf(ctx);
+  router.post('/manager/trunks', trunkCreateInput, async (ctx) => {
+    const body = trunkCreateInput.body(ctx);
     const name = checkSectionName(body.name, 'name', 'trunk');
     const fields = trunkFieldsOf(body);
     // Checked before anything is recorded (withTrunk checks again on the file as Asterisk has it).
@@ -94,9 +98,9 @@ export function managerConfigRoutes(deps: ManagerConfigRouteDeps): Router {
       return withTrunk(current, name, fields);
     }));
   });
-  router.put('/manager/trunks/:name', async (ctx) => {
+  router.put('/manager/trunks/:name', trunkChangeInput, async (ctx) => {
     const name = checkSectionName(pathParam(ctx, 'name'), 'name', 'trunk');
-    const fields = trunkFieldsOf(bodyOf(ctx));
+    const fields = trunkFieldsOf(trunkChangeInput.body(ctx));
     written(ctx, await write(ctx, 'update', name, fields, (current) => {
       if (readTrunk(current, name) === undefined) throw missing(name);
       return withTrunk(current, name, fields);

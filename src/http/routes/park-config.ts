@@ -4,7 +4,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
 import { getParkingLot } from '../../../projections/parking.js';
 import type { ConfigService, ConfigWriteOptions } from '../../configfiles/service.js';
-import { bodyOf, configFileRoutes, sectionWrites, written } from '../config-file-routes.js';
+import { configFileRoutes, sectionWrites, written } from '../config-file-routes.js';
+import { namedSectionBody, sectionOptions } from '../config-bodies.js';
+import { accepts } from '../route-input.js';
 import { pathParam } from '../body.js';
 
 export interface ParkConfigRouteDeps {
@@ -33,12 +35,14 @@ export function parkConfigRoutes(deps: ParkConfigRouteDeps): Router {
     settled: async () => ((await getParkingLot(deps.db, name)) !== undefined) === present,
   });
   const nameOf = (ctx: Context) => pathParam(ctx, 'name');
+  const createInput = accepts({ summary: `Create a parking lot and reload`, body: namedSectionBody });
+  const replaceInput = accepts({ summary: `Replace a parking lot and reload`, body: sectionOptions });
 
-  router.post('/park/parkinglots', async (ctx) => {
-    const { name, ...options } = bodyOf(ctx);
+  router.post('/park/parkinglots', createInput, async (ctx) => {
+    const { name, ...options } = createInput.body(ctx);
     written(ctx, await lots.create(ctx, name, options, live(String(name), true)));
   });
-  router.put('/park/parkinglots/:name', async (ctx) => written(ctx, await lots.replace(ctx, nameOf(ctx), bodyOf(ctx), live(nameOf(ctx), true))));
+  router.put('/park/parkinglots/:name', replaceInput, async (ctx) => written(ctx, await lots.replace(ctx, nameOf(ctx), replaceInput.body(ctx), live(nameOf(ctx), true))));
   router.delete('/park/parkinglots/:name', async (ctx) => written(ctx, await lots.remove(ctx, nameOf(ctx), live(nameOf(ctx), false))));
   return router;
 }

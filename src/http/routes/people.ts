@@ -23,7 +23,6 @@ import type { PeopleCommands } from '../../people/commands.js';
 import { amiSafeString, pathParam } from '../body.js';
 import { accepts } from '../route-input.js';
 import { reply } from '../envelope.js';
-import { badRequest } from '../errors.js';
 import { readDb } from '../point-in-time.js';
 import { noOptions, resourceRoutes } from '../resource-routes.js';
 import { ownInfoInput, ownInfoUpdate } from './admin-info.js';
@@ -88,6 +87,14 @@ async function meContact(db: Kysely<Database>, contact: ContactObject, host: str
 
 const buddyCreateInput = accepts({ summary: 'Add a buddy', body: buddyCreate });
 const buddyUpdateInput = accepts({ summary: 'Change a buddy', body: buddyUpdate });
+/** Catalog 30 (proposed): an exact, case-sensitive match on `username`, the one type searched. */
+const searchInput = accepts({
+  summary: 'Find a user by exact username',
+  query: z.object({
+    filter: z.string({ errorMap: () => ({ message: 'must be a non-empty string' }) }).min(1, 'must be a non-empty string'),
+    type: z.literal('username', { errorMap: () => ({ message: 'only "username" is searched' }) }),
+  }),
+});
 
 export function peopleRoutes(deps: PeopleRouteDeps): Router {
   const router = new Router();
@@ -170,13 +177,9 @@ export function peopleRoutes(deps: PeopleRouteDeps): Router {
   });
 
   // Catalog 30 (proposed): exact, case-sensitive match on `username`; any other type is 400.
-  router.get('/me/search', (ctx) => {
-    const { filter, type } = ctx.query;
-    const fields: string[] = [];
-    if (typeof filter !== 'string' || filter === '') fields.push('filter');
-    if (type !== 'username') fields.push('type');
-    if (fields.length > 0) throw badRequest('filter (a non-empty string) and type (username) are required', { fields });
-    const found = deps.auth.directory.userByUsername(filter as string);
+  router.get('/me/search', searchInput, (ctx) => {
+    const { filter } = searchInput.query(ctx);
+    const found = deps.auth.directory.userByUsername(filter);
     reply(ctx, { list: found ? [{ name: found.name, username: found.username, uuid: found.uuid }] : [] });
   });
 

@@ -9,7 +9,9 @@ import { checkSectionName, ConfigSectionExistsError } from '../../configfiles/de
 import { findPjsipObject, pjsipObjectLines, pjsipObjectTypes, withPjsipObject, type PjsipObjectKind } from '../../configfiles/pjsip.js';
 import type { ConfigFile } from '../../configfiles/model.js';
 import type { ConfigService } from '../../configfiles/service.js';
-import { bodyOf, configFileRoutes, versionOf, written } from '../config-file-routes.js';
+import { configFileRoutes, versionOf, written } from '../config-file-routes.js';
+import { namedSectionBody, sectionOptions } from '../config-bodies.js';
+import { accepts } from '../route-input.js';
 import { pathParam } from '../body.js';
 
 export interface PjsipConfigRouteDeps {
@@ -54,8 +56,10 @@ export function pjsipConfigRoutes(deps: PjsipConfigRouteDeps): Router {
       });
     const missing = (name: string) => new NotFoundError({ kind: noun, id: name }, `${file} has no [${name}] with type=${type}`);
 
-    router.post(`/pjsip/${kind}`, async (ctx) => {
-      const { name: rawName, ...options } = bodyOf(ctx);
+    const createInput = accepts({ summary: `Create a ${noun} and reload res_pjsip`, body: namedSectionBody });
+    const replaceInput = accepts({ summary: `Replace a ${noun} and reload res_pjsip`, body: sectionOptions });
+    router.post(`/pjsip/${kind}`, createInput, async (ctx) => {
+      const { name: rawName, ...options } = createInput.body(ctx);
       const name = checkSectionName(rawName, 'name', noun);
       const lines = pjsipObjectLines(name, type, options);
       written(ctx, await write(ctx, 'create', name, options, (current) => {
@@ -63,9 +67,9 @@ export function pjsipConfigRoutes(deps: PjsipConfigRouteDeps): Router {
         return withPjsipObject(current, name, type, lines);
       }));
     });
-    router.put(`/pjsip/${kind}/:name`, async (ctx) => {
+    router.put(`/pjsip/${kind}/:name`, replaceInput, async (ctx) => {
       const name = checkSectionName(pathParam(ctx, 'name'), 'name', noun);
-      const options = bodyOf(ctx);
+      const options = replaceInput.body(ctx);
       const lines = pjsipObjectLines(name, type, options);
       written(ctx, await write(ctx, 'update', name, options, (current) => {
         if (findPjsipObject(current, name, type) < 0) throw missing(name);

@@ -4,7 +4,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../readmodels/database.js';
 import { getQueue, listMembers } from '../../../projections/queues/index.js';
 import type { ConfigService, ConfigWriteOptions } from '../../configfiles/service.js';
-import { bodyOf, configFileRoutes, sectionWrites, written } from '../config-file-routes.js';
+import { configFileRoutes, sectionWrites, written } from '../config-file-routes.js';
+import { namedSectionBody, sectionOptions } from '../config-bodies.js';
+import { accepts } from '../route-input.js';
 import { pathParam } from '../body.js';
 
 export interface QueueConfigRouteDeps {
@@ -50,13 +52,15 @@ export function queueConfigRoutes(deps: QueueConfigRouteDeps): Router {
     },
   });
   const nameOf = (ctx: Context) => pathParam(ctx, 'name');
+  const createInput = accepts({ summary: `Create a queue and reload`, body: namedSectionBody });
+  const replaceInput = accepts({ summary: `Replace a queue and reload`, body: sectionOptions });
 
   for (const base of ['/queue', '/admin/queue']) {
-    router.post(`${base}/queues`, async (ctx) => {
-      const { name, ...options } = bodyOf(ctx);
+    router.post(`${base}/queues`, createInput, async (ctx) => {
+      const { name, ...options } = createInput.body(ctx);
       written(ctx, await queues.create(ctx, name, options, live(String(name), options)));
     });
-    router.put(`${base}/queues/:name`, async (ctx) => written(ctx, await queues.replace(ctx, nameOf(ctx), bodyOf(ctx), live(nameOf(ctx), bodyOf(ctx)))));
+    router.put(`${base}/queues/:name`, replaceInput, async (ctx) => written(ctx, await queues.replace(ctx, nameOf(ctx), replaceInput.body(ctx), live(nameOf(ctx), replaceInput.body(ctx)))));
     router.delete(`${base}/queues/:name`, async (ctx) => written(ctx, await queues.remove(ctx, nameOf(ctx), live(nameOf(ctx), undefined))));
   }
   return router;

@@ -13,7 +13,9 @@ import { currentUser } from '../../auth/index.js';
 import { getVoicemailUser, listVoicemailUsers } from '../../../projections/voicemail.js';
 import { audioContentType, checkSpoolName, type VoicemailSpool } from '../../voicemail/spool.js';
 import { deleteVoicemailMessage, messageAddressOf } from '../../voicemail/commands.js';
-import { bodyOf, configFileRoutes, versionOf, written } from '../config-file-routes.js';
+import { configFileRoutes, versionOf, written } from '../config-file-routes.js';
+import { mailboxChangeBody, mailboxCreateBody, mailboxPathParams } from '../config-bodies.js';
+import { accepts } from '../route-input.js';
 import { byteRange } from '../byte-range.js';
 import { reply } from '../envelope.js';
 import { HttpError } from '../errors.js';
@@ -29,6 +31,9 @@ export interface VoicemailRouteDeps {
 }
 
 const file = 'voicemail.conf';
+const createInput = accepts({ summary: 'Add a mailbox to voicemail.conf (no reload)', body: mailboxCreateBody });
+const changeInput = accepts({ summary: 'Change a mailbox (no reload)', params: mailboxPathParams, body: mailboxChangeBody });
+const deleteInput = accepts({ summary: 'Remove a mailbox (no reload)', params: mailboxPathParams });
 
 /** The message routes without a spool: 503 naming the setting, nothing read. */
 const noSpool = (): HttpError =>
@@ -71,8 +76,8 @@ export function voicemailRoutes(deps: VoicemailRouteDeps): Router {
   const writeMailbox = (ctx: Context, op: string, context: string, mailbox: string, fields: Record<string, string> | undefined, apply: ConfigWrite['apply']) =>
     config.write(currentUser(ctx), file, { operation: `voicemail_user.${op}`, section: context, options: { mailbox, ...(fields ?? {}) }, apply }, { version: versionOf(ctx) });
   const missing = (context: string, mailbox: string) => new NotFoundError({ kind: 'voicemail user', id: voicemailUserId(context, mailbox) }, `${file} has no mailbox ${mailbox} in [${context}]`);
-  router.post('/voicemail/users', async (ctx) => {
-    const body = bodyOf(ctx);
+  router.post('/voicemail/users', createInput, async (ctx) => {
+    const body = createInput.body(ctx);
     const context = checkMailboxContext(body.context);
     const mailbox = checkMailboxName(body.mailbox);
     const fields = mailboxFieldsOf(body);
@@ -81,16 +86,16 @@ export function voicemailRoutes(deps: VoicemailRouteDeps): Router {
       return withMailbox(current, context, mailbox, fields);
     }));
   });
-  router.put('/voicemail/users/:id', async (ctx) => {
+  router.put('/voicemail/users/:id', changeInput, async (ctx) => {
     const { context, mailbox } = userAddress(pathParam(ctx, 'id'));
-    const fields = mailboxFieldsOf(bodyOf(ctx));
+    const fields = mailboxFieldsOf(changeInput.body(ctx));
     written(ctx, await writeMailbox(ctx, 'update', context, mailbox, fields, (current) => {
       const existing = readMailbox(current, context, mailbox);
       if (!existing) throw missing(context, mailbox);
       return withMailbox(current, context, mailbox, { ...existing, ...fields });
     }));
   });
-  router.delete('/voicemail/users/:id', async (ctx) => {
+  router.delete('/voicemail/users/:id', deleteInput, async (ctx) => {
     const { context, mailbox } = userAddress(pathParam(ctx, 'id'));
     written(ctx, await writeMailbox(ctx, 'delete', context, mailbox, undefined, (current) => {
       if (!readMailbox(current, context, mailbox)) throw missing(context, mailbox);

@@ -73,4 +73,37 @@ describe('OpenAPI document (src/http/openapi/document.ts) from accepts() (src/ht
     expect(doc.paths['/v1/ping'].get.security).to.deep.equal([]);
     expect(Object.keys(doc.paths['/v1/ping'].get.responses)).to.deep.equal(['200']);
   });
+
+  it('takes a text/plain body instead of the JSON one when one was sent, and documents both media types', async () => {
+    const input = accepts({ text: z.string().min(1), body: z.object({ data: z.string() }) });
+    const asText = { query: {}, state: { text: '[ctx]\nexten => 1,1,NoOp()' } } as unknown as Context;
+    await input(asText, async () => {
+      expect(input.text(asText)).to.equal('[ctx]\nexten => 1,1,NoOp()');
+      expect(input.body(asText)).to.equal(undefined);
+    });
+    expect(((await run(input, {}, {})) as InvalidInputError).fields).to.deep.equal(['data']);
+    const emptyText = { query: {}, state: { text: '' } } as unknown as Context;
+    expect(await input(emptyText, async () => undefined).catch((error: unknown) => error)).to.be.instanceOf(InvalidInputError);
+    const r = new Router();
+    r.put('/dialplan/setting', input, () => undefined);
+    const content = documentOf(r).paths['/v1/dialplan/setting'].put.requestBody.content;
+    expect(Object.keys(content)).to.have.members(['application/json', 'text/plain']);
+    expect(content['text/plain'].schema.type).to.equal('string');
+  });
+
+  it('validates path parameters with their schema before the query, and documents their constraints', async () => {
+    const input = accepts({ params: z.object({ id: z.string().regex(/^.+@[^@]+$/, 'is <mailbox>@<context>') }), query: z.object({ q: z.string() }) });
+    const refused = await input({ params: { id: 'no-at' }, query: {}, state: {} } as unknown as Context, async () => undefined).catch((error: unknown) => error);
+    expect((refused as InvalidInputError).message).to.equal('id: is <mailbox>@<context>');
+    const ctx = { params: { id: '6001@vm' }, query: { q: 'x' }, state: {} } as unknown as Context;
+    await input(ctx, async () => expect(input.params(ctx)).to.deep.equal({ id: '6001@vm' }));
+    const r = new Router();
+    r.put('/voicemail/users/:id', input, () => undefined);
+    r.get('/voicemail/users/:other', () => undefined);
+    const doc = documentOf(r);
+    const id = doc.paths['/v1/voicemail/users/{id}'].put.parameters.find((p: Json) => p.name === 'id');
+    expect(id).to.deep.include({ in: 'path', required: true });
+    expect(id.schema.pattern).to.equal('^.+@[^@]+$');
+    expect(doc.paths['/v1/voicemail/users/{other}'].get.parameters[0].schema).to.deep.equal({ type: 'string' });
+  });
 });
