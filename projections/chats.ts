@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
-import { chatEventTypes, type ChatCreatedData, type ChatLeftData, type ChatMessagePostedData, type ChatUpdatedData } from '../src/events/index.js';
+import { chatEventTypes, userDeletedEventType, type UserDeletedFact, type ChatCreatedData, type ChatLeftData, type ChatMessagePostedData, type ChatUpdatedData } from '../src/events/index.js';
 import type { Database } from './database.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { jsonColumns, type Stored } from './lib/json-columns.js';
@@ -97,10 +97,8 @@ function onUpdated(state: State, event: RecordedEvent): Change[] {
   return [{ table: 'chat_members', op: 'update', key: chat.uuid, row }];
 }
 
-function onLeft(state: State, event: RecordedEvent): Change[] {
-  const data = event.data as Partial<ChatLeftData>;
-  const chat = state.get('chat_members', text(data.chat_uuid));
-  if (!chat || chat.user_uuid !== data.user_uuid) return [];
+/** `chat` leaves its room at `time`: its chat goes, and the room too if no member is left. */
+function leave(state: State, chat: ChatMemberRow, time: string): Change[] {
   const changes: Change[] = [{ table: 'chat_members', op: 'delete', key: chat.uuid, row: chat }];
   const room = state.get('chat_rooms', chat.room_uuid);
   if (room) {
@@ -110,10 +108,25 @@ function onLeft(state: State, event: RecordedEvent): Change[] {
     changes.push(
       members.length === 0
         ? { table: 'chat_rooms', op: 'delete', key: room.uuid, row: room }
-        : { table: 'chat_rooms', op: 'update', key: room.uuid, row: { ...room, members, chats, tm_update: text(data.time) } },
+        : { table: 'chat_rooms', op: 'update', key: room.uuid, row: { ...room, members, chats, tm_update: time } },
     );
   }
   return changes;
+}
+
+function onLeft(state: State, event: RecordedEvent): Change[] {
+  const data = event.data as Partial<ChatLeftData>;
+  const chat = state.get('chat_members', text(data.chat_uuid));
+  if (!chat || chat.user_uuid !== data.user_uuid) return [];
+  return leave(state, chat, text(data.time));
+}
+
+/** A deleted user leaves every room it is in, as if it had deleted each of its chats (one chat per room). */
+function onUserDeleted(state: State, event: RecordedEvent): Change[] {
+  const data = event.data as Partial<UserDeletedFact>;
+  const user = text(data.uuid);
+  if (user === '') return [];
+  return state.all('chat_members').filter((chat) => chat.user_uuid === user).flatMap((chat) => leave(state, chat, text(data.deleted_at)));
 }
 
 function onMessage(state: State, event: RecordedEvent): Change[] {
@@ -131,7 +144,8 @@ function onMessage(state: State, event: RecordedEvent): Change[] {
 
 export const chatsProjection = defineProjection<Tables, 'chats'>({
   name: 'chats',
-  version: 1,
+  // 2: a deleted user leaves every room (a rebuild drops the memberships and rooms left behind before).
+  version: 2,
   tables: {
     chat_rooms: { key: 'uuid', json: roomColumns.names },
     chat_members: { key: 'uuid' },
@@ -142,6 +156,7 @@ export const chatsProjection = defineProjection<Tables, 'chats'>({
     [chatEventTypes.updated]: onUpdated,
     [chatEventTypes.left]: onLeft,
     [chatEventTypes.messagePosted]: onMessage,
+    [userDeletedEventType]: onUserDeleted,
   },
 });
 

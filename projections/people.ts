@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { RecordedEvent } from '../src/events/index.js';
-import { peopleEventTypes, type BuddyFields, type ContactFields } from '../src/events/people.js';
+import { peopleEventTypes, userDeletedEventType, type BuddyFields, type ContactFields, type UserDeletedFact } from '../src/events/people.js';
 import { field, type Snapshot } from './lib/ami-fields.js';
 import type { Database } from './database.js';
 import { bySnapshotAction } from './lib/handlers.js';
@@ -142,6 +142,23 @@ function onBuddy(state: State, event: RecordedEvent): Change[] {
   return before === undefined ? [] : [{ table: 'me_buddies', op: 'delete', key: uuid, row }];
 }
 
+/**
+ * A user is deleted: its contacts and its own buddies go, and so does every other person's buddy naming it (each a
+ * delete on its owner's topic). No presence changes: only buddies naming the user read its contacts, and they go.
+ */
+function onUserDeleted(state: State, event: RecordedEvent): Change[] {
+  const user = (event.data as Partial<UserDeletedFact>).uuid;
+  if (typeof user !== 'string' || user === '') return [];
+  const changes: Change[] = [];
+  for (const row of state.all('user_contacts')) {
+    if (row.user_uuid === user) changes.push({ table: 'user_contacts', op: 'delete', key: row.uuid, row });
+  }
+  for (const row of state.all('me_buddies')) {
+    if (row.owner_uuid === user || row.uuid_user === user) changes.push({ table: 'me_buddies', op: 'delete', key: row.uuid, row });
+  }
+  return changes;
+}
+
 const pjsipDevice = /^PJSIP\//i;
 
 function setDevice(state: State, device: string, value: string): Change[] {
@@ -178,7 +195,8 @@ function onDeviceList(state: State, snapshot: Snapshot): Change[] {
 
 export const peopleProjection = defineProjection<Tables, 'people'>({
   name: 'people',
-  version: 1,
+  // 2: a deleted user's contacts and buddies, and others' buddies naming them, go (a rebuild drops stale rows).
+  version: 2,
   tables: { user_contacts: { key: 'uuid' }, me_buddies: { key: 'uuid' }, people_devices: { key: 'device' } },
   handles: {
     [peopleEventTypes.contactCreated]: onContact,
@@ -187,6 +205,7 @@ export const peopleProjection = defineProjection<Tables, 'people'>({
     [peopleEventTypes.buddyCreated]: onBuddy,
     [peopleEventTypes.buddyUpdated]: onBuddy,
     [peopleEventTypes.buddyDeleted]: onBuddy,
+    [userDeletedEventType]: onUserDeleted,
     DeviceStateChange: onDeviceState,
     AmiSnapshot: bySnapshotAction<Tables>({ devicestatelist: onDeviceList }),
   },

@@ -1,5 +1,5 @@
 import { amiEventTable, type EventHandling } from '../../src/ami/event-table.js';
-import { amiEventTypes, chatEventTypes, configEventTypes, dpEventTypes, obEventTypes, obStreamKinds, peopleEventTypes, projectionEventTypes, streamPrefixes, voicemailEventTypes } from '../../src/events/index.js';
+import { amiEventTypes, chatEventTypes, configEventTypes, dpEventTypes, obEventTypes, obStreamKinds, peopleEventTypes, projectionEventTypes, streamPrefixes, userDeletedEventType, voicemailEventTypes } from '../../src/events/index.js';
 import { snapshotActionsOf } from '../../projections/lib/handlers.js';
 import { dialplanRunEventTypes } from '../../src/dialplans/events.js';
 import type { DeclaredNames } from '../../projections/lib/projection.js';
@@ -46,6 +46,8 @@ function jadeStream(type: string): string | undefined {
   if (configTypes.has(type)) return 'config-<file>';
   if (peopleTypes.has(type)) return type.startsWith('Contact') ? 'contact-<uuid>' : 'buddy-<uuid>';
   if (chatTypes.has(type)) return 'chat-<room uuid>';
+  // The user directory's own fact (src/auth/events.ts), which the people and chat read models also react to.
+  if (type === userDeletedEventType) return 'user-<uuid>';
   if (voicemailScanTypes.has(type)) return 'voicemail-<mailbox>@<context>';
   if (dpTypes.has(type)) return type.startsWith('Dpma') ? 'dpma-<uuid>' : 'dialplan-<uuid>';
   // A dialplan run's own record goes on its call's stream, beside Asterisk's events (src/dialplans/runner.ts).

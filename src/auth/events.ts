@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userDeletedEventType } from '../events/people.js';
 
 /**
  * Users and their tokens as events, all in the user's own `user-<uuid>` stream
@@ -19,7 +20,7 @@ export const authEventTypes = {
   /** The user's whole permission set after a grant, a revoke or a PUT that replaces it. */
   userPermissionsChanged: 'UserPermissionsChanged',
   /** The user is gone: its tokens are revoked in the same append, its username is free again. */
-  userDeleted: 'UserDeleted',
+  userDeleted: userDeletedEventType,
 } as const;
 
 export type AuthEventType = (typeof authEventTypes)[keyof typeof authEventTypes];

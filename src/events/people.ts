@@ -14,6 +14,19 @@ export const peopleEventTypes = {
   buddyDeleted: 'BuddyDeleted',
 } as const;
 
+/**
+ * The user-deleted fact (src/auth/events.ts writes it on the `user-<uuid>` stream): named here too because the
+ * people and chat read models react to it (their person's contacts, buddies and chats go, as do other people's
+ * buddies naming them), and projections/ may read only src/events/.
+ */
+export const userDeletedEventType = 'UserDeleted' as const;
+
+/** The part of the user-deleted data the read models need. */
+export interface UserDeletedFact {
+  readonly uuid: string;
+  readonly deleted_at: string;
+}
+
 export const peopleStreamKinds = { contact: 'contact', buddy: 'buddy' } as const;
 
 export const peopleStreams = {

@@ -46,11 +46,21 @@ function live<T extends { readonly in_use: number }>(state: T | undefined, kind:
   return state as T;
 }
 
-/** A buddy of someone else reads as no buddy at all (the owner rule: never reveal it exists). */
-function ownBuddy(state: BuddyObject | undefined, owner: string, uuid: string): BuddyObject {
+/**
+ * A buddy of someone else reads as no buddy at all (the owner rule: never reveal it exists); so does one naming
+ * a deleted user, which the read model dropped with that user (projections/people.ts).
+ */
+function ownBuddy(state: BuddyObject | undefined, owner: string, uuid: string, userExists: (uuid: string) => boolean): BuddyObject {
   const buddy = live(state, 'buddy', uuid);
-  if (buddy.owner_uuid !== owner) throw new NotFoundError({ kind: 'buddy', id: uuid });
+  if (buddy.owner_uuid !== owner || !userExists(buddy.uuid_user)) throw new NotFoundError({ kind: 'buddy', id: uuid });
   return buddy;
+}
+
+/** A contact of a deleted user went with that user (projections/people.ts): it is not found, as in the read model. */
+function liveContact(state: ContactObject | undefined, uuid: string, userExists: (uuid: string) => boolean): ContactObject {
+  const contact = live(state, 'contact', uuid);
+  if (!userExists(contact.user_uuid)) throw new NotFoundError({ kind: 'contact', id: uuid });
+  return contact;
 }
 
 export class PeopleCommands {
@@ -69,7 +79,7 @@ export class PeopleCommands {
         return [{ type: peopleEventTypes.contactCreated, data: { uuid, name: null, detail: null, ...definedOnly(body), tm_create: now } }];
       },
       update: async (state, { uuid, body, now }) => {
-        const contact = live(state, 'contact', uuid);
+        const contact = liveContact(state, uuid, deps.userExists);
         const changes = definedOnly(body);
         if (Object.keys(changes).length === 0) return [];
         await this.checkContact({ ...contact, ...changes });
@@ -77,7 +87,7 @@ export class PeopleCommands {
       },
       delete: {
         decide: (state, { uuid, now }): DecidedEvent[] => {
-          live(state, 'contact', uuid);
+          liveContact(state, uuid, deps.userExists);
           return [{ type: peopleEventTypes.contactDeleted, data: { uuid, tm_delete: now } }];
         },
       },
@@ -92,14 +102,14 @@ export class PeopleCommands {
         return [{ type: peopleEventTypes.buddyCreated, data: { uuid, name: null, detail: null, ...definedOnly(body), tm_create: now } }];
       },
       update: (state, { uuid, body, now }): DecidedEvent[] => {
-        ownBuddy(state, body.owner_uuid, uuid);
+        ownBuddy(state, body.owner_uuid, uuid, deps.userExists);
         const changes = definedOnly(body.changes);
         if (Object.keys(changes).length === 0) return [];
         return [{ type: peopleEventTypes.buddyUpdated, data: { uuid, changes, tm_update: now } }];
       },
       delete: {
         decide: (state, { uuid, options, now }): DecidedEvent[] => {
-          ownBuddy(state, options.owner_uuid, uuid);
+          ownBuddy(state, options.owner_uuid, uuid, deps.userExists);
           return [{ type: peopleEventTypes.buddyDeleted, data: { uuid, tm_delete: now } }];
         },
       },
