@@ -1,6 +1,9 @@
+import { loginPaths, type DashboardRole } from './roles.js';
+
 /**
  * The dashboard's REST client: jade's public API, as any client would use it. The token comes from
- * `POST /v1/admin/login` (HTTP basic auth) and goes in `Authorization: Bearer`. The server's clock is
+ * `POST /v1/admin/login`, or `POST /v1/manager/login` for an account without admin (HTTP basic auth
+ * both), and goes in `Authorization: Bearer`. The server's clock is
  * learnt from each envelope's `timestamp`, so durations tick from jade's time, not the laptop's.
  */
 
@@ -31,6 +34,8 @@ export function parseTime(value: unknown): number | undefined {
 
 export class Api {
   token: string | undefined;
+  /** Which login issued the token: what the page lets this user do (roles.ts). */
+  role: DashboardRole = 'admin';
   /** Server time minus local time, from the last envelope. */
   skewMs = 0;
   /** Called when a token-carrying request is refused with 401 (logout, expiry). */
@@ -40,18 +45,32 @@ export class Api {
     return Date.now() + this.skewMs;
   }
 
+  /**
+   * Admin first; a 403 there (right credentials, no admin permission) tries the manager login. A 401 (wrong
+   * credentials) is not tried again: that would count twice against the login brake and say nothing new.
+   */
   async login(username: string, password: string): Promise<string> {
-    const result = (await this.call('POST', '/v1/admin/login', undefined, `Basic ${btoa(unescape(encodeURIComponent(`${username}:${password}`)))}`)) as Row;
+    const basic = `Basic ${btoa(unescape(encodeURIComponent(`${username}:${password}`)))}`;
+    let role: DashboardRole = 'admin';
+    let result: Row;
+    try {
+      result = (await this.call('POST', loginPaths.admin, undefined, basic)) as Row;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 403)) throw error;
+      role = 'manager';
+      result = (await this.call('POST', loginPaths.manager, undefined, basic)) as Row;
+    }
     const token = result.authtoken;
     if (typeof token !== 'string') throw new ApiError(500, 'the login answer has no authtoken');
     this.token = token;
+    this.role = role;
     return token;
   }
 
   async logout(): Promise<void> {
     if (this.token === undefined) return;
     try {
-      await this.request('DELETE', '/v1/admin/login');
+      await this.request('DELETE', loginPaths[this.role]);
     } finally {
       this.token = undefined;
     }

@@ -1,6 +1,7 @@
 import { Api, ApiError, type Row } from './api.js';
 import { byId, h, replaceContent, text, tick } from './dom.js';
 import { LiveState, type CollectionName } from './live.js';
+import { isDashboardRole, mayDo } from './roles.js';
 import { campaignsView, channelsView, parkedView, queuesView, timelineView, type Actions } from './view.js';
 
 /**
@@ -9,6 +10,7 @@ import { campaignsView, channelsView, parkedView, queuesView, timelineView, type
  */
 
 const tokenKey = 'jade.dashboard.token';
+const roleKey = 'jade.dashboard.role';
 const api = new Api();
 let live: LiveState | undefined;
 let healthTimer: ReturnType<typeof setInterval> | undefined;
@@ -33,6 +35,7 @@ async function act(what: string, run: () => Promise<unknown>): Promise<void> {
 }
 
 const actions: Actions = {
+  may: (action) => mayDo[api.role][action],
   hangup: (channel) => void act(`Hang up ${text(channel.channel)}`, () => api.request('DELETE', `/v1/core/channels/${encodeURIComponent(text(channel.unique_id))}`)),
   pause: (member, paused) =>
     void act(`${paused ? 'Pause' : 'Unpause'} ${text(member.name)} in ${text(member.queue_name)}`, () =>
@@ -100,6 +103,8 @@ function showSignedIn(signedIn: boolean): void {
 async function begin(token: string): Promise<void> {
   api.token = token;
   sessionStorage.setItem(tokenKey, token);
+  sessionStorage.setItem(roleKey, api.role);
+  byId('signed-in-as').textContent = api.role;
   showSignedIn(true);
   live = new LiveState(api, {
     changed: render,
@@ -123,6 +128,7 @@ function end(message?: string): void {
   if (tickTimer !== undefined) clearInterval(tickTimer);
   api.token = undefined;
   sessionStorage.removeItem(tokenKey);
+  sessionStorage.removeItem(roleKey);
   showSignedIn(false);
   if (message !== undefined) byId('login-error').textContent = message;
   byId<HTMLInputElement>('username').focus();
@@ -142,7 +148,12 @@ byId<HTMLFormElement>('login-form').addEventListener('submit', (event) => {
       return begin(token);
     })
     .catch((error: unknown) => {
-      byId('login-error').textContent = error instanceof ApiError && error.status === 401 ? 'Wrong user name or password.' : failure(error);
+      byId('login-error').textContent =
+        error instanceof ApiError && error.status === 401
+          ? 'Wrong user name or password.'
+          : error instanceof ApiError && error.status === 403
+            ? 'This account may not use the dashboard (it needs the admin or manager permission).'
+            : failure(error);
     });
 });
 
@@ -153,5 +164,7 @@ byId('logout').addEventListener('click', () => {
 byId('timeline-close').addEventListener('click', () => byId<HTMLDialogElement>('timeline').close());
 
 const saved = sessionStorage.getItem(tokenKey);
+const savedRole = sessionStorage.getItem(roleKey);
+if (isDashboardRole(savedRole)) api.role = savedRole;
 if (saved !== null) void begin(saved).catch(() => end());
 else showSignedIn(false);

@@ -1,9 +1,12 @@
 import { parseTime, type Row } from './api.js';
 import { h, text, ticking } from './dom.js';
 import type { LiveState } from './live.js';
+import type { ActionName } from './roles.js';
 
 /** What the buttons do; main.ts sends each through the public API. */
 export interface Actions {
+  /** Whether the logged-in role may use this action: its buttons are left out otherwise (roles.ts). */
+  may(action: ActionName): boolean;
   hangup(channel: Row): void;
   timeline(linkedId: string): void;
   pause(member: Row, paused: boolean): void;
@@ -46,6 +49,9 @@ function table(caption: string, headers: readonly string[], rows: readonly HTMLE
 const button = (label: string, key: string, onclick: () => void, extra: Record<string, string> = {}): HTMLElement =>
   h('button', { type: 'button', 'data-key': key, onclick: () => onclick(), ...extra }, label);
 
+/** The button when the role may use the action, else nothing (spread into the actions cell). */
+const allowed = (actions: Actions, action: ActionName, make: () => HTMLElement): HTMLElement[] => (actions.may(action) ? [make()] : []);
+
 export function channelsView(state: LiveState, actions: Actions): HTMLElement {
   const channels = [...state.rows.channels.values()];
   const byBridge = new Map<string, Row[]>();
@@ -70,8 +76,8 @@ export function channelsView(state: LiveState, actions: Actions): HTMLElement {
       h(
         'td',
         { class: 'actions' },
-        button('Timeline', `timeline-${id}`, () => actions.timeline(text(channel.linked_id)), { 'aria-label': `Timeline of the call of ${text(channel.channel)}` }),
-        button('Hang up', `hangup-${id}`, () => actions.hangup(channel), { class: 'danger', 'aria-label': `Hang up ${text(channel.channel)}` }),
+        ...allowed(actions, 'timeline', () => button('Timeline', `timeline-${id}`, () => actions.timeline(text(channel.linked_id)), { 'aria-label': `Timeline of the call of ${text(channel.channel)}` })),
+        ...allowed(actions, 'hangup', () => button('Hang up', `hangup-${id}`, () => actions.hangup(channel), { class: 'danger', 'aria-label': `Hang up ${text(channel.channel)}` })),
       ),
     );
   });
@@ -103,10 +109,12 @@ function queueView(queue: Row, members: readonly Row[], entries: readonly Row[],
       h(
         'td',
         { class: 'actions' },
-        button(paused ? 'Unpause' : 'Pause', `pause-${text(member.id)}`, () => actions.pause(member, !paused), {
-          'aria-label': `${paused ? 'Unpause' : 'Pause'} ${label} in ${name}`,
-          'aria-pressed': String(paused),
-        }),
+        ...allowed(actions, 'pause', () =>
+          button(paused ? 'Unpause' : 'Pause', `pause-${text(member.id)}`, () => actions.pause(member, !paused), {
+            'aria-label': `${paused ? 'Unpause' : 'Pause'} ${label} in ${name}`,
+            'aria-pressed': String(paused),
+          }),
+        ),
       ),
     );
   });
@@ -179,8 +187,8 @@ export function parkedView(state: LiveState, actions: Actions): HTMLElement {
       h(
         'td',
         { class: 'actions' },
-        button('Timeline', `ptimeline-${id}`, () => actions.timeline(text(parked.parkee_linked_id)), { 'aria-label': `Timeline of the call of ${text(parked.parkee_channel)}` }),
-        button('Hang up', `phangup-${id}`, () => actions.hangup({ unique_id: id, channel: parked.parkee_channel }), { class: 'danger', 'aria-label': `Hang up ${text(parked.parkee_channel)}` }),
+        ...allowed(actions, 'timeline', () => button('Timeline', `ptimeline-${id}`, () => actions.timeline(text(parked.parkee_linked_id)), { 'aria-label': `Timeline of the call of ${text(parked.parkee_channel)}` })),
+        ...allowed(actions, 'hangup', () => button('Hang up', `phangup-${id}`, () => actions.hangup({ unique_id: id, channel: parked.parkee_channel }), { class: 'danger', 'aria-label': `Hang up ${text(parked.parkee_channel)}` })),
       ),
     );
   });
@@ -218,9 +226,11 @@ export function campaignsView(state: LiveState, actions: Actions): HTMLElement {
       h(
         'td',
         { class: 'actions' },
-        running
-          ? button('Stop', `camp-${uuid}`, () => actions.campaign(campaign, 0), { 'aria-label': `Stop campaign ${label}` })
-          : button('Start', `camp-${uuid}`, () => actions.campaign(campaign, 1), { 'aria-label': `Start campaign ${label}` }),
+        !actions.may('campaign')
+          ? '–'
+          : running
+            ? button('Stop', `camp-${uuid}`, () => actions.campaign(campaign, 0), { 'aria-label': `Stop campaign ${label}` })
+            : button('Start', `camp-${uuid}`, () => actions.campaign(campaign, 1), { 'aria-label': `Start campaign ${label}` }),
       ),
     );
   });

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { UsageError } from './log-access.js';
-import { stderrProgress } from './progress.js';
+import { ProgressReporter, stderrProgress } from './progress.js';
 
 export const rebuildUsage = `usage:
   jade rebuild [projection]
@@ -10,7 +10,7 @@ export const rebuildUsage = `usage:
   jade rebuild [projection] --server [--url URL] [--token TOKEN]
       ask the running server instead (POST /v1/admin/projections/rebuild); URL defaults to
       http://127.0.0.1:<http.port>; TOKEN defaults to $JADE_AUTHTOKEN, else a login as admin
-      with $JADE_ADMIN_PASSWORD
+      with $JADE_ADMIN_PASSWORD; progress on stderr, from GET /v1/admin/projections while it runs
 `;
 
 interface Envelope {
@@ -37,19 +37,64 @@ async function token(base: string, explicit: string | undefined, config: Config)
   return authtoken;
 }
 
+/** How often `--server` asks where the server's rebuild stands. */
+const pollEveryMs = 500;
+
+export interface ServerRebuild {
+  readonly base: string;
+  readonly authtoken: string;
+  readonly projection: string | undefined;
+  readonly progress: Pick<ProgressReporter, 'update' | 'abandon'>;
+  readonly write: (text: string) => void;
+  readonly pollMs?: number;
+}
+
+/**
+ * While the rebuild request is pending, `GET /v1/admin/projections` says where the replay stands
+ * (`rebuild: {projections, position, target}`, absent when none runs): the same progress as offline.
+ * A failed poll is skipped; the rebuild's own answer decides the outcome.
+ */
+async function pollProgress(run: ServerRebuild, pending: Promise<unknown>): Promise<void> {
+  let settled = false;
+  const over = pending.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    await Promise.race([over, new Promise((resolve) => setTimeout(resolve, run.pollMs ?? pollEveryMs))]);
+    if (settled) return;
+    const status = await call(`${run.base}/v1/admin/projections`, { method: 'GET', headers: { authorization: `Bearer ${run.authtoken}` } }).catch(() => undefined);
+    const rebuild = status?.result?.rebuild as { position?: unknown; target?: unknown } | undefined;
+    if (!settled && typeof rebuild?.position === 'number' && typeof rebuild.target === 'number') run.progress.update(rebuild.position, rebuild.target);
+  }
+}
+
+/** POST /v1/admin/projections/rebuild, with progress from polling while it runs; the summary line at the end. */
+export async function rebuildOnServer(run: ServerRebuild): Promise<void> {
+  run.write(`rebuilding ${run.projection ?? 'every projection'} on ${run.base} ...\n`);
+  const pending = call(`${run.base}/v1/admin/projections/rebuild`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${run.authtoken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(run.projection === undefined ? {} : { name: run.projection }),
+  });
+  const polling = pollProgress(run, pending);
+  try {
+    const answer = await pending;
+    await polling;
+    run.progress.abandon();
+    const result = answer.result ?? {};
+    const projections = Array.isArray(result.projections) ? result.projections.join(', ') : '?';
+    run.write(`rebuilt ${projections} to position ${String(result.position)}: ${String(result.events)} events in ${(Number(result.duration_ms) / 1000).toFixed(1)} s, ${String(result.changes)} rows changed\n`);
+  } finally {
+    run.progress.abandon();
+  }
+}
+
 /** Through a running server: its runner rebuilds into shadow tables while it keeps serving. */
 async function throughServer(config: Config, projection: string | undefined, url: string | undefined, explicitToken: string | undefined): Promise<number> {
   const base = (url ?? `http://127.0.0.1:${config.http.port}`).replace(/\/+$/, '');
   const authtoken = await token(base, explicitToken, config);
-  process.stderr.write(`rebuilding ${projection ?? 'every projection'} on ${base} ...\n`);
-  const answer = await call(`${base}/v1/admin/projections/rebuild`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${authtoken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(projection === undefined ? {} : { name: projection }),
-  });
-  const result = answer.result ?? {};
-  const projections = Array.isArray(result.projections) ? result.projections.join(', ') : '?';
-  process.stderr.write(`rebuilt ${projections} to position ${String(result.position)}: ${String(result.events)} events in ${(Number(result.duration_ms) / 1000).toFixed(1)} s, ${String(result.changes)} rows changed\n`);
+  await rebuildOnServer({ base, authtoken, projection, progress: stderrProgress('rebuild'), write: (text) => process.stderr.write(text) });
   return 0;
 }
 

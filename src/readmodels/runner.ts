@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { RecordedEvent } from '../events/index.js';
 import type { EventStore, Subscription } from '../eventstore/port.js';
@@ -25,6 +26,8 @@ export interface RunnerStatus {
   /** The log position every projection has applied. */
   readonly position: number;
   readonly rebuilding: boolean;
+  /** Where a running rebuild stands (absent when none runs): what `jade rebuild --server` polls for its progress. */
+  readonly rebuild?: RebuildProgress;
   readonly error?: string;
   /** Events projections skipped because they threw on them (each recorded as `ProjectionFault`). */
   readonly faults: FaultReport;
@@ -122,6 +125,7 @@ class Runner<C> implements ProjectionRunner<C> {
   private state: RunnerState = 'idle';
   private failure: Error | undefined;
   private rebuilding = false;
+  private rebuildProgress: RebuildProgress | undefined;
 
   constructor(options: RunnerOptions, projections: readonly AnyProjection[]) {
     this.sqlite = options.readModels.sqlite;
@@ -166,6 +170,7 @@ class Runner<C> implements ProjectionRunner<C> {
       state: this.state,
       position: this.position(),
       rebuilding: this.rebuilding,
+      ...(this.rebuildProgress ? { rebuild: this.rebuildProgress } : {}),
       ...(this.failure ? { error: this.failure.message } : {}),
       faults: this.faults.report(),
     };
@@ -233,10 +238,15 @@ class Runner<C> implements ProjectionRunner<C> {
       let replayed = 0;
       let at = 0;
       const replayTo = async (target: number): Promise<void> => {
+        this.rebuildProgress = { projections, position: at, target };
         at = await this.replay(at, target, async (events) => {
           await this.faults.apply(shadow.applier, events);
           replayed += events.length;
-          options.onProgress?.({ projections, position: events[events.length - 1]!.position, target });
+          this.rebuildProgress = { projections, position: events[events.length - 1]!.position, target };
+          options.onProgress?.(this.rebuildProgress);
+          // A synchronous store (SQLite) never gives the event loop back by itself: let requests (a progress
+          // poll, live reads) and live batches in between pages, or the server stands still until the swap.
+          await yieldToEventLoop();
         });
       };
 
@@ -262,6 +272,7 @@ class Runner<C> implements ProjectionRunner<C> {
       throw error;
     } finally {
       this.rebuilding = false;
+      this.rebuildProgress = undefined;
     }
   }
 

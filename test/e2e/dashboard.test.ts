@@ -235,4 +235,30 @@ describe('Dashboard in a real browser against a real Asterisk 22 (issue 16)', fu
     const statusRequests = events.filter((e) => e.type === 'CampaignStatusChanged' && (e.data as Row).reason === 'request' && (e.metadata as Row).userId === admin);
     expect(statusRequests.map((e) => (e.data as Row).status), JSON.stringify(events.map((e) => [e.type, e.data, e.metadata]))).to.include.members([1, 0]);
   });
+
+  it('logs a manager in through the manager login and lets it hang up a call from the page', async () => {
+    await jade.jade.auth.service.createUser({ username: 'dash-manager', name: 'Dashboard manager', password: 'manager-secret', permissions: ['manager'] });
+    await loggedIn();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('User name').fill('dash-manager');
+    await page.getByLabel('Password').fill('manager-secret');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#realtime-status', { hasText: 'live' }).waitFor();
+    expect(await page.locator('#signed-in-as').textContent()).to.equal('manager');
+    await page.locator('[data-queue="sales_1"]').waitFor();
+    const uniqueId = await originate({ channel: 'Local/100@demo', application: 'Wait', data: '300', caller_id: 'Manager Caller <7002>' });
+    const callRow = row(`tr[data-unique-id="${uniqueId}"]`);
+    await callRow.waitFor({ timeout: 5_000 });
+    const { channel: name } = await channel(uniqueId);
+    await callRow.getByRole('button', { name: `Hang up ${String(name)}` }).click();
+    await callRow.waitFor({ state: 'detached', timeout: 5_000 });
+    await page.locator('#announce', { hasText: 'done' }).waitFor();
+    await shoot('08-manager');
+    // The hangup went through the public API as the manager: its audited command names the manager.
+    const hangups = await eventually(async () => {
+      const list = listOf((await jade.get('/v1/commands?user=dash-manager')).body);
+      return list.length > 0 ? list : undefined;
+    }, 5_000, "the manager's command in the audit");
+    expect(hangups.map((command) => [command.type, command.username])).to.deep.include(['Hangup', 'dash-manager']);
+  });
 });

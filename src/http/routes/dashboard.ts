@@ -7,7 +7,7 @@ import type { Context } from 'koa';
 
 /**
  * The live dashboard (`/` and `/ui/...`): static files that `npm run build` bundles from ui/ into
- * dist/ui/ (scripts/build-ui.ts). Public, like any page: the page logs in through `POST /v1/admin/login`
+ * dist/ui/ (scripts/build-ui.ts). Public, like any page: the page logs in through `POST /v1/admin/login` (or `/v1/manager/login` for a manager: ui/roles.ts)
  * and every call it makes afterwards carries the token, so serving it needs no authentication.
  *
  * Only plain file names found in the build folder are served (no sub-folders, no `..`), and the page may

@@ -30,7 +30,8 @@ const progressEveryMs = 2000;
 export function projectionsRoutes(deps: ProjectionsRouteDeps): Router {
   const router = new Router();
 
-  // The status carries `faults`: per projection, how many events it skipped (ProjectionFault) and the latest ones.
+  // The status carries `faults`: per projection, how many events it skipped (ProjectionFault) and the latest ones;
+  // while a rebuild runs, `rebuild: {projections, position, target}` (what `jade rebuild --server` shows).
   router.get('/admin/projections', (ctx) => {
     reply(ctx, { ...deps.runner.status(), projections: [...deps.names] });
   });
