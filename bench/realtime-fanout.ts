@@ -46,56 +46,13 @@ import type { AuthUser } from '../src/auth/index.js';
 import { loadConfig } from '../src/config.js';
 import type { EventStore } from '../src/eventstore/port.js';
 import { silentLogger } from '../src/logger.js';
+import { Histogram, nowMs, sleep } from './e2e/histogram.js';
 import { ChangeFeed, createProjectionRunner, openReadModelDb, type ReadModelChange } from '../src/readmodels/index.js';
 import { attachRealtime, toRealtimeEvent, type Realtime, type WireEvent } from '../src/realtime/index.js';
 import { FakeAmi } from '../test/support/fake-ami.js';
 
 const TOKEN = 'bench-token';
 const benchUser: AuthUser = { uuid: 'bench', username: 'bench', permissions: ['admin'] };
-/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
-const nowMs = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-// ------------------------------------------------------------------------------------------------
-// Latency histogram: 0.05 ms buckets up to 10 s (what is slower lands in the last bucket).
-
-const BUCKET_MS = 0.05;
-const BUCKETS = 200_000;
-
-class Histogram {
-  readonly counts = new Uint32Array(BUCKETS + 1);
-  add(ms: number): void {
-    const bucket = Math.min(BUCKETS, Math.max(0, Math.floor(ms / BUCKET_MS)));
-    this.counts[bucket]!++;
-  }
-  merge(counts: ArrayLike<number>): void {
-    for (let i = 0; i < counts.length; i++) this.counts[i]! += counts[i]!;
-  }
-  total(): number {
-    let sum = 0;
-    for (const count of this.counts) sum += count;
-    return sum;
-  }
-  percentile(p: number): number {
-    const target = Math.ceil(this.total() * p);
-    let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i]!;
-      if (seen >= target && target > 0) return (i + 1) * BUCKET_MS;
-    }
-    return Number.NaN;
-  }
-  max(): number {
-    for (let i = this.counts.length - 1; i >= 0; i--) if (this.counts[i]! > 0) return (i + 1) * BUCKET_MS;
-    return Number.NaN;
-  }
-  /** Sparse form for IPC. */
-  sparse(): [number, number][] {
-    const out: [number, number][] = [];
-    this.counts.forEach((count, bucket) => count > 0 && out.push([bucket, count]));
-    return out;
-  }
-}
 
 // ------------------------------------------------------------------------------------------------
 // Client process
