@@ -1,15 +1,8 @@
 import type { RecordedEvent } from '../../events/index.js';
+import { toRecorded, type EventRow } from './schema.js';
 
-/** What the store wrote for one event, as it wrote it (data and metadata as their JSON text). */
-export interface WrittenRow {
-  readonly position: number;
-  readonly stream: string;
-  readonly revision: number;
-  readonly type: string;
-  readonly data: string;
-  readonly metadata: string;
-  readonly recordedAt: string;
-}
+/** What the store wrote for one event, as it wrote it: the row it inserted (data and metadata as their JSON text). */
+export type WrittenRow = EventRow;
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -41,17 +34,7 @@ export class RecentEvents {
     const last = this.events[this.events.length - 1];
     if (last !== undefined && last.position + 1 !== first) this.events = [];
     for (const row of rows) {
-      this.events.push(
-        deepFreeze({
-          position: row.position,
-          stream: row.stream,
-          revision: row.revision,
-          type: row.type,
-          data: JSON.parse(row.data) as RecordedEvent['data'],
-          metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-          recordedAt: row.recordedAt,
-        }),
-      );
+      this.events.push(deepFreeze(toRecorded(row)));
     }
     // Trimmed in steps, so the copy is amortised over `capacity` commits' worth of events.
     if (this.events.length > 2 * this.capacity) this.events = this.events.slice(this.events.length - this.capacity);

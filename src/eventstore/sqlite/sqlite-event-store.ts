@@ -220,7 +220,7 @@ export class SqliteEventStore implements EventStore {
       let revision = current ?? -1;
       for (const row of pending.rows) {
         this.sql.insert.run(position, pending.stream, ++revision, row.type, row.data, row.metadata, recordedAt);
-        if (this.keepWritten) this.written.push({ position, stream: pending.stream, revision, type: row.type, data: row.data, metadata: row.metadata, recordedAt });
+        if (this.keepWritten) this.written.push({ position, stream: pending.stream, revision, type: row.type, data: row.data, metadata: row.metadata, recorded_at: recordedAt });
         position++;
       }
       revisions.set(pending.stream, revision);

@@ -8,7 +8,7 @@ const row = (position: number, data: object = { n: position }): WrittenRow => ({
   type: 'Newexten',
   data: JSON.stringify(data),
   metadata: JSON.stringify({ node: 'a' }),
-  recordedAt: '2026-12-02T00:00:00.000000000Z',
+  recorded_at: '2026-12-02T00:00:00.000000000Z',
 });
 
 describe('recent events kept for live subscribers (SQLite store)', function () {
