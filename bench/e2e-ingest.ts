@@ -3,7 +3,8 @@
  *
  *   npx tsx bench/e2e-ingest.ts [--sizes 10000,100000,1000000] [--events 100000] [--rate 2000] [--seconds 10]
  *                               [--clients 200] [--client-procs 4] [--client raw|socketio] [--only fast,paced,realtime]
- *   (`--only fast,no-alone` skips the store-only run, for a CPU profile of the server alone: `node --cpu-prof --import tsx ...`)
+ *   (`--only fast,no-alone` skips the store-only run, for a CPU profile of the server alone: `node --cpu-prof --import tsx ...`;
+ *    `no-postgres` skips the PostgreSQL run)
  *   (JADE_BENCH_SIZES overrides --sizes' default, e.g. JADE_BENCH_SIZES=10000 npm run bench)
  *
  * For each size, a log pre-filled with that many events (the recorded traffic, written straight into the SQLite
@@ -23,6 +24,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
+import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AmiFrameParser } from '../src/ami/frame-parser.js';
@@ -34,6 +36,7 @@ import { startJade, type Jade } from '../src/main.js';
 import { AmiReplay, ClientProcess, type ClientMode } from './e2e/children.js';
 import { Histogram, nowMs, sleep } from './e2e/histogram.js';
 import { loopsText, prefillStore } from './e2e/replay.js';
+import { createTestDatabase, PostgresUnavailable, type TestDatabase } from '../test/support/postgres.js';
 
 const node = 'bench';
 const adminPassword = 'bench-admin-secret';
@@ -95,13 +98,13 @@ async function storeOnly(dataDir: string, firstLoop: number, loops: number): Pro
   return { events: loops * framesPerLoop, ms, cpuMicros: used.user + used.system };
 }
 
-async function startServer(dataDir: string, replay: AmiReplay): Promise<Jade> {
+async function startServer(dataDir: string, replay: AmiReplay, postgresUrl?: string): Promise<Jade> {
   const config = loadConfig({
     env: {},
     overrides: {
       http: { host: '127.0.0.1', port: 0 },
       dataDir,
-      eventstore: { type: 'sqlite' },
+      eventstore: postgresUrl === undefined ? { type: 'sqlite' } : { type: 'postgres', postgresUrl },
       admin: { password: adminPassword },
       log: { level: 'silent' },
       ami: { host: '127.0.0.1', port: replay.port, username: 'jade', secret: 's3cret', node },
@@ -127,7 +130,7 @@ async function startServer(dataDir: string, replay: AmiReplay): Promise<Jade> {
 }
 
 /** (b) The same replay into the whole server: until the last event is in the log and every projection has it. */
-async function wholeServer(jade: Jade, replay: AmiReplay, firstLoop: number, loops: number): Promise<Run & { appendedMs: number; groups: number }> {
+async function wholeServer(jade: Jade, replay: AmiReplay, firstLoop: number, loops: number, sqliteDir?: string): Promise<Run & { appendedMs: number; groups: number }> {
   await replay.ask({ op: 'prepare', first: firstLoop, loops });
   const target = jade.ami.stats().received + loops * framesPerLoop;
   // JADE_BENCH_PROFILE=<file>: a CPU profile of this window alone (open it in Chrome's DevTools).
@@ -138,7 +141,7 @@ async function wholeServer(jade: Jade, replay: AmiReplay, firstLoop: number, loo
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
   }
-  const groupsBefore = groupsOf(jade);
+  const fromPosition = (await jade.store.headPosition()) + 1;
   const cpu = process.cpuUsage();
   const started = nowMs();
   void replay.tell({ op: 'go' });
@@ -153,12 +156,21 @@ async function wholeServer(jade: Jade, replay: AmiReplay, firstLoop: number, loo
     writeFileSync(profile, JSON.stringify(taken));
     session.disconnect();
   }
-  return { events: loops * framesPerLoop, ms, appendedMs, cpuMicros: used.user + used.system, groups: groupsOf(jade) - groupsBefore };
+  return { events: loops * framesPerLoop, ms, appendedMs, cpuMicros: used.user + used.system, groups: sqliteDir === undefined ? Number.NaN : groupCommits(sqliteDir, fromPosition, head) };
 }
 
-/** Group commits of the SQLite store so far (each is one fsync). */
-function groupsOf(jade: Jade): number {
-  return jade.store instanceof SqliteEventStore ? jade.store.stats().groupsCommitted : Number.NaN;
+/**
+ * Group commits (each one fsync) that wrote positions `from`..`to`: every event of a group carries the group's
+ * `recorded_at` (nanoseconds), so the distinct values count the groups. Read from the file: the server's store
+ * is wrapped (metrics) and says nothing of its groups.
+ */
+function groupCommits(dataDir: string, from: number, to: number): number {
+  const db = new BetterSqlite3(join(dataDir, SqliteEventStore.fileName), { readonly: true });
+  try {
+    return db.prepare<[number, number], number>('SELECT count(DISTINCT recorded_at) FROM events WHERE position BETWEEN ? AND ?').pluck().get(from, to) ?? Number.NaN;
+  } finally {
+    db.close();
+  }
 }
 
 /** When the read models reached each position: positions ascending, with the time of the commit. */
@@ -276,7 +288,44 @@ async function realtimeRun(jade: Jade, replay: AmiReplay, firstLoop: number, opt
   for (const p of processes) p.stop();
 }
 
-async function runSize(size: number, options: Options): Promise<void> {
+/**
+ * The fast replay into the whole server on PostgreSQL (`eventstore.type=postgres`: the log and the shared read
+ * models there), on a private throwaway cluster started as test/support/postgres.ts does (fsync off, so this is
+ * the figure of jade's round trips and locking, not of a disk's flush rate), or `JADE_POSTGRES_URL`'s server.
+ * Its log starts empty. Without a PostgreSQL server it says why and the benchmark goes on.
+ */
+async function postgresFast(options: Options, sqliteRate: number): Promise<void> {
+  let database: TestDatabase;
+  try {
+    if (process.env.JADE_POSTGRES_URL) process.env.JADE_TEST_POSTGRES_URL = process.env.JADE_POSTGRES_URL;
+    database = await createTestDatabase('e2e_ingest');
+  } catch (error) {
+    console.log(`    whole server on PostgreSQL: not measured: ${error instanceof PostgresUnavailable ? error.message : String(error)}`);
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'jade-e2e-bench-pg-'));
+  const replay = await AmiReplay.start();
+  try {
+    const jade = await startServer(root, replay, database.url);
+    try {
+      const loops = Math.max(1, Math.round(options.events / framesPerLoop));
+      const run = await wholeServer(jade, replay, 1_000, loops);
+      const rate = (run.events / run.ms) * 1000;
+      console.log(
+        `    whole server on PostgreSQL:     ${fmt(rate).padStart(7)} events/s (${run.ms.toFixed(0)} ms, ${(run.cpuMicros / run.events).toFixed(1)} µs CPU/event in jade's process; all in the log after ${run.appendedMs.toFixed(0)} ms; ` +
+          `empty log before; private cluster with fsync off unless JADE_POSTGRES_URL)   vs SQLite ${(rate / sqliteRate).toFixed(2)}   (${load()})`,
+      );
+    } finally {
+      await jade.stop();
+    }
+  } finally {
+    replay.stop();
+    await database.drop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function runSize(size: number, options: Options, first: boolean): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'jade-e2e-bench-'));
   try {
     const jadeDir = join(root, 'jade');
@@ -297,7 +346,7 @@ async function runSize(size: number, options: Options): Promise<void> {
         const loops = Math.max(1, Math.round(options.events / framesPerLoop));
         // The store-only run goes first on its own copy of the log, while the server idles.
         const alone = options.only.has('no-alone') ? { events: 1, ms: Number.NaN, cpuMicros: Number.NaN } : await storeOnly(storeDir, loop, loops);
-        const whole = await wholeServer(jade, replay, loop, loops);
+        const whole = await wholeServer(jade, replay, loop, loops, jadeDir);
         loop += loops;
         const aloneRate = (alone.events / alone.ms) * 1000;
         const wholeRate = (whole.events / whole.ms) * 1000;
@@ -308,6 +357,8 @@ async function runSize(size: number, options: Options): Promise<void> {
           `    whole server, every projection: ${fmt(wholeRate).padStart(7)} events/s (${whole.ms.toFixed(0)} ms, ${perEvent(whole)}; all in the log after ${whole.appendedMs.toFixed(0)} ms; ${fmt(whole.events / whole.groups)} events per group commit)   ` +
             `ratio ${(wholeRate / aloneRate).toFixed(2)}   [goal >= 22,000/s]`,
         );
+        // PostgreSQL once per run (issue 18): beside the first size's SQLite figure.
+        if (first && !options.only.has('no-postgres')) await postgresFast(options, wholeRate);
       }
       if (options.only.has('paced')) {
         const run = await paced(jade, replay, loop, options);
@@ -351,7 +402,8 @@ async function main(): Promise<void> {
     only: new Set(String(values.only).split(',')),
   };
   console.log(`recorded traffic: ${fmt(framesPerLoop)} frames per loop of both captures; ${load()}`);
-  for (const size of String(values.sizes).split(',').map(Number)) await runSize(size, options);
+  const sizes = String(values.sizes).split(',').map(Number);
+  for (const [index, size] of sizes.entries()) await runSize(size, options, index === 0);
 }
 
 main().then(

@@ -18,6 +18,7 @@ import { HeadSignal, pullSubscription, SubscriptionSet } from '../pull-subscript
 import { acquireDataDirLock, lockHolder, type DataDirLock } from './lock-file.js';
 import { RecentEvents, type WrittenRow } from './recent-events.js';
 import { migrate, prepareStatements, sqlLimit, toRecorded, type Statements } from './schema.js';
+import { WriterThread, type AppendOutcome } from './writer-thread.js';
 
 export interface SqliteEventStoreOptions {
   /** Created when missing; holds the database file and `jade.lock`, the OS-level lock on the dir. */
@@ -41,8 +42,6 @@ interface PendingAppend {
   readonly reject: (error: Error) => void;
 }
 
-type Outcome = { readonly result: AppendResult } | { readonly error: Error };
-
 const defaultGroupCommitMaxBatch = 4096;
 /** Decoded events kept for live subscribers (recent-events.ts): a few group commits' worth. */
 const recentEventsKept = 16_384;
@@ -57,12 +56,11 @@ function toJson(stream: string, what: string, value: unknown): string {
  * The embedded default store: one SQLite file in WAL mode with synchronous=FULL, so an append
  * whose promise resolved has been fsync'd.
  *
- * Group commit: better-sqlite3 writes synchronously, so nothing can call append() while a
- * transaction runs; instead append() queues and a flush is scheduled with setImmediate, after the
- * current turn's I/O callbacks. Everything appended in that turn (and during the previous fsync,
- * whose I/O callbacks run right after it) shares one transaction and one fsync. The queue is FIFO
- * and positions are assigned in queue order, so positions follow the order of append() calls.
- * The trade-off: the event loop is blocked for each group's fsync, once per turn at most.
+ * Group commit: append() queues, and a flush is scheduled with setImmediate, after the current turn's
+ * I/O callbacks. Everything queued by then shares one transaction and one fsync, written by the writer
+ * thread (writer-thread.ts) while the event loop goes on; what is appended meanwhile forms the next group,
+ * sent when this one is committed. One group in flight at a time, the queue FIFO, positions assigned in
+ * queue order: positions follow the order of append() calls. Reads use this thread's own connection.
  */
 export class SqliteEventStore implements EventStore {
   static readonly fileName = 'events.sqlite';
@@ -92,7 +90,8 @@ export class SqliteEventStore implements EventStore {
       // A read-only tool checkpointing the WAL can briefly hold a lock; wait rather than fail an append.
       db.pragma('busy_timeout = 5000');
       migrate(db);
-      return new SqliteEventStore(db, lock, prepareStatements(db), maxBatch);
+      const writer = await WriterThread.start(join(options.dataDir, SqliteEventStore.fileName));
+      return new SqliteEventStore(db, lock, prepareStatements(db), maxBatch, writer);
     } catch (error) {
       db?.close();
       lock.release();
@@ -104,12 +103,8 @@ export class SqliteEventStore implements EventStore {
   private readonly head: HeadSignal;
   private readonly subscriptions = new SubscriptionSet();
   private readonly recent = new RecentEvents(recentEventsKept);
-  /** The rows of the group being written; handed to `recent` only once the group committed. */
-  private written: WrittenRow[] = [];
-  /** Whether this group's rows are kept for `recent`: only while someone subscribes (a store without subscribers decodes nothing). */
-  private keepWritten = false;
-  private readonly writeGroup: (group: readonly PendingAppend[]) => Outcome[];
-  private nextPosition: number;
+  /** The group being written by the writer thread, settled once it is committed (or failed). */
+  private inFlight: Promise<void> | undefined;
   private flushScheduled = false;
   private closed = false;
   private counters = { groupsCommitted: 0, appendsCommitted: 0, eventsCommitted: 0 };
@@ -119,10 +114,9 @@ export class SqliteEventStore implements EventStore {
     private readonly lock: DataDirLock,
     private readonly sql: Statements,
     private readonly maxBatch: number,
+    private readonly writer: WriterThread,
   ) {
-    this.nextPosition = (sql.lastPosition.get() ?? 0) + 1;
-    this.head = new HeadSignal(this.nextPosition - 1);
-    this.writeGroup = db.transaction((group: readonly PendingAppend[]) => this.insertGroup(group));
+    this.head = new HeadSignal(sql.lastPosition.get() ?? 0);
   }
 
   append(stream: string, events: readonly JadeEvent[], expectedRevision: ExpectedRevision = 'any'): Promise<AppendResult> {
@@ -149,7 +143,6 @@ export class SqliteEventStore implements EventStore {
     setImmediate(() => {
       this.flushScheduled = false;
       this.flushGroup();
-      if (this.queue.length > 0) this.scheduleFlush();
     });
   }
 
@@ -163,72 +156,68 @@ export class SqliteEventStore implements EventStore {
     return this.queue.splice(0, take);
   }
 
+  /** Sends the next group to the writer, unless one is in flight (its end sends the next). */
   private flushGroup(): void {
+    if (this.inFlight) return;
     const group = this.takeGroup();
     if (group.length === 0) return;
-    const firstPosition = this.nextPosition;
-    let outcomes: Outcome[];
-    this.written = [];
-    this.keepWritten = this.subscriptions.size > 0;
-    if (!this.keepWritten) this.recent.clear();
-    try {
-      outcomes = this.writeGroup(group);
-    } catch (cause) {
-      this.written = [];
-      this.recent.clear();
-      // Rolled back (or, for a failed commit fsync, unknown): rely on what the file says now.
-      try {
-        this.nextPosition = (this.sql.lastPosition.get() ?? 0) + 1;
-        this.head.advance(this.nextPosition - 1);
-      } catch {
-        // The file cannot even be read; the next write will fail the same way and say so.
-      }
-      const error = new EventStoreUnavailableError(`event store write failed: ${String(cause)}`, { cause });
-      for (const pending of group) pending.reject(error);
-      return;
-    }
-    const written = this.nextPosition - firstPosition;
-    this.counters = {
-      groupsCommitted: this.counters.groupsCommitted + 1,
-      appendsCommitted: this.counters.appendsCommitted + outcomes.filter((outcome) => 'result' in outcome).length,
-      eventsCommitted: this.counters.eventsCommitted + written,
-    };
-    this.recent.committed(this.written);
-    this.written = [];
-    if (written > 0) this.head.advance(this.nextPosition - 1);
-    group.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      if ('result' in outcome) pending.resolve(outcome.result);
-      else pending.reject(outcome.error);
+    // The group's rows are kept for `recent` only while someone subscribes (a store without subscribers decodes nothing).
+    const keepWritten = this.subscriptions.size > 0;
+    if (!keepWritten) this.recent.clear();
+    const recordedAt = nowTimestamp();
+    this.inFlight = this.writer.write(group.map(({ stream, expected, rows }) => ({ stream, expected, rows })), recordedAt).then(
+      (outcomes) => this.committed(group, outcomes, recordedAt, keepWritten),
+      (cause: unknown) => {
+        this.recent.clear();
+        const error = new EventStoreUnavailableError(`event store write failed: ${String(cause)}`, { cause });
+        for (const pending of group) pending.reject(error);
+      },
+    ).finally(() => {
+      this.inFlight = undefined;
+      // After the appends' own continuations (which may append more): they join the next group.
+      if (this.queue.length > 0) this.scheduleFlush();
     });
   }
 
-  /** Runs inside the group's transaction; a conflicting append is skipped without taking a position. */
-  private insertGroup(group: readonly PendingAppend[]): Outcome[] {
-    const recordedAt = nowTimestamp();
-    const revisions = new Map<string, number | undefined>();
-    let position = this.nextPosition;
-    const outcomes = group.map((pending): Outcome => {
-      const current = revisions.has(pending.stream) ? revisions.get(pending.stream) : (this.sql.lastRevision.get(pending.stream) ?? undefined);
-      try {
-        checkExpectedRevision(pending.stream, pending.expected, current);
-      } catch (error) {
-        revisions.set(pending.stream, current);
-        return { error: error as Error };
-      }
-      const firstPosition = position;
-      let revision = current ?? -1;
+  /** The group is committed: the recent window, then the head, then the appenders, in position order. */
+  private committed(group: readonly PendingAppend[], outcomes: readonly AppendOutcome[], recordedAt: string, keepWritten: boolean): void {
+    const written: WrittenRow[] = [];
+    let appends = 0;
+    let events = 0;
+    let last = 0;
+    group.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if ('conflict' in outcome) return;
+      appends++;
+      events += pending.rows.length;
+      last = outcome.last;
+      if (!keepWritten) return;
+      let revision = outcome.revision - pending.rows.length;
+      let position = outcome.first;
       for (const row of pending.rows) {
-        this.sql.insert.run(position, pending.stream, ++revision, row.type, row.data, row.metadata, recordedAt);
-        if (this.keepWritten) this.written.push({ position, stream: pending.stream, revision, type: row.type, data: row.data, metadata: row.metadata, recorded_at: recordedAt });
-        position++;
+        written.push({ position: position++, stream: pending.stream, revision: ++revision, type: row.type, data: row.data, metadata: row.metadata, recorded_at: recordedAt });
       }
-      revisions.set(pending.stream, revision);
-      return { result: { nextExpectedRevision: revision, firstPosition, lastPosition: position - 1 } };
     });
-    // Only reached when the transaction body succeeded; a failed COMMIT is handled by the caller.
-    this.nextPosition = position;
-    return outcomes;
+    this.counters = {
+      groupsCommitted: this.counters.groupsCommitted + 1,
+      appendsCommitted: this.counters.appendsCommitted + appends,
+      eventsCommitted: this.counters.eventsCommitted + events,
+    };
+    this.recent.committed(written);
+    if (events > 0) this.head.advance(last);
+    group.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if ('conflict' in outcome) {
+        try {
+          checkExpectedRevision(pending.stream, pending.expected, outcome.conflict ?? undefined);
+          pending.reject(new Error(`stream ${pending.stream}: the writer refused an append whose expected revision holds`));
+        } catch (error) {
+          pending.reject(error as Error);
+        }
+      } else {
+        pending.resolve({ nextExpectedRevision: outcome.revision, firstPosition: outcome.first, lastPosition: outcome.last });
+      }
+    });
   }
 
   private assertOpen(): void {
@@ -272,8 +261,12 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.queue.length > 0) this.flushGroup();
+    while (this.inFlight || this.queue.length > 0) {
+      this.flushGroup();
+      await this.inFlight;
+    }
     await this.subscriptions.closeAll();
+    await this.writer.close();
     this.db.close();
     this.lock.release();
   }
