@@ -4,6 +4,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { withStatementCache } from '../readmodels/statement-cache.js';
 import type { Database, ReadModelDb } from '../readmodels/database.js';
 
 /**
@@ -69,7 +70,7 @@ function openFile(path: string): ReadModelDb {
 }
 
 function wrap(sqlite: BetterSqlite3.Database, removeFile: () => void): ReadModelDb {
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     sqlite,

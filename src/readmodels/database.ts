@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../../projections/database.js';
 import { migrateReadModels } from './migrator.js';
+import { withStatementCache } from './statement-cache.js';
 
 export type { CheckpointsTable, Database } from '../../projections/database.js';
 
@@ -34,7 +35,7 @@ export async function openReadModelDb(path: string): Promise<ReadModelDb> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateReadModels(db);
   } catch (error) {
