@@ -199,6 +199,27 @@ describe('sqlite adapter', function () {
       }
     });
 
+    it('answers an awaited append in a process with nothing else to do, and lets that process end without close()', function () {
+      // The writer thread holds the event loop open only while a group is in flight: an unclosed store
+      // never keeps a process alive, and an awaited append is never cut off by the process ending first.
+      const dataDir = tempDir();
+      const script = [
+        `const { SqliteEventStore } = await import(${JSON.stringify(new URL('../../../src/eventstore/sqlite/sqlite-event-store.ts', import.meta.url).pathname)});`,
+        `const store = await SqliteEventStore.open({ dataDir: ${JSON.stringify(dataDir)} });`,
+        `const result = await store.append('s', [{ type: 'E', data: {}, metadata: {} }]);`,
+        `console.log('appended ' + result.lastPosition);`,
+      ].join('\n');
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+      expect(child.status, child.stderr).to.equal(0);
+      expect(child.stdout.trim()).to.equal('appended 1');
+      const db = new BetterSqlite3(join(dataDir, SqliteEventStore.fileName), { readonly: true });
+      try {
+        expect(db.prepare('SELECT position, type FROM events').all()).to.deep.equal([{ position: 1, type: 'E' }]);
+      } finally {
+        db.close();
+      }
+    });
+
     it('commits appends still queued when close() is called, then refuses new ones', async function () {
       const dataDir = tempDir();
       const store = await SqliteEventStore.open({ dataDir });
