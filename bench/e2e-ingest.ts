@@ -26,6 +26,7 @@ import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { AmiFrameParser } from '../src/ami/frame-parser.js';
 import { startAmi } from '../src/ami/index.js';
@@ -173,6 +174,29 @@ function groupCommits(dataDir: string, from: number, to: number): number {
   }
 }
 
+/** The server's GC pauses over a window: what of a latency tail is the collector's. */
+class GcPauses {
+  private readonly pauses: number[] = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) this.pauses.push(entry.duration);
+  });
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  stop(): void {
+    this.observer.disconnect();
+  }
+
+  summary(): string {
+    const total = this.pauses.reduce((sum, ms) => sum + ms, 0);
+    const longest = this.pauses.reduce((max, ms) => Math.max(max, ms), 0);
+    const over10 = this.pauses.filter((ms) => ms > 10).length;
+    return `${fmt(this.pauses.length)} pauses, ${total.toFixed(0)} ms in all, longest ${longest.toFixed(1)} ms, ${over10} over 10 ms`;
+  }
+}
+
 /** When the read models reached each position: positions ascending, with the time of the commit. */
 class CommitClock {
   readonly positions: number[] = [];
@@ -204,9 +228,10 @@ class CommitClock {
 }
 
 /** Paced replay; returns the frame -> read model histogram (from each stored event's `BenchSent`). */
-async function paced(jade: Jade, replay: AmiReplay, firstLoop: number, options: Options): Promise<{ histogram: Histogram; logged: Histogram; events: number; ms: number }> {
+async function paced(jade: Jade, replay: AmiReplay, firstLoop: number, options: Options): Promise<{ histogram: Histogram; logged: Histogram; gc: GcPauses; events: number; ms: number }> {
   const loops = Math.max(1, Math.round((options.rate * options.seconds) / framesPerLoop));
   const clock = new CommitClock(jade);
+  const gc = new GcPauses();
   const from = (await jade.store.headPosition()) + 1;
   const target = jade.ami.stats().received + loops * framesPerLoop;
   const started = nowMs();
@@ -216,6 +241,7 @@ async function paced(jade: Jade, replay: AmiReplay, firstLoop: number, options: 
   await waitUntil(() => jade.runner.position() >= head, 600_000, 'the projections');
   const ms = nowMs() - started;
   clock.stop();
+  gc.stop();
   const histogram = new Histogram();
   // Frame -> in the log, from the store's recordedAt (millisecond resolution): where the time goes.
   const logged = new Histogram();
@@ -227,7 +253,7 @@ async function paced(jade: Jade, replay: AmiReplay, firstLoop: number, options: 
       if (sent !== undefined) logged.add(Date.parse(event.recordedAt) - Number(sent));
     }
   }
-  return { histogram, logged, events: loops * framesPerLoop, ms };
+  return { histogram, logged, gc, events: loops * framesPerLoop, ms };
 }
 
 async function realtimeRun(jade: Jade, replay: AmiReplay, firstLoop: number, options: Options): Promise<void> {
@@ -365,6 +391,7 @@ async function runSize(size: number, options: Options, first: boolean): Promise<
         loop += Math.max(1, Math.round((options.rate * options.seconds) / framesPerLoop));
         console.log(`  paced ${fmt(options.rate)}/s, no clients, ${fmt(run.events)} AMI events: frame -> read model ${run.histogram.summary()}   [goal p99 <= 20 ms] (${load()})`);
         console.log(`    of which frame -> in the log: ${run.logged.summary()}`);
+        console.log(`    garbage collection meanwhile (event loop stopped): ${run.gc.summary()}`);
       }
       if (options.only.has('realtime')) {
         await realtimeRun(jade, replay, loop, options);
