@@ -4,7 +4,7 @@
  * simulated by replaying recorded Asterisk 22 traffic (test/unit/outbound/dialer-traffic.ts: answered,
  * busy, unanswered, congested calls, about 15-30 AMI events each, appended as the AMI ingest would).
  *
- *   npx tsx bench/dialer.ts [campaigns=100] [entries=1000] [seconds=60]
+ *   npx tsx bench/dialer.ts [campaigns=100] [entries=1000] [seconds=60]   (seconds 0: until every entry is finished)
  *
  * Every entry has one number, tried once (max_retry_cnt_1 1); a quarter of each kind. A decision is one
  * the dialer records: an entry taken and its dialing created (`dialed`), a dialing finalised (its end,
@@ -33,6 +33,7 @@ const entries = Number.parseInt(process.argv[3] ?? '1000', 10);
 const seconds = Number.parseInt(process.argv[4] ?? '60', 10);
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const fmtMillions = (n: number): string => `${(n / 1e6).toFixed(1)} M`;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jade-bench-dialer-'));
@@ -99,7 +100,8 @@ async function main(): Promise<void> {
       lastReport = now;
       lastDecisions = decisions;
     }
-    if (finalised >= total || now - started > seconds * 1000) break;
+    // seconds 0: until every entry is finished.
+    if (finalised >= total || (seconds > 0 && now - started > seconds * 1000)) break;
   }
   const elapsed = (performance.now() - started) / 1000;
   await dialer.stop();
@@ -109,6 +111,14 @@ async function main(): Promise<void> {
   console.log(`\n${campaigns} campaigns x ${entries} entries, ${elapsed.toFixed(1)} s${finalised < total ? ` (stopped at the ${seconds} s limit)` : ''}`);
   console.log(`dialings started ${dialed} (${(dialed / elapsed).toFixed(0)}/s), finalised ${finalised} (${(finalised / elapsed).toFixed(0)}/s), campaign status changes ${statusChanges}, ticks ${ticks}`);
   console.log(`decisions/s ${((dialed + finalised + statusChanges) / elapsed).toFixed(0)}; events appended ${events} (${(events / elapsed).toFixed(0)}/s, dialer + simulated Asterisk)`);
+  if (finalised < total && finalised > 0) {
+    // Why a full run takes long: every dialing is ~30 events through the whole pipeline (log, every projection).
+    const perDialing = events / dialed;
+    console.log(
+      `not finished: ${total - finalised} entries left; at ${(finalised / elapsed).toFixed(0)} finished/s the whole ${campaigns} x ${entries} needs about ${((total / finalised) * elapsed / 60).toFixed(0)} min ` +
+        `(${perDialing.toFixed(0)} events per dialing, ${fmtMillions(perDialing * total)} events in all); \`npx tsx bench/dialer.ts ${campaigns} ${entries} 0\` runs to the end`,
+    );
+  }
   console.log(`memory: peak rss ${mb(peakRss)}, peak heap ${mb(peakHeap)}; event store ${mb(statSync(join(dir, 'events.sqlite'), { throwIfNoEntry: false })?.size ?? 0)}`);
   console.log(`peak rss ${mb(peakRss)} against the goal of 400 MB (issue 17; 490 MB over the same 60 s before the row cache was bounded); peak heap total ${mb(peakHeapTotal)}, peak external ${mb(peakExternal)}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   // With `node --expose-gc`: what stays on the heap once the run is over (the dialer holds only live dialings).
