@@ -199,6 +199,30 @@ describe('sqlite adapter', function () {
       }
     });
 
+    it('fails a group whose write fails, whole, and goes on with gap-free positions after it', async function () {
+      const dataDir = tempDir();
+      const store = await SqliteEventStore.open({ dataDir });
+      try {
+        await store.append('s', [event('Before')]);
+        // Another connection makes SQLite refuse one row: the writer's transaction rolls back.
+        const other = new BetterSqlite3(join(dataDir, SqliteEventStore.fileName));
+        other.exec("CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.type = 'Boom' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+        const group = await Promise.allSettled([store.append('s', [event('Beside')]), store.append('t', [event('Boom')])]);
+        expect(group.map((outcome) => outcome.status)).to.deep.equal(['rejected', 'rejected']);
+        expect((group[0] as PromiseRejectedResult).reason).to.have.property('name', 'EventStoreUnavailableError');
+        other.exec('DROP TRIGGER refuse');
+        other.close();
+        const after = await store.append('s', [event('After')]);
+        expect(after).to.deep.equal({ nextExpectedRevision: 1, firstPosition: 2, lastPosition: 2 });
+        expect((await store.readAll()).map((e) => [e.position, e.type])).to.deep.equal([
+          [1, 'Before'],
+          [2, 'After'],
+        ]);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('answers an awaited append in a process with nothing else to do, and lets that process end without close()', function () {
       // The writer thread holds the event loop open only while a group is in flight: an unclosed store
       // never keeps a process alive, and an awaited append is never cut off by the process ending first.
