@@ -35,4 +35,14 @@ describe('API timestamps', function () {
       expect(parseTimestamp(text), text).to.equal(undefined);
     }
   });
+
+  it('answers a text parsed again (from its memory of recent ones) exactly as the first time, past its capacity too', function () {
+    const texts = Array.from({ length: 5000 }, (_, i) => `2017-12-22T12:48:26.${String(i).padStart(9, '0')}Z`);
+    for (let round = 0; round < 2; round++) {
+      for (const [i, text] of texts.entries()) expect(parseTimestamp(text), text).to.equal(1513946906000000000n + BigInt(i));
+      for (const text of ['2021-02-30T00:00:00Z', '42']) expect(parseTimestamp(text), text).to.equal(undefined);
+    }
+    // Text too long to be a timestamp is refused without being remembered.
+    expect(parseTimestamp(`2017-12-22T12:48:26Z${' '.repeat(100_000)}`)).to.equal(undefined);
+  });
 });
