@@ -13,7 +13,8 @@
  *    replayed as fast as TCP allows by a fake Asterisk in another process, into (a) the event store alone
  *    (src/ami ingest -> SQLite) and (b) the real server (`startJade`: every projection, change feed, realtime
  *    without clients, dialer, dialplans). Events/s from the first frame until the last event is in the log and
- *    (b) every projection has applied it; the ratio (b)/(a) is the figure.
+ *    (b) every projection has applied it; the ratio (b)/(a) is the figure. Once per run (first size), (c) the same replay
+ *    into the server on PostgreSQL (`eventstore.type=postgres`, see `postgresFast`), printed beside (b).
  * 2. paced: the same traffic at `--rate` events/s into the server; latency AMI frame (stamped by the sender
  *    as it writes it) -> read model (the runner's commit that applied it).
  * 3. realtime: paced again with `--clients` clients on topic `/`, spread over `--client-procs` processes;
