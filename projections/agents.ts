@@ -6,6 +6,7 @@ import { epochSeconds } from './lib/event-time.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * app_agent_pool agents (legacy `/agents`, catalog 10-legacy; statuses 00-basics §8.1).
@@ -172,9 +173,10 @@ function onBridgeEnter(state: State, event: RecordedEvent, time: string): Change
   return apply(state, agent.id, { status, ...channelFields(event.data), call_started: callStarted, ...(idle ? { talking_to_chan: null } : {}) }, time);
 }
 
-export const agentsProjection = defineProjection<Tables, 'agents'>({
+const ownProjection = defineProjection<Tables, 'agents'>({
   name: 'agents',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { agents: { key: 'id' } },
   handles: {
     AgentLogin: atEventTime(onLogin),
@@ -183,6 +185,9 @@ export const agentsProjection = defineProjection<Tables, 'agents'>({
     AmiSnapshot: bySnapshotAction<Tables>({ agents: reconcile }),
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const agentsProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

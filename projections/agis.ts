@@ -16,6 +16,7 @@ import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { isPostgres } from './lib/dialect.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * `/core/agis`: async-AGI sessions (catalog 60-core-dialplan §1-2).
@@ -244,9 +245,10 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   return [...gone, ...expired(state, time)];
 }
 
-export const agisProjection = defineProjection<Tables, 'agis'>({
+const ownProjection = defineProjection<Tables, 'agis'>({
   name: 'agis',
-  version: 2,
+  // 3: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 3,
   tables: { agis: { key: 'unique_id', json: ['env', 'cmd', 'dialplan'] }, agis_prune: { key: 'id' } },
   handles: {
     AsyncAGIStart: atEventTime(onStart),
@@ -261,6 +263,9 @@ export const agisProjection = defineProjection<Tables, 'agis'>({
   // The session's channel fields follow every AMI event that carries them: its call's (and any filed to the PBX's for want of a call id).
   handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const agisProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

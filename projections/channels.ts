@@ -17,6 +17,7 @@ import { durationSeconds, durationSql, parseDuration, shiftTimestamp } from './l
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * `/core/channels`: one row per live Asterisk channel (catalog 60-core-dialplan §3, 20-admin).
@@ -182,9 +183,10 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   return changes;
 }
 
-export const channelsProjection = defineProjection<Tables, 'channels'>({
+const ownProjection = defineProjection<Tables, 'channels'>({
   name: 'channels',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { channels: { key: 'unique_id', json: ['variables'] } },
   handles: {
     Newchannel: atEventTime(onNewchannel),
@@ -195,6 +197,9 @@ export const channelsProjection = defineProjection<Tables, 'channels'>({
   // call's stream; an event naming a channel but no call id (a Rename without Linkedid) is filed to the PBX's.
   handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const channelsProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries (REST, realtime). `now` is an API timestamp: the read's time, or the `at=` time of a

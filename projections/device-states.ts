@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * Every device Asterisk keeps a state for (legacy `/device_states`, catalog 10-legacy; names 00-basics §8.2):
@@ -75,16 +76,20 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   });
 }
 
-export const deviceStatesProjection = defineProjection<Tables, 'device_states'>({
+const ownProjection = defineProjection<Tables, 'device_states'>({
   name: 'device_states',
   // 2: Local/ devices are no longer kept.
-  version: 2,
+  // 3: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 3,
   tables: { device_states: { key: 'device' } },
   handles: {
     DeviceStateChange: atEventTime(onChange),
     AmiSnapshot: bySnapshotAction<Tables>({ devicestatelist: reconcile }),
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const deviceStatesProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

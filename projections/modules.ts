@@ -6,6 +6,7 @@ import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { upsertStamped } from './lib/row-changes.js';
 import { isPostgres } from './lib/dialect.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * `/core/modules`: Asterisk's module list, from AMI only (ARCHITECTURE.md: never the local disk, so
@@ -168,10 +169,11 @@ function onReload(state: State, event: RecordedEvent, time: string): Change[] {
   return existing ? [{ table: 'modules', op: 'update', key: existing.name, row: { ...existing, tm_update: time } }] : [];
 }
 
-export const modulesProjection = defineProjection<Tables, 'modules'>({
+const ownProjection = defineProjection<Tables, 'modules'>({
   name: 'modules',
   // 2: modules no longer listed stay as `Not Running` instead of being deleted.
-  version: 2,
+  // 3: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 3,
   tables: { modules: { key: 'name' } },
   handles: {
     Load: atEventTime(onLoad),
@@ -180,6 +182,9 @@ export const modulesProjection = defineProjection<Tables, 'modules'>({
     AmiSnapshot: bySnapshotAction<Tables>({ 'module show': reconcileShow }),
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const modulesProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

@@ -6,6 +6,7 @@ import { durationSeconds, secondsBetween, shiftTimestamp } from './lib/event-tim
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * `/park/parkinglots` and `/park/parkedcalls` (catalog 70 §1, 20-admin "Park", 40-events §2.7-2.9).
@@ -193,9 +194,10 @@ function reconcileLots(state: State, snapshot: Snapshot, time: string): Change[]
   });
 }
 
-export const parkingProjection = defineProjection<Tables, 'parking'>({
+const ownProjection = defineProjection<Tables, 'parking'>({
   name: 'parking',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { parking_lots: { key: 'name' }, parked_calls: { key: 'parkee_unique_id' } },
   handles: {
     ParkedCall: atEventTime(onParkedCall),
@@ -207,6 +209,9 @@ export const parkingProjection = defineProjection<Tables, 'parking'>({
     AmiSnapshot: bySnapshotAction<Tables>({ parkedcalls: reconcileParkedCalls, parkinglots: reconcileLots }),
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const parkingProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries. `now` is the read's time (API timestamp), so the counters are as of the answer.

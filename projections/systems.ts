@@ -7,6 +7,7 @@ import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { upsertStamped } from './lib/row-changes.js';
 import { parseTimestamp, tryFormatTimestamp } from '../src/events/time.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * `/core/systems`: the one Asterisk jade talks to (id `"1"`, catalog 60 §7). Filled from the
@@ -145,9 +146,10 @@ function onReload(state: State, event: RecordedEvent, time: string): Change[] {
   return apply(state, { tm_reload: time, reload_date: local?.date, reload_time: local?.time }, time);
 }
 
-export const systemsProjection = defineProjection<Tables, 'systems'>({
+const ownProjection = defineProjection<Tables, 'systems'>({
   name: 'systems',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { systems: { key: 'id' } },
   handles: {
     AmiSnapshot: bySnapshotAction<Tables>({
@@ -158,6 +160,9 @@ export const systemsProjection = defineProjection<Tables, 'systems'>({
     Reload: atEventTime(onReload),
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const systemsProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

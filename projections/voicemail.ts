@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped } from './lib/node-scope.js';
 
 /**
  * `/voicemail/users` and `/voicemail/vms` (catalog 70 §4.4-4.7). Mailboxes come from the `VoicemailUsersList`
@@ -174,9 +175,10 @@ function onDeleted(state: State, event: RecordedEvent, time: string): Change[] {
   return changes;
 }
 
-export const voicemailProjection = defineProjection<Tables, 'voicemail'>({
+const ownProjection = defineProjection<Tables, 'voicemail'>({
   name: 'voicemail',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { voicemail_users: { key: 'id' }, voicemail_messages: { key: 'key', json: ['message'] } },
   handles: {
     MessageWaiting: atEventTime(onMessageWaiting),
@@ -185,6 +187,9 @@ export const voicemailProjection = defineProjection<Tables, 'voicemail'>({
     AmiSnapshot: bySnapshotAction<Tables>({ voicemailuserslist: reconcileUsers }),
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const voicemailProjection = nodeScoped(ownProjection);
 
 // ---------------------------------------------------------------------------------------------
 // Queries

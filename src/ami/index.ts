@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { AmiNodeConfig } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
-import { AmiConnection } from './connection.js';
+import { AmiConnection, type AmiSessionInfo } from './connection.js';
 import { AmiIngest, type AmiIngestStats } from './ingest.js';
 import type { AmiGateway } from './port.js';
 import { runResync, type ResyncReport } from './resync.js';
@@ -18,7 +18,7 @@ export type { ResyncReport } from './resync.js';
 export * from './port.js';
 
 export interface StartAmiOptions {
-  readonly config: Config['ami'];
+  readonly config: Omit<AmiNodeConfig, 'node'> & { readonly node: string };
   readonly store: Pick<EventStore, 'append'>;
   readonly logger: Logger;
   /** Per snapshot action; a CoreShowChannels of thousands of channels takes longer than a command. Default 30 s. */
@@ -31,6 +31,8 @@ export interface StartAmiOptions {
   readonly bootWaitMs?: number;
   /** Passed to the ingest (tests, benchmarks). */
   readonly maxInFlight?: number;
+  /** Called after each login, once `AmiConnected` is queued (nodes.ts learns the box's systemname then). */
+  readonly onConnected?: (info: AmiSessionInfo) => void;
 }
 
 export interface AmiRuntime {
@@ -90,6 +92,7 @@ export function startAmi(options: StartAmiOptions): AmiRuntime {
         resync(round);
       }, options.bootWaitMs ?? 10_000);
       awaitingBoot = { round, timer };
+      options.onConnected?.(info);
     },
     event: (fields, receivedAt) => {
       ingest.event(fields, receivedAt);

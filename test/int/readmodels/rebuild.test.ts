@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { channelsProjection, type ChannelRow } from '../../../projections/channels.js';
 import { RebuildInProgressError, UnknownProjectionError } from '../../../src/readmodels/errors.js';
+import type { NodedRows } from '../../../projections/lib/node-scope.js';
 import { defineProjection } from '../../../projections/lib/projection.js';
 import type { ReadModelChange } from '../../../projections/index.js';
 import { createProjectionRunner, type ProjectionRunner } from '../../../src/readmodels/runner.js';
@@ -126,7 +127,7 @@ describe('projection rebuild', function () {
     await first.waitForPosition(200, 5000);
     await first.stop();
 
-    const shouting = defineProjection<{ channels: ChannelRow }, 'channels'>({
+    const shouting = defineProjection<NodedRows<{ channels: ChannelRow }>, 'channels'>({
       ...channelsProjection,
       version: channelsProjection.version + 1,
       project: (state, event) =>

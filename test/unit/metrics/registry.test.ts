@@ -48,7 +48,7 @@ describe('metrics (src/metrics)', () => {
       let connected = false;
       let head = 10;
       metrics.attach({
-        ami: { node: 'pbx1', state: () => ({ connected }) },
+        ami: () => [{ node: 'pbx1', connected }],
         headPosition: async () => head,
         projections: { projectionPositions: () => [{ name: 'channels', position: 10 }, { name: 'queues', position: 7 }], faultCount: () => 2 },
         realtime: () => ({ clients: { socketIo: 3, ws: 1 }, delivered: { events: 42 }, dropped: 1 }),

@@ -6,7 +6,7 @@ import { framesToEvents, loadCaptureFrames } from './support/ami-capture.js';
 import { channelFields, LogBuilder } from './support/events.js';
 
 function run(events: readonly RecordedEvent[]) {
-  const projection = new MemoryProjection(channelsProjection);
+  const projection = new MemoryProjection(channelsProjection.inner);
   const changes = projection.apply(events);
   return { projection, changes };
 }

@@ -15,7 +15,7 @@ import { framesToEvents, loadCaptureFrames, parseAmiFrames } from './support/ami
 import { channelFields, LogBuilder } from './support/events.js';
 
 function run(events: readonly RecordedEvent[]) {
-  const projection = new MemoryProjection(queuesProjection);
+  const projection = new MemoryProjection(queuesProjection.inner);
   const changes = projection.apply(events);
   return { projection, changes };
 }
