@@ -1,3 +1,4 @@
+import { AmbiguousNodeError } from '../../src/events/errors.js';
 import type { RecordedEvent } from '../../src/events/index.js';
 import type { ProjectionDefinition, ProjectionState, RowChange, TableRows, TableSpec } from './projection.js';
 
@@ -100,4 +101,23 @@ export function nodeScoped<TRows extends TableRows, TName extends string>(inner:
       return typeof node === 'string' && node !== '' ? withinNode(state, event, node) : acrossNodes(state, event);
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads: a row as the API shows it (`node`, never the storage key), and a single object among boxes.
+
+/** The row without its storage key: `node` stays, it is part of every live object. */
+export function publicRow<Row extends { readonly row_key?: string }>(row: Row): Omit<Row, 'row_key'> {
+  const { row_key: _key, ...rest } = row;
+  return rest;
+}
+
+/**
+ * The one row a single-object GET answers, among the rows of that id on every box: those of `node` when
+ * given; otherwise the only box having it, and AmbiguousNodeError (409) when several do.
+ */
+export function oneOfNodes<Row extends { readonly node: string }>(rows: readonly Row[], what: { readonly kind: string; readonly id: string }, node?: string): Row | undefined {
+  const candidates = node === undefined ? rows : rows.filter((row) => row.node === node);
+  if (candidates.length > 1) throw new AmbiguousNodeError(what.kind, what.id, candidates.map((row) => row.node));
+  return candidates[0];
 }

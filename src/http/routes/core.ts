@@ -14,6 +14,7 @@ import { currentUser } from '../../auth/index.js';
 import { reply, replyRawResult } from '../envelope.js';
 
 import { amiSafeString, nonEmptyAmiString, pathParam } from '../body.js';
+import { byNode, queryNode } from '../node-param.js';
 import { accepts } from '../route-input.js';
 import { readDb, readNow } from '../point-in-time.js';
 
@@ -63,14 +64,14 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
   const commands: CoreCommandDeps = { ...deps.commands, db: deps.db, snapshots: deps.ami };
 
   for (const base of ['/core', '/admin/core']) {
-    router.get(`${base}/channels`, async (ctx) => replyRawResult(ctx, list(await listChannelsJson(readDb(ctx, deps.db), readNow(ctx)))));
+    router.get(`${base}/channels`, byNode({ summary: 'Live channels, on every Asterisk box or one (node)' }), async (ctx) => replyRawResult(ctx, list(await listChannelsJson(readDb(ctx, deps.db), readNow(ctx)))));
     router.post(`${base}/channels`, originateInput, async (ctx) => {
       const body = originateInput.body(ctx);
       const outcome = await originate(commands, currentUser(ctx), body);
       reply(ctx, outcome.result);
     });
-    router.get(`${base}/channels/:id`, async (ctx) => {
-      const json = await getChannelJson(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
+    router.get(`${base}/channels/:id`, byNode({ summary: 'A live channel' }), async (ctx) => {
+      const json = await getChannelJson(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx), queryNode(ctx));
       if (json === undefined) throw new NotFoundError({ kind: 'channel', id: pathParam(ctx, 'id') }, `no channel with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
@@ -80,9 +81,9 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       reply(ctx);
     });
 
-    router.get(`${base}/agis`, async (ctx) => replyRawResult(ctx, list(await listAgisJson(readDb(ctx, deps.db)))));
-    router.get(`${base}/agis/:id`, async (ctx) => {
-      const json = await getAgiJson(readDb(ctx, deps.db), pathParam(ctx, 'id'));
+    router.get(`${base}/agis`, byNode({ summary: 'Active async-AGI sessions' }), async (ctx) => replyRawResult(ctx, list(await listAgisJson(readDb(ctx, deps.db)))));
+    router.get(`${base}/agis/:id`, byNode({ summary: 'An async-AGI session' }), async (ctx) => {
+      const json = await getAgiJson(readDb(ctx, deps.db), pathParam(ctx, 'id'), queryNode(ctx));
       if (json === undefined) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
@@ -98,9 +99,9 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       reply(ctx);
     });
 
-    router.get(`${base}/modules`, async (ctx) => replyRawResult(ctx, list(await listModulesJson(readDb(ctx, deps.db)))));
-    router.get(`${base}/modules/:name`, async (ctx) => {
-      const row = await getModule(readDb(ctx, deps.db), pathParam(ctx, 'name'));
+    router.get(`${base}/modules`, byNode({ summary: 'Modules of every Asterisk box (node each)' }), async (ctx) => replyRawResult(ctx, list(await listModulesJson(readDb(ctx, deps.db)))));
+    router.get(`${base}/modules/:name`, byNode({ summary: 'A module (node: when several boxes have it)' }), async (ctx) => {
+      const row = await getModule(readDb(ctx, deps.db), pathParam(ctx, 'name'), queryNode(ctx));
       if (!row) throw new NotFoundError({ kind: 'module', id: pathParam(ctx, 'name') });
       reply(ctx, row);
     });
@@ -119,9 +120,9 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
     router.put(`${base}/modules`, noName('reload'));
     router.delete(`${base}/modules`, noName('unload'));
 
-    router.get(`${base}/systems`, async (ctx) => reply(ctx, { list: await listSystems(readDb(ctx, deps.db)) }));
-    router.get(`${base}/systems/:id`, async (ctx) => {
-      const row = await getSystem(readDb(ctx, deps.db), pathParam(ctx, 'id'));
+    router.get(`${base}/systems`, byNode({ summary: 'Each Asterisk box\'s system' }), async (ctx) => reply(ctx, { list: await listSystems(readDb(ctx, deps.db)) }));
+    router.get(`${base}/systems/:id`, byNode({ summary: 'A system (node: when several boxes are configured)' }), async (ctx) => {
+      const row = await getSystem(readDb(ctx, deps.db), pathParam(ctx, 'id'), queryNode(ctx));
       if (!row) throw new NotFoundError({ kind: 'system', id: pathParam(ctx, 'id') });
       reply(ctx, row);
     });

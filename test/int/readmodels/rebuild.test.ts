@@ -61,7 +61,7 @@ describe('projection rebuild', function () {
     const [victim] = expected.channels as { unique_id: string }[];
     h.readModels.sqlite.prepare("UPDATE channels SET channel = 'corrupt' WHERE unique_id = ?").run(victim!.unique_id);
     h.readModels.sqlite.prepare("DELETE FROM modules WHERE name = 'app_queue'").run();
-    h.readModels.sqlite.prepare("INSERT INTO systems (id, tm_update) VALUES ('stray', 'x')").run();
+    h.readModels.sqlite.prepare("INSERT INTO systems (row_key, node, id, tm_update) VALUES ('test/stray', 'test', 'stray', 'x')").run();
     const emitted: ReadModelChange[] = [];
     runner.changes.on('change', (change) => emitted.push(change));
 

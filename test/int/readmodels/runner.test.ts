@@ -71,7 +71,7 @@ describe('projection runner (SQLite :memory: + memory event store)', function ()
         // PostgreSQL cannot be read synchronously here: the mirror must have committed the change's batch (its position) first.
         committedAtEmit.push(runner.position() >= change.position);
       } else if (change.table === 'channels') {
-        const stored = h.readModels.sqlite.prepare('SELECT 1 FROM channels WHERE unique_id = ?').get(change.key);
+        const stored = h.readModels.sqlite.prepare('SELECT 1 FROM channels WHERE row_key = ?').get(change.key);
         committedAtEmit.push(change.op === 'delete' ? stored === undefined : stored !== undefined);
       }
     });
