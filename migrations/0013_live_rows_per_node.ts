@@ -55,10 +55,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     const metadata = existing.get(live.table);
     if (metadata === undefined) throw new Error(`migration 0013: table ${live.table} does not exist`);
     const remade = `${live.table}__0013`;
-    let create = db.schema
-      .createTable(remade)
-      .addColumn('row_key', 'text', (c) => c.primaryKey())
-      .addColumn('node', 'text', (c) => c.notNull());
+    let create = db.schema.createTable(remade);
     for (const column of metadata.columns) {
       const type = sql.raw(typeNames[column.dataType.toLowerCase()] ?? column.dataType);
       const fallback = column.hasDefaultValue ? columnDefault(live.table, column.name) : undefined;
@@ -67,7 +64,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         return fallback === undefined ? typed : typed.defaultTo(fallback);
       });
     }
-    await create.modifyEnd(withoutRowid(db)).execute();
+    // Last, so a row read back (`SELECT *`) has its columns in the order the projection builds it: its own, then `node`.
+    await create
+      .addColumn('node', 'text', (c) => c.notNull())
+      .addColumn('row_key', 'text', (c) => c.primaryKey())
+      .modifyEnd(withoutRowid(db))
+      .execute();
     await db.schema.dropTable(live.table).execute();
     await db.schema.alterTable(remade).renameTo(live.table).execute();
     // PostgreSQL names the key's index after the table it was made for; the same name keeps the schema tidy.

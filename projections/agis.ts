@@ -16,7 +16,7 @@ import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { isPostgres } from './lib/dialect.js';
-import { nodeScoped, oneOfNodes, type Noded } from './lib/node-scope.js';
+import { nodeScoped, oneOfNodes, publicRow, type Noded } from './lib/node-scope.js';
 
 /**
  * `/core/agis`: async-AGI sessions (catalog 60-core-dialplan §1-2).
@@ -270,9 +270,9 @@ export const agisProjection = nodeScoped(ownProjection);
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-function fromTable(stored: Noded<AgisTable>): Noded<AgiRow> {
+function fromTable(stored: Noded<AgisTable>): AgiRow & { readonly node: string } {
   return {
-    ...stored,
+    ...publicRow(stored),
     env: JSON.parse(stored.env) as Record<string, string>,
     cmd: JSON.parse(stored.cmd) as Record<string, AgiCommand>,
     dialplan: stored.dialplan === null ? null : (JSON.parse(stored.dialplan) as AgiDialplan | null),
@@ -280,12 +280,12 @@ function fromTable(stored: Noded<AgisTable>): Noded<AgiRow> {
 }
 
 /** Every session held, active and ended (within retention), ordered by session start, then unique id. */
-export async function listAgis(db: Kysely<Database>): Promise<Noded<AgiRow>[]> {
+export async function listAgis(db: Kysely<Database>): Promise<(AgiRow & { readonly node: string })[]> {
   const rows = await db.selectFrom('agis').selectAll().orderBy('tm_create').orderBy('unique_id').execute();
   return rows.map(fromTable);
 }
 
-export async function getAgi(db: Kysely<Database>, uniqueId: string, node?: string): Promise<Noded<AgiRow> | undefined> {
+export async function getAgi(db: Kysely<Database>, uniqueId: string, node?: string): Promise<(AgiRow & { readonly node: string }) | undefined> {
   const rows = await db.selectFrom('agis').selectAll().where('unique_id', '=', uniqueId).execute();
   const row = oneOfNodes(rows, { kind: 'AGI session', id: uniqueId }, node);
   return row && fromTable(row);

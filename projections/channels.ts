@@ -17,7 +17,7 @@ import { durationSeconds, durationSql, parseDuration, shiftTimestamp } from './l
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
-import { nodeScoped, oneOfNodes, type Noded } from './lib/node-scope.js';
+import { nodeScoped, oneOfNodes, publicRow, type Noded } from './lib/node-scope.js';
 
 /**
  * `/core/channels`: one row per live Asterisk channel (catalog 60-core-dialplan §3, 20-admin).
@@ -222,8 +222,8 @@ export function toChannelObject(row: ChannelRow & { readonly node: string }, now
   return channelObject.toObject(row, now);
 }
 
-function fromTable(stored: Noded<ChannelsTable>): Noded<ChannelRow> {
-  return { ...stored, variables: JSON.parse(stored.variables) as Record<string, string> };
+function fromTable(stored: Noded<ChannelsTable>): ChannelRow & { readonly node: string } {
+  return { ...publicRow(stored), variables: JSON.parse(stored.variables) as Record<string, string> };
 }
 
 /** Ordered by creation, then unique id: the order calls started. */

@@ -69,9 +69,10 @@ describe('projection rebuild', function () {
 
     expect(await dumpTables(h.readModels)).to.deep.equal(expected);
     expect(emitted.map((c) => [c.table, c.op, c.key])).to.deep.equal([
-      ['channels', 'update', victim!.unique_id],
-      ['modules', 'create', 'app_queue'],
-      ['systems', 'delete', 'stray'],
+      // Keys on the feed are the stored ones: `<node>/<key>` (projections/lib/node-scope.ts).
+      ['channels', 'update', `test/${victim!.unique_id}`],
+      ['modules', 'create', 'test/app_queue'],
+      ['systems', 'delete', 'test/stray'],
     ]);
     const fixed = emitted[0]!;
     expect(fixed.table === 'channels' && fixed.row.channel).to.not.equal('corrupt');
