@@ -56,6 +56,8 @@ export interface ParkedCallRow {
 
 /** The catalog's parked-call object: the row plus the two counters as of the read. */
 export interface ParkedCallObject extends ParkedCallRow {
+  /** The Asterisk box the call is parked on (lib/node-scope.ts). */
+  readonly node: string;
   /** Seconds in the parking bridge. */
   readonly parking_duration: number;
   /** Seconds left before Asterisk takes the call out of the lot (0 when the lot has no limit). */

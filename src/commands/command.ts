@@ -168,3 +168,8 @@ export function chooseNode(deps: Pick<CommandDeps, 'nodes'>, asked: string | und
   if (names.length > 1) throw new CommandRefusal('invalid', `node is required: several Asterisk boxes are configured (${names.join(', ')})`, 'node');
   return names[0];
 }
+
+/** `{node}` for a command's audit targets when several boxes are configured (one box: the targets stay as they were). */
+export function nodeTarget(deps: Pick<CommandDeps, 'nodes'>, node: string | undefined): { node?: string } {
+  return node !== undefined && (deps.nodes?.names.length ?? 0) > 1 ? { node } : {};
+}

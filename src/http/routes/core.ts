@@ -38,6 +38,7 @@ const originateBody = z
     timeout: z.number().int().positive().max(86_400_000).optional(),
     variables: z.record(variableName, amiSafeString).optional(),
     account_code: amiSafeString.optional(),
+    node: z.string().min(1).optional().describe('the Asterisk box to call from (ami.nodes[].node); required when several are configured'),
   })
   .superRefine((body, ctx) => {
     if (body.application === undefined && body.exten === undefined) {
@@ -76,7 +77,7 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       replyRawResult(ctx, json);
     });
     router.delete(`${base}/channels/:id`, async (ctx) => {
-      const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'));
+      const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'), 'Hangup', queryNode(ctx));
       if (!outcome) throw new NotFoundError({ kind: 'channel', id: pathParam(ctx, 'id') }, `no channel with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
@@ -89,12 +90,12 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
     });
     router.post(`${base}/agis/:id`, agiCommandInput, async (ctx) => {
       const body = agiCommandInput.body(ctx);
-      const outcome = await sendAgiCommand(commands, currentUser(ctx), pathParam(ctx, 'id'), body.command);
+      const outcome = await sendAgiCommand(commands, currentUser(ctx), pathParam(ctx, 'id'), body.command, queryNode(ctx));
       if (!outcome) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, outcome.result);
     });
     router.delete(`${base}/agis/:id`, async (ctx) => {
-      const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'), 'AgiHangup');
+      const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'), 'AgiHangup', queryNode(ctx));
       if (!outcome) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });
@@ -106,7 +107,7 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       reply(ctx, row);
     });
     const moduleOperation = (operation: ModuleOperation) => async (ctx: Context) => {
-      await changeModule(commands, currentUser(ctx), pathParam(ctx, 'name'), operation);
+      await changeModule(commands, currentUser(ctx), pathParam(ctx, 'name'), operation, queryNode(ctx));
       reply(ctx);
     };
     router.post(`${base}/modules/:name`, moduleOperation('load'));

@@ -31,6 +31,7 @@ const addMemberBody = z.object({
   paused: flag.optional(),
   paused_reason: amiSafeString.optional(),
   state_interface: nonEmptyAmiString.optional(),
+  node: z.string().min(1).optional().describe('the Asterisk box of the queue (ami.nodes[].node); required when several are configured'),
 });
 
 const updateMemberBody = z
@@ -84,18 +85,18 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
       const name = pathParam(ctx, 'name');
       // Two Asterisk actions, two audited commands: each is its own fact in the log.
       if (body.paused !== undefined) {
-        const paused = await pauseMember(commands, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason });
+        const paused = await pauseMember({ ...commands, node: queryNode(ctx) }, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason });
         if (isLookupFailure(paused)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, paused.message);
       }
       if (body.penalty !== undefined) {
-        const penalised = await setMemberPenalty(commands, user, queue, name, body.penalty);
+        const penalised = await setMemberPenalty({ ...commands, node: queryNode(ctx) }, user, queue, name, body.penalty);
         if (isLookupFailure(penalised)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, penalised.message);
       }
       reply(ctx);
     });
     router.delete(`${base}/members/:name`, removeMemberInput, async (ctx) => {
       const queue = removeMemberInput.query(ctx).queue_name;
-      const removed = await removeMember(commands, currentUser(ctx), queue, pathParam(ctx, 'name'));
+      const removed = await removeMember({ ...commands, node: queryNode(ctx) }, currentUser(ctx), queue, pathParam(ctx, 'name'));
       if (isLookupFailure(removed)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, removed.message);
       reply(ctx);
     });
