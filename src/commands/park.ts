@@ -77,8 +77,8 @@ export async function parkedCallOf(deps: ParkCommandDeps, result: ParkResult): P
  * call's row goes earlier (res_parking's `ParkedCallGiveUp` precedes the Hangup), so it cannot be the sign.
  * Undefined when jade knows no such parked call.
  */
-export async function hangupParkedCall(deps: ParkCommandDeps, actor: Actor, uniqueId: string): Promise<CommandOutcome<{ parkee_unique_id: string }> | undefined> {
-  const parked = await getParkedCall(deps.db, uniqueId, nowTimestamp());
+export async function hangupParkedCall(deps: ParkCommandDeps, actor: Actor, uniqueId: string, node?: string): Promise<CommandOutcome<{ parkee_unique_id: string }> | undefined> {
+  const parked = await getParkedCall(deps.db, uniqueId, nowTimestamp(), node);
   if (!parked) return undefined;
   const outcome = await hangupAndConfirm(onNode(deps, parked.node), {
     type: 'ParkedCallHangup',

@@ -14,7 +14,7 @@ import { currentUser } from '../../auth/index.js';
 import { reply, replyRawResult } from '../envelope.js';
 
 import { amiSafeString, nonEmptyAmiString, pathParam } from '../body.js';
-import { byNode, queryNode } from '../node-param.js';
+import { byNode, nodeQuery, queryNode } from '../node-param.js';
 import { accepts } from '../route-input.js';
 import { readDb, readNow } from '../point-in-time.js';
 
@@ -52,7 +52,7 @@ const originateBody = z
 const agiCommandBody = z.object({ command: nonEmptyAmiString });
 
 const originateInput = accepts({ summary: 'Originate a call (audited command)', body: originateBody });
-const agiCommandInput = accepts({ summary: 'Send an AGI command to an async-AGI session', body: agiCommandBody });
+const agiCommandInput = accepts({ summary: 'Send an AGI command to an async-AGI session (over its box\'s link)', body: agiCommandBody, query: nodeQuery });
 
 const list = (json: string): string => `{"list":${json}}`;
 
@@ -76,7 +76,7 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       if (json === undefined) throw new NotFoundError({ kind: 'channel', id: pathParam(ctx, 'id') }, `no channel with unique_id ${pathParam(ctx, 'id')}`);
       replyRawResult(ctx, json);
     });
-    router.delete(`${base}/channels/:id`, async (ctx) => {
+    router.delete(`${base}/channels/:id`, byNode({ summary: 'Hang up a channel (audited; over the link of its box)' }), async (ctx) => {
       const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'), 'Hangup', queryNode(ctx));
       if (!outcome) throw new NotFoundError({ kind: 'channel', id: pathParam(ctx, 'id') }, `no channel with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
@@ -94,7 +94,7 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       if (!outcome) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, outcome.result);
     });
-    router.delete(`${base}/agis/:id`, async (ctx) => {
+    router.delete(`${base}/agis/:id`, byNode({ summary: 'Hang up an async-AGI session\'s channel (audited)' }), async (ctx) => {
       const outcome = await hangupChannel(commands, currentUser(ctx), pathParam(ctx, 'id'), 'AgiHangup', queryNode(ctx));
       if (!outcome) throw new NotFoundError({ kind: 'AGI session', id: pathParam(ctx, 'id') }, `no AGI session with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
@@ -110,9 +110,9 @@ export function coreRoutes(deps: CoreRouteDeps): Router {
       await changeModule(commands, currentUser(ctx), pathParam(ctx, 'name'), operation, queryNode(ctx));
       reply(ctx);
     };
-    router.post(`${base}/modules/:name`, moduleOperation('load'));
-    router.put(`${base}/modules/:name`, moduleOperation('reload'));
-    router.delete(`${base}/modules/:name`, moduleOperation('unload'));
+    router.post(`${base}/modules/:name`, byNode({ summary: 'Load a module (audited; node: required with several boxes)' }), moduleOperation('load'));
+    router.put(`${base}/modules/:name`, byNode({ summary: 'Reload a module (audited; node: required with several boxes)' }), moduleOperation('reload'));
+    router.delete(`${base}/modules/:name`, byNode({ summary: 'Unload a module (audited; node: required with several boxes)' }), moduleOperation('unload'));
     // No name at all (`/core/modules/`) is a bad name too: the same 400 naming the field, not "no route".
     const noName = (operation: ModuleOperation) => async (ctx: Context) => {
       await changeModule(commands, currentUser(ctx), '', operation);

@@ -63,8 +63,8 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
       if (!parked) throw new NotFoundError({ kind: 'parked call', id: pathParam(ctx, 'id') }, `no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, parked);
     });
-    router.delete(`${base}/parkedcalls/:id`, async (ctx) => {
-      const outcome = await hangupParkedCall(commands, currentUser(ctx), pathParam(ctx, 'id'));
+    router.delete(`${base}/parkedcalls/:id`, byNode({ summary: 'Hang up a parked call (audited; over the link of its box)' }), async (ctx) => {
+      const outcome = await hangupParkedCall(commands, currentUser(ctx), pathParam(ctx, 'id'), queryNode(ctx));
       if (!outcome) throw new NotFoundError({ kind: 'parked call', id: pathParam(ctx, 'id') }, `no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });

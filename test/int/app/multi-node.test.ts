@@ -103,6 +103,15 @@ describe('several Asterisk boxes into one jade (two fake AMI servers, real HTTP)
     expect(actionsNamed(west, 'Originate')).to.deep.equal([]);
   });
 
+  it('documents node in the OpenAPI document: lists, single reads, commands, the originate body', async () => {
+    const document = (await jade.http.get('/v1/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: Row[]; requestBody?: { content: Record<string, { schema: { properties: Row } }> } }>> };
+    const queryParams = (path: string, method: string) => (document.paths[path]?.[method]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+    for (const [path, method] of [['/v1/core/channels', 'get'], ['/v1/queue/queues/{name}', 'get'], ['/v1/core/channels/{id}', 'delete'], ['/v1/core/modules/{name}', 'post'], ['/v1/pjsip/endpoints', 'get']] as const) {
+      expect(queryParams(path, method), `${method} ${path}`).to.include('node');
+    }
+    expect(Object.keys(document.paths['/v1/core/channels']?.post?.requestBody?.content['application/json']?.schema.properties ?? {})).to.include('node');
+  });
+
   it('reports every link in /v1/health, with its systemname', async () => {
     const health = result((await jade.http.get('/v1/health')).body).ami as { connected: boolean; nodes: Row[] };
     expect(health.connected).to.equal(true);
