@@ -70,7 +70,8 @@ export async function startAmiNodes(options: StartAmiNodesOptions): Promise<AmiN
     if (!started && nodes.every((n) => names.of(n.node) !== undefined)) settle?.resolve();
   };
 
-  const learn = (node: string, runtime: AmiRuntime): void => {
+  /** Resolves false when the box is refused (its resync round is then skipped). */
+  const learn = (node: string, runtime: AmiRuntime): Promise<boolean> =>
     runtime.connection.action(query('CoreSettings')).then(
       (response) => {
         const systemName = systemNameOf(response);
@@ -81,19 +82,22 @@ export async function startAmiNodes(options: StartAmiNodesOptions): Promise<AmiN
           const reason = `Asterisk boxes ${verdict.other} and ${node} both report systemname ${JSON.stringify(systemName)}; each box needs a distinct systemname (asterisk.conf [options])`;
           if (!started) {
             settle?.reject(new Error(reason));
-            return;
+            return false;
           }
           // jade already serves: stop only this link, and say so in health, rather than stop serving the other boxes.
           log.error({ node, other: verdict.other, systemName }, reason);
           refused.set(node, reason);
           void runtime.stop();
-          return;
+          return false;
         }
         checkReady();
+        return true;
       },
-      (error: unknown) => logger.child({ node }).warn({ err: error, node }, 'CoreSettings after login failed: systemname unknown until the next login'),
+      (error: unknown) => {
+        logger.child({ node }).warn({ err: error, node }, 'CoreSettings after login failed: systemname unknown until the next login');
+        return true;
+      },
     );
-  };
 
   for (const config of nodes) {
     const runtime = startAmi({ ...options, config, logger, onConnected: several ? () => learn(config.node, runtime) : undefined });

@@ -141,4 +141,37 @@ describe('two Asterisk boxes with the same systemname', function () {
       await b.close();
     }
   });
+
+  it('stops the link of a box that connects later with a taken systemname, says so in health, and keeps serving', async () => {
+    const a = await box('same', 'same-2.1');
+    const b = await box('same', 'same-2.2');
+    // b is down when jade starts: jade waits for its systemname (5 s), then serves without it.
+    await b.close();
+    let jade: RunningJade | undefined;
+    try {
+      jade = await startTestJade(undefined, { overrides: amiOverrides(a, b) });
+      await b.listen();
+      const refused = await (async () => {
+        for (let i = 0; i < 200; i++) {
+          const nodes = (result((await jade.http.get('/v1/health')).body).ami as { nodes: Row[] }).nodes;
+          const west = nodes.find((n) => n.node === 'west');
+          if (typeof west?.refused === 'string') return { nodes, west };
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error('west was never refused');
+      })();
+      expect(refused.west.refused).to.match(/east/).and.to.match(/west/);
+      expect(refused.nodes.find((n) => n.node === 'east')).to.include({ connected: true, refused: null });
+      await waitFor(async () => (result((await jade!.http.get('/v1/health')).body).ami as { nodes: Row[] }).nodes[1]!.connected === false, 5000, 'west link stopped');
+      const loginsAfterStop = b.logins;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(b.logins, 'no reconnect of a refused link').to.equal(loginsAfterStop);
+      // East still serves its rows.
+      expect(list((await jade.get('/v1/core/channels')).body).map((c) => c.node)).to.deep.equal(['east']);
+    } finally {
+      await jade?.stop();
+      await a.close();
+      await b.close();
+    }
+  });
 });
