@@ -59,7 +59,7 @@ export async function startAmiNodes(options: StartAmiNodesOptions): Promise<AmiN
   const names = new SystemNames();
   const refused = new Map<string, string>();
   const runtimes = new Map<string, AmiRuntime>();
-  const stops: Array<() => Promise<void>> = [];
+  const followers: Array<() => Promise<void>> = [];
   let started = false;
   let settle: { resolve(): void; reject(error: Error): void } | undefined;
   const readyPromise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -111,7 +111,7 @@ export async function startAmiNodes(options: StartAmiNodesOptions): Promise<AmiN
       afterPosition: options.afterPosition,
       node: several ? config.node : undefined,
     });
-    stops.push(() => runtime.stop(), () => pjsip.stop(), () => voicemail.stop());
+    followers.push(() => voicemail.stop(), () => pjsip.stop());
   }
 
   const first = runtimes.get(nodes[0]!.node)!;
@@ -145,8 +145,9 @@ export async function startAmiNodes(options: StartAmiNodesOptions): Promise<AmiN
       }
     },
     async stop() {
-      // Links first (their last events reach the store), then the followers of the log.
-      for (const stop of stops) await stop();
+      // The followers of the log first (they act on the links), then the links (their last events reach the store).
+      for (const stop of followers) await stop();
+      for (const runtime of runtimes.values()) await runtime.stop();
     },
   };
 }
