@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     if (row) {
       const columns = Object.keys(row);
       const upsert = readModels.sqlite.prepare(
-        `INSERT INTO channels (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (unique_id) DO UPDATE SET tm_update = excluded.tm_update`,
+        `INSERT INTO channels (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (row_key) DO UPDATE SET tm_update = excluded.tm_update`,
       );
       const n = 20_000;
       started = performance.now();
@@ -140,11 +140,11 @@ async function main(): Promise<void> {
         for (let i = 0; i < n; i += 1) upsert.run(...columns.map((c) => row[c]));
       })();
       report('upsert: better-sqlite3 prepared statement', n, performance.now() - started);
-      const values = row as unknown as ChannelsTable;
+      const values = row as unknown as ChannelsTable & { node: string; row_key: string };
       started = performance.now();
       await readModels.db.transaction().execute(async (trx) => {
         for (let i = 0; i < n; i += 1) {
-          await trx.insertInto('channels').values(values).onConflict((oc) => oc.column('unique_id').doUpdateSet({ tm_update: values.tm_update })).execute();
+          await trx.insertInto('channels').values(values).onConflict((oc) => oc.column('row_key').doUpdateSet({ tm_update: values.tm_update })).execute();
         }
       });
       report('upsert: kysely (compile + async per row)', n, performance.now() - started);

@@ -302,7 +302,8 @@ const template: ChannelRow = {
 
 /** A channel update as the runner emits it, stamped with when it was fed (the payload carries it to the client). */
 function change(position: number): ReadModelChange {
-  const row = { ...template, unique_id: `1700000000.${position % 500}`, caller_id_name: `agent-${position % 50}`, sent_at: nowMs() };
+  const uniqueId = `1700000000.${position % 500}`;
+  const row = { ...template, unique_id: uniqueId, caller_id_name: `agent-${position % 50}`, node: 'asterisk', row_key: `asterisk/${uniqueId}`, sent_at: nowMs() };
   return { projection: 'channels', table: 'channels', op: 'update', key: row.unique_id, row, position };
 }
 

@@ -10,6 +10,7 @@ import * as chats from './0009_chats.js';
 import * as dialplans from './0010_dialplans.js';
 import * as voicemail from './0011_voicemail.js';
 import * as agiSessionEnd from './0012_agi_session_end.js';
+import * as liveRowsPerNode from './0013_live_rows_per_node.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010_dialplans': dialplans,
   '0011_voicemail': voicemail,
   '0012_agi_session_end': agiSessionEnd,
+  '0013_live_rows_per_node': liveRowsPerNode,
 };

@@ -6,6 +6,7 @@ import { epochSeconds } from './lib/event-time.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped, oneOfNodes, publicRow } from './lib/node-scope.js';
 
 /**
  * app_agent_pool agents (legacy `/agents`, catalog 10-legacy; statuses 00-basics §8.1).
@@ -172,9 +173,10 @@ function onBridgeEnter(state: State, event: RecordedEvent, time: string): Change
   return apply(state, agent.id, { status, ...channelFields(event.data), call_started: callStarted, ...(idle ? { talking_to_chan: null } : {}) }, time);
 }
 
-export const agentsProjection = defineProjection<Tables, 'agents'>({
+const ownProjection = defineProjection<Tables, 'agents'>({
   name: 'agents',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { agents: { key: 'id' } },
   handles: {
     AgentLogin: atEventTime(onLogin),
@@ -184,12 +186,17 @@ export const agentsProjection = defineProjection<Tables, 'agents'>({
   },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const agentsProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
 /** Numeric agent ids sort as numbers (1001 before 10001 is not what an operator expects from text order). */
-export async function listAgents(db: Kysely<Database>): Promise<AgentRow[]> {
-  const rows = await db.selectFrom('agents').selectAll().execute();
+export type AgentObject = AgentRow & { readonly node: string };
+
+export async function listAgents(db: Kysely<Database>): Promise<AgentObject[]> {
+  const rows = (await db.selectFrom('agents').selectAll().orderBy('row_key').execute()).map(publicRow);
   return rows.sort((a, b) => {
     const diff = Number(a.id) - Number(b.id);
     if (!Number.isNaN(diff) && diff !== 0) return diff;
@@ -197,6 +204,8 @@ export async function listAgents(db: Kysely<Database>): Promise<AgentRow[]> {
   });
 }
 
-export async function getAgent(db: Kysely<Database>, id: string): Promise<AgentRow | undefined> {
-  return db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getAgent(db: Kysely<Database>, id: string, node?: string): Promise<AgentObject | undefined> {
+  const rows = await db.selectFrom('agents').selectAll().where('id', '=', id).execute();
+  const row = oneOfNodes(rows, { kind: 'agent', id }, node);
+  return row && publicRow(row);
 }

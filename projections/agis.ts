@@ -16,6 +16,7 @@ import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { isPostgres } from './lib/dialect.js';
+import { nodeScoped, oneOfNodes, publicRow, type Noded } from './lib/node-scope.js';
 
 /**
  * `/core/agis`: async-AGI sessions (catalog 60-core-dialplan §1-2).
@@ -244,9 +245,10 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   return [...gone, ...expired(state, time)];
 }
 
-export const agisProjection = defineProjection<Tables, 'agis'>({
+const ownProjection = defineProjection<Tables, 'agis'>({
   name: 'agis',
-  version: 2,
+  // 3: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 3,
   tables: { agis: { key: 'unique_id', json: ['env', 'cmd', 'dialplan'] }, agis_prune: { key: 'id' } },
   handles: {
     AsyncAGIStart: atEventTime(onStart),
@@ -262,12 +264,15 @@ export const agisProjection = defineProjection<Tables, 'agis'>({
   handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const agisProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-function fromTable(stored: AgisTable): AgiRow {
+function fromTable(stored: Noded<AgisTable>): AgiRow & { readonly node: string } {
   return {
-    ...stored,
+    ...publicRow(stored),
     env: JSON.parse(stored.env) as Record<string, string>,
     cmd: JSON.parse(stored.cmd) as Record<string, AgiCommand>,
     dialplan: stored.dialplan === null ? null : (JSON.parse(stored.dialplan) as AgiDialplan | null),
@@ -275,27 +280,28 @@ function fromTable(stored: AgisTable): AgiRow {
 }
 
 /** Every session held, active and ended (within retention), ordered by session start, then unique id. */
-export async function listAgis(db: Kysely<Database>): Promise<AgiRow[]> {
+export async function listAgis(db: Kysely<Database>): Promise<(AgiRow & { readonly node: string })[]> {
   const rows = await db.selectFrom('agis').selectAll().orderBy('tm_create').orderBy('unique_id').execute();
   return rows.map(fromTable);
 }
 
-export async function getAgi(db: Kysely<Database>, uniqueId: string): Promise<AgiRow | undefined> {
-  const row = await db.selectFrom('agis').selectAll().where('unique_id', '=', uniqueId).executeTakeFirst();
+export async function getAgi(db: Kysely<Database>, uniqueId: string, node?: string): Promise<(AgiRow & { readonly node: string }) | undefined> {
+  const rows = await db.selectFrom('agis').selectAll().where('unique_id', '=', uniqueId).execute();
+  const row = oneOfNodes(rows, { kind: 'AGI session', id: uniqueId }, node);
   return row && fromTable(row);
 }
 
 /** The catalog's AGI object, for REST (SQL) and realtime (JS) alike. Nothing in it is computed at read time. */
-const agiObject = defineApiObject<AgiRow>()({
+const agiObject = defineApiObject<AgiRow & { readonly node: string }>()({
   columns: [
     'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
     'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
-    'tm_create', 'tm_update', 'env', 'cmd', 'status', 'dialplan', 'tm_end',
+    'tm_create', 'tm_update', 'env', 'cmd', 'status', 'dialplan', 'tm_end', 'node',
   ],
   json: ['env', 'cmd', 'dialplan'],
 });
 
-export function toAgiObject(row: AgiRow): AgiRow {
+export function toAgiObject(row: AgiRow & { readonly node: string }): AgiRow & { readonly node: string } {
   return agiObject.toObject(row);
 }
 
@@ -308,11 +314,11 @@ export async function listAgisJson(db: Kysely<Database>): Promise<string> {
   return rows[0]?.list ?? '[]';
 }
 
-export async function getAgiJson(db: Kysely<Database>, uniqueId: string): Promise<string | undefined> {
+export async function getAgiJson(db: Kysely<Database>, uniqueId: string, node?: string): Promise<string | undefined> {
   if (isPostgres(db)) {
-    const agi = await getAgi(db, uniqueId);
+    const agi = await getAgi(db, uniqueId, node);
     return agi && JSON.stringify(toAgiObject(agi));
   }
-  const { rows } = await sql<{ obj: string }>`SELECT ${jsonObject} AS obj FROM agis WHERE unique_id = ${uniqueId}`.execute(db);
-  return rows[0]?.obj;
+  const { rows } = await sql<{ obj: string; node: string }>`SELECT ${jsonObject} AS obj, node FROM agis WHERE unique_id = ${uniqueId}`.execute(db);
+  return oneOfNodes(rows, { kind: 'AGI session', id: uniqueId }, node)?.obj;
 }

@@ -17,6 +17,7 @@ import { durationSeconds, durationSql, parseDuration, shiftTimestamp } from './l
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineApiObject } from './lib/api-object.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
+import { nodeScoped, oneOfNodes, publicRow, type Noded } from './lib/node-scope.js';
 
 /**
  * `/core/channels`: one row per live Asterisk channel (catalog 60-core-dialplan §3, 20-admin).
@@ -37,8 +38,10 @@ export interface ChannelRow extends ChannelSnapshot {
   readonly tm_update: string;
 }
 
-/** The catalog's channel object: the row plus `duration`, computed at read time. */
+/** The catalog's channel object: the row, its box, plus `duration`, computed at read time. */
 export interface ChannelObject extends ChannelRow {
+  /** The Asterisk box the channel is on (lib/node-scope.ts). */
+  readonly node: string;
   /** Seconds since the channel was created, as of the read. */
   readonly duration: number | null;
 }
@@ -182,9 +185,10 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   return changes;
 }
 
-export const channelsProjection = defineProjection<Tables, 'channels'>({
+const ownProjection = defineProjection<Tables, 'channels'>({
   name: 'channels',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { channels: { key: 'unique_id', json: ['variables'] } },
   handles: {
     Newchannel: atEventTime(onNewchannel),
@@ -196,27 +200,30 @@ export const channelsProjection = defineProjection<Tables, 'channels'>({
   handlesStreams: { [streamPrefixes.call]: onAmiEvent, [streamPrefixes.pbx]: onAmiEvent },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const channelsProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries (REST, realtime). `now` is an API timestamp: the read's time, or the `at=` time of a
 // point-in-time read, so `duration` is as of then.
 
 /** The catalog's channel object, for REST (SQL) and realtime (JS) alike. */
-const channelObject = defineApiObject<ChannelRow>()({
+const channelObject = defineApiObject<ChannelRow & { readonly node: string }>()({
   columns: [
     'unique_id', 'linked_id', 'channel', 'channel_state', 'channel_state_desc', 'context', 'exten', 'priority',
     'caller_id_name', 'caller_id_num', 'connected_line_name', 'connected_line_num', 'account_code', 'language',
-    'application', 'application_data', 'bridge_id', 'hangup_cause', 'hangup_cause_desc', 'tm_create', 'tm_update', 'variables',
+    'application', 'application_data', 'bridge_id', 'hangup_cause', 'hangup_cause_desc', 'tm_create', 'tm_update', 'variables', 'node',
   ],
   json: ['variables'],
   computed: { duration: { js: (row, now) => durationSeconds(row.tm_create, now), sql: (now) => durationSql('tm_create', now) } },
 });
 
-export function toChannelObject(row: ChannelRow, now: string): ChannelObject {
+export function toChannelObject(row: ChannelRow & { readonly node: string }, now: string): ChannelObject {
   return channelObject.toObject(row, now);
 }
 
-function fromTable(stored: ChannelsTable): ChannelRow {
-  return { ...stored, variables: JSON.parse(stored.variables) as Record<string, string> };
+function fromTable(stored: Noded<ChannelsTable>): ChannelRow & { readonly node: string } {
+  return { ...publicRow(stored), variables: JSON.parse(stored.variables) as Record<string, string> };
 }
 
 /** Ordered by creation, then unique id: the order calls started. */
@@ -225,8 +232,10 @@ export async function listChannels(db: Kysely<Database>, now: string): Promise<C
   return rows.map((row) => toChannelObject(fromTable(row), now));
 }
 
-export async function getChannel(db: Kysely<Database>, uniqueId: string, now: string): Promise<ChannelObject | undefined> {
-  const row = await db.selectFrom('channels').selectAll().where('unique_id', '=', uniqueId).executeTakeFirst();
+/** `node`: the box, when two could have the id (boxes without a systemname); else the only one having it (lib/node-scope.ts). */
+export async function getChannel(db: Kysely<Database>, uniqueId: string, now: string, node?: string): Promise<ChannelObject | undefined> {
+  const rows = await db.selectFrom('channels').selectAll().where('unique_id', '=', uniqueId).execute();
+  const row = oneOfNodes(rows, { kind: 'channel', id: uniqueId }, node);
   return row && toChannelObject(fromTable(row), now);
 }
 
@@ -243,11 +252,11 @@ export async function listChannelsJson(db: Kysely<Database>, now: string): Promi
   return rows[0]?.list ?? '[]';
 }
 
-export async function getChannelJson(db: Kysely<Database>, uniqueId: string, now: string): Promise<string | undefined> {
+export async function getChannelJson(db: Kysely<Database>, uniqueId: string, now: string, node?: string): Promise<string | undefined> {
   if (isPostgres(db)) {
-    const channel = await getChannel(db, uniqueId, now);
+    const channel = await getChannel(db, uniqueId, now, node);
     return channel && JSON.stringify(channel);
   }
-  const { rows } = await sql<{ obj: string }>`SELECT ${channelObject.jsonSql(now)} AS obj FROM channels WHERE unique_id = ${uniqueId}`.execute(db);
-  return rows[0]?.obj;
+  const { rows } = await sql<{ obj: string; node: string }>`SELECT ${channelObject.jsonSql(now)} AS obj, node FROM channels WHERE unique_id = ${uniqueId}`.execute(db);
+  return oneOfNodes(rows, { kind: 'channel', id: uniqueId }, node)?.obj;
 }

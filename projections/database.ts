@@ -25,6 +25,9 @@ import type { DpDialplansTable, DpDpmasTable } from './dialplans.js';
 import type { VoicemailMessagesTable, VoicemailUsersTable } from './voicemail.js';
 import type { ChatMembersTable, ChatMessagesTable, ChatRoomsTable } from './chats.js';
 
+/** A live table of one Asterisk box among several (lib/node-scope.ts, migration 0013). */
+type PerNode<Table> = Table & { node: string; row_key: string };
+
 export interface CheckpointsTable {
   name: string;
   position: number;
@@ -33,14 +36,14 @@ export interface CheckpointsTable {
 
 export interface Database {
   projection_checkpoints: CheckpointsTable;
-  channels: ChannelsTable;
-  agis: AgisTable;
-  agis_prune: AgisPruneRow;
-  modules: ModulesTable;
-  systems: SystemsTable;
-  queues: QueuesTable;
-  queue_members: QueueMembersTable;
-  queue_entries: QueueEntriesTable;
+  channels: PerNode<ChannelsTable>;
+  agis: PerNode<AgisTable>;
+  agis_prune: PerNode<AgisPruneRow>;
+  modules: PerNode<ModulesTable>;
+  systems: PerNode<SystemsTable>;
+  queues: PerNode<QueuesTable>;
+  queue_members: PerNode<QueueMembersTable>;
+  queue_entries: PerNode<QueueEntriesTable>;
   calls: CallsTable;
   call_legs: CallLegsTable;
   calls_live: CallsLiveTable;
@@ -52,15 +55,15 @@ export interface Database {
   ob_dls: ObDlsTable;
   ob_campaigns: ObCampaignsTable;
   ob_dialings: ObDialingsTable;
-  parking_lots: ParkingLotsTable;
-  parked_calls: ParkedCallsTable;
-  agents: AgentsTable;
-  device_states: DeviceStatesTable;
-  pjsip_endpoints: PjsipEndpointsTable;
-  pjsip_aors: PjsipAorsTable;
-  pjsip_auths: PjsipAuthsTable;
-  pjsip_contacts: PjsipContactsTable;
-  pjsip_registration_outbounds: PjsipRegistrationsTable;
+  parking_lots: PerNode<ParkingLotsTable>;
+  parked_calls: PerNode<ParkedCallsTable>;
+  agents: PerNode<AgentsTable>;
+  device_states: PerNode<DeviceStatesTable>;
+  pjsip_endpoints: PerNode<PjsipEndpointsTable>;
+  pjsip_aors: PerNode<PjsipAorsTable>;
+  pjsip_auths: PerNode<PjsipAuthsTable>;
+  pjsip_contacts: PerNode<PjsipContactsTable>;
+  pjsip_registration_outbounds: PerNode<PjsipRegistrationsTable>;
   config_versions: ConfigVersionsTable;
   user_contacts: UserContactsTable;
   me_buddies: MeBuddiesTable;
@@ -70,6 +73,6 @@ export interface Database {
   chat_messages: ChatMessagesTable;
   dp_dpmas: DpDpmasTable;
   dp_dialplans: DpDialplansTable;
-  voicemail_users: VoicemailUsersTable;
-  voicemail_messages: VoicemailMessagesTable;
+  voicemail_users: PerNode<VoicemailUsersTable>;
+  voicemail_messages: PerNode<VoicemailMessagesTable>;
 }

@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped, oneOfNodes, publicRow } from './lib/node-scope.js';
 
 /**
  * Every device Asterisk keeps a state for (legacy `/device_states`, catalog 10-legacy; names 00-basics §8.2):
@@ -75,10 +76,11 @@ function reconcile(state: State, snapshot: Snapshot, time: string): Change[] {
   });
 }
 
-export const deviceStatesProjection = defineProjection<Tables, 'device_states'>({
+const ownProjection = defineProjection<Tables, 'device_states'>({
   name: 'device_states',
   // 2: Local/ devices are no longer kept.
-  version: 2,
+  // 3: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 3,
   tables: { device_states: { key: 'device' } },
   handles: {
     DeviceStateChange: atEventTime(onChange),
@@ -86,13 +88,21 @@ export const deviceStatesProjection = defineProjection<Tables, 'device_states'>(
   },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const deviceStatesProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-export async function listDeviceStates(db: Kysely<Database>): Promise<DeviceStateRow[]> {
-  return db.selectFrom('device_states').selectAll().orderBy('device').execute();
+export type DeviceStateObject = DeviceStateRow & { readonly node: string };
+
+export async function listDeviceStates(db: Kysely<Database>): Promise<DeviceStateObject[]> {
+  const rows = await db.selectFrom('device_states').selectAll().orderBy('device').orderBy('node').execute();
+  return rows.map(publicRow);
 }
 
-export async function getDeviceState(db: Kysely<Database>, device: string): Promise<DeviceStateRow | undefined> {
-  return db.selectFrom('device_states').selectAll().where('device', '=', device).executeTakeFirst();
+export async function getDeviceState(db: Kysely<Database>, device: string, node?: string): Promise<DeviceStateObject | undefined> {
+  const rows = await db.selectFrom('device_states').selectAll().where('device', '=', device).execute();
+  const row = oneOfNodes(rows, { kind: 'device', id: device }, node);
+  return row && publicRow(row);
 }

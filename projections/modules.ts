@@ -6,6 +6,7 @@ import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { upsertStamped } from './lib/row-changes.js';
 import { isPostgres } from './lib/dialect.js';
+import { nodeScoped, oneOfNodes, publicRow } from './lib/node-scope.js';
 
 /**
  * `/core/modules`: Asterisk's module list, from AMI only (ARCHITECTURE.md: never the local disk, so
@@ -168,10 +169,11 @@ function onReload(state: State, event: RecordedEvent, time: string): Change[] {
   return existing ? [{ table: 'modules', op: 'update', key: existing.name, row: { ...existing, tm_update: time } }] : [];
 }
 
-export const modulesProjection = defineProjection<Tables, 'modules'>({
+const ownProjection = defineProjection<Tables, 'modules'>({
   name: 'modules',
   // 2: modules no longer listed stay as `Not Running` instead of being deleted.
-  version: 2,
+  // 3: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 3,
   tables: { modules: { key: 'name' } },
   handles: {
     Load: atEventTime(onLoad),
@@ -181,25 +183,34 @@ export const modulesProjection = defineProjection<Tables, 'modules'>({
   },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const modulesProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-export async function listModules(db: Kysely<Database>): Promise<ModuleRow[]> {
-  return db.selectFrom('modules').selectAll().orderBy('name').execute();
+/** A module of one box, as the API shows it. */
+export type ModuleObject = ModuleRow & { readonly node: string };
+
+export async function listModules(db: Kysely<Database>): Promise<ModuleObject[]> {
+  const rows = await db.selectFrom('modules').selectAll().orderBy('name').orderBy('node').execute();
+  return rows.map(publicRow);
 }
 
-/** Accepts the name with or without `.so` (catalog 60 §6). */
-export async function getModule(db: Kysely<Database>, name: string): Promise<ModuleRow | undefined> {
-  return db.selectFrom('modules').selectAll().where('name', '=', moduleName(name)).executeTakeFirst();
+/** Accepts the name with or without `.so` (catalog 60 §6); `node` when several boxes have it. */
+export async function getModule(db: Kysely<Database>, name: string, node?: string): Promise<ModuleObject | undefined> {
+  const rows = await db.selectFrom('modules').selectAll().where('name', '=', moduleName(name)).execute();
+  const row = oneOfNodes(rows, { kind: 'module', id: moduleName(name) }, node);
+  return row && publicRow(row);
 }
 
-const jsonObject = sql<string>`json_object('name', name, 'description', description, 'use_count', use_count, 'load', load, 'support_level', support_level, 'size', size, 'tm_update', tm_update)`;
+const jsonObject = sql<string>`json_object('name', name, 'description', description, 'use_count', use_count, 'load', load, 'support_level', support_level, 'size', size, 'tm_update', tm_update, 'node', node)`;
 
 export async function listModulesJson(db: Kysely<Database>): Promise<string> {
   if (isPostgres(db)) {
     const rows = await listModules(db);
-    return JSON.stringify(rows.map((m) => ({ name: m.name, description: m.description, use_count: m.use_count, load: m.load, support_level: m.support_level, size: m.size, tm_update: m.tm_update })));
+    return JSON.stringify(rows.map((m) => ({ name: m.name, description: m.description, use_count: m.use_count, load: m.load, support_level: m.support_level, size: m.size, tm_update: m.tm_update, node: m.node })));
   }
-  const { rows } = await sql<{ list: string }>`SELECT json_group_array(${jsonObject} ORDER BY name) AS list FROM modules`.execute(db);
+  const { rows } = await sql<{ list: string }>`SELECT json_group_array(${jsonObject} ORDER BY name, node) AS list FROM modules`.execute(db);
   return rows[0]?.list ?? '[]';
 }

@@ -6,6 +6,7 @@ import { durationSeconds, secondsBetween, shiftTimestamp } from './lib/event-tim
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped, oneOfNodes, publicRow } from './lib/node-scope.js';
 
 /**
  * `/park/parkinglots` and `/park/parkedcalls` (catalog 70 §1, 20-admin "Park", 40-events §2.7-2.9).
@@ -55,6 +56,8 @@ export interface ParkedCallRow {
 
 /** The catalog's parked-call object: the row plus the two counters as of the read. */
 export interface ParkedCallObject extends ParkedCallRow {
+  /** The Asterisk box the call is parked on (lib/node-scope.ts). */
+  readonly node: string;
   /** Seconds in the parking bridge. */
   readonly parking_duration: number;
   /** Seconds left before Asterisk takes the call out of the lot (0 when the lot has no limit). */
@@ -193,9 +196,10 @@ function reconcileLots(state: State, snapshot: Snapshot, time: string): Change[]
   });
 }
 
-export const parkingProjection = defineProjection<Tables, 'parking'>({
+const ownProjection = defineProjection<Tables, 'parking'>({
   name: 'parking',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { parking_lots: { key: 'name' }, parked_calls: { key: 'parkee_unique_id' } },
   handles: {
     ParkedCall: atEventTime(onParkedCall),
@@ -208,13 +212,16 @@ export const parkingProjection = defineProjection<Tables, 'parking'>({
   },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const parkingProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries. `now` is the read's time (API timestamp), so the counters are as of the answer.
 
-export function toParkedCallObject(row: ParkedCallRow, now: string): ParkedCallObject {
+export function toParkedCallObject(row: ParkedCallRow & { readonly node: string; readonly row_key?: string }, now: string): ParkedCallObject {
   const duration = durationSeconds(row.tm_parked, now) ?? 0;
   const timeout = row.parking_time_limit > 0 ? Math.max(0, row.parking_time_limit - duration) : 0;
-  return { ...row, parking_duration: duration, parking_timeout: timeout };
+  return { ...publicRow(row), parking_duration: duration, parking_timeout: timeout };
 }
 
 /** Ordered by lot, then space (numeric spaces sort as numbers). */
@@ -230,8 +237,9 @@ function byLotAndSpace(a: ParkedCallRow, b: ParkedCallRow): number {
   return a.parkee_unique_id < b.parkee_unique_id ? -1 : a.parkee_unique_id > b.parkee_unique_id ? 1 : 0;
 }
 
-export async function getParkedCall(db: Kysely<Database>, uniqueId: string, now: string): Promise<ParkedCallObject | undefined> {
-  const row = await db.selectFrom('parked_calls').selectAll().where('parkee_unique_id', '=', uniqueId).executeTakeFirst();
+export async function getParkedCall(db: Kysely<Database>, uniqueId: string, now: string, node?: string): Promise<ParkedCallObject | undefined> {
+  const rows = await db.selectFrom('parked_calls').selectAll().where('parkee_unique_id', '=', uniqueId).execute();
+  const row = oneOfNodes(rows, { kind: 'parked call', id: uniqueId }, node);
   return row && toParkedCallObject(row, now);
 }
 
@@ -240,10 +248,15 @@ export async function findParkedCallByChannel(db: Kysely<Database>, channel: str
   return row && toParkedCallObject(row, now);
 }
 
-export async function listParkingLots(db: Kysely<Database>): Promise<ParkingLotRow[]> {
-  return db.selectFrom('parking_lots').selectAll().orderBy('name').execute();
+export type ParkingLotObject = ParkingLotRow & { readonly node: string };
+
+export async function listParkingLots(db: Kysely<Database>): Promise<ParkingLotObject[]> {
+  const rows = await db.selectFrom('parking_lots').selectAll().orderBy('name').orderBy('node').execute();
+  return rows.map(publicRow);
 }
 
-export async function getParkingLot(db: Kysely<Database>, name: string): Promise<ParkingLotRow | undefined> {
-  return db.selectFrom('parking_lots').selectAll().where('name', '=', name).executeTakeFirst();
+export async function getParkingLot(db: Kysely<Database>, name: string, node?: string): Promise<ParkingLotObject | undefined> {
+  const rows = await db.selectFrom('parking_lots').selectAll().where('name', '=', name).execute();
+  const row = oneOfNodes(rows, { kind: 'parking lot', id: name }, node);
+  return row && publicRow(row);
 }

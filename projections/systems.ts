@@ -7,6 +7,7 @@ import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { upsertStamped } from './lib/row-changes.js';
 import { parseTimestamp, tryFormatTimestamp } from '../src/events/time.js';
+import { nodeScoped, oneOfNodes, publicRow } from './lib/node-scope.js';
 
 /**
  * `/core/systems`: the one Asterisk jade talks to (id `"1"`, catalog 60 §7). Filled from the
@@ -145,9 +146,10 @@ function onReload(state: State, event: RecordedEvent, time: string): Change[] {
   return apply(state, { tm_reload: time, reload_date: local?.date, reload_time: local?.time }, time);
 }
 
-export const systemsProjection = defineProjection<Tables, 'systems'>({
+const ownProjection = defineProjection<Tables, 'systems'>({
   name: 'systems',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { systems: { key: 'id' } },
   handles: {
     AmiSnapshot: bySnapshotAction<Tables>({
@@ -159,13 +161,23 @@ export const systemsProjection = defineProjection<Tables, 'systems'>({
   },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const systemsProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-export async function listSystems(db: Kysely<Database>): Promise<SystemRow[]> {
-  return db.selectFrom('systems').selectAll().orderBy('id').execute();
+/** One box's system, as the API shows it. */
+export type SystemObject = SystemRow & { readonly node: string };
+
+export async function listSystems(db: Kysely<Database>): Promise<SystemObject[]> {
+  const rows = await db.selectFrom('systems').selectAll().orderBy('id').orderBy('node').execute();
+  return rows.map(publicRow);
 }
 
-export async function getSystem(db: Kysely<Database>, id: string): Promise<SystemRow | undefined> {
-  return db.selectFrom('systems').selectAll().where('id', '=', id).executeTakeFirst();
+/** Every box's system is id `1`: `node` picks one when there are several. */
+export async function getSystem(db: Kysely<Database>, id: string, node?: string): Promise<SystemObject | undefined> {
+  const rows = await db.selectFrom('systems').selectAll().where('id', '=', id).execute();
+  const row = oneOfNodes(rows, { kind: 'system', id }, node);
+  return row && publicRow(row);
 }

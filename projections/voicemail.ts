@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { atEventTime, bySnapshotAction } from './lib/handlers.js';
 import { defineProjection, type ProjectionState, type RowChange } from './lib/projection.js';
 import { reconcileList, upsertStamped } from './lib/row-changes.js';
+import { nodeScoped, oneOfNodes, publicRow } from './lib/node-scope.js';
 
 /**
  * `/voicemail/users` and `/voicemail/vms` (catalog 70 §4.4-4.7). Mailboxes come from the `VoicemailUsersList`
@@ -174,9 +175,10 @@ function onDeleted(state: State, event: RecordedEvent, time: string): Change[] {
   return changes;
 }
 
-export const voicemailProjection = defineProjection<Tables, 'voicemail'>({
+const ownProjection = defineProjection<Tables, 'voicemail'>({
   name: 'voicemail',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: { voicemail_users: { key: 'id' }, voicemail_messages: { key: 'key', json: ['message'] } },
   handles: {
     MessageWaiting: atEventTime(onMessageWaiting),
@@ -186,19 +188,27 @@ export const voicemailProjection = defineProjection<Tables, 'voicemail'>({
   },
 });
 
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const voicemailProjection = nodeScoped(ownProjection);
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
-/** The catalog's voicemail-user object (the row is it). */
-export const toVoicemailUserObject = (row: VoicemailUserRow): VoicemailUserRow => row;
+/** The catalog's voicemail-user object (the row, and its box, is it). */
+export const toVoicemailUserObject = <Row extends VoicemailUserRow & { readonly row_key?: string }>(row: Row): Omit<Row, 'row_key'> => publicRow(row);
 
 /** A message as its realtime events carry it: the catalog's object and the mailbox it is in. */
 export const toVoicemailMessageEvent = (row: VoicemailMessageRow): unknown => ({ ...row.message, user_id: row.user_id });
 
-export async function listVoicemailUsers(db: Kysely<Database>): Promise<VoicemailUserRow[]> {
-  return db.selectFrom('voicemail_users').selectAll().orderBy('context').orderBy('mailbox').execute();
+export type VoicemailUserObject = VoicemailUserRow & { readonly node: string };
+
+export async function listVoicemailUsers(db: Kysely<Database>): Promise<VoicemailUserObject[]> {
+  const rows = await db.selectFrom('voicemail_users').selectAll().orderBy('context').orderBy('mailbox').orderBy('node').execute();
+  return rows.map(publicRow);
 }
 
-export async function getVoicemailUser(db: Kysely<Database>, id: string): Promise<VoicemailUserRow | undefined> {
-  return db.selectFrom('voicemail_users').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getVoicemailUser(db: Kysely<Database>, id: string, node?: string): Promise<VoicemailUserObject | undefined> {
+  const rows = await db.selectFrom('voicemail_users').selectAll().where('id', '=', id).execute();
+  const row = oneOfNodes(rows, { kind: 'voicemail user', id }, node);
+  return row && publicRow(row);
 }

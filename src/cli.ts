@@ -24,7 +24,7 @@ async function serve(): Promise<number> {
   logger.info(startingLine(config));
   const { startJade } = await import('./main.js');
   const jade = await startJade(config, logger);
-  for (const line of startupLines(config, jade.port, jade.ami.gateway.state().connected)) logger.info(line);
+  for (const line of startupLines(config, jade.port, jade.amiNodes.state().connected)) logger.info(line);
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     jade.stop().then(

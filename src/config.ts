@@ -15,6 +15,11 @@ export interface Config {
     readonly actionTimeoutMs: number;
     readonly reconnectInitialMs: number;
     readonly reconnectMaxMs: number;
+    /**
+     * Several Asterisk boxes (README "Several Asterisk boxes"): one link each. Empty: the single box of the
+     * keys above. Each entry's missing keepalive/timeouts come from the keys above.
+     */
+    readonly nodes: readonly AmiNodeConfig[];
   };
   readonly dataDir: string;
   readonly eventstore: {
@@ -88,6 +93,19 @@ export interface Config {
   };
 }
 
+/** One Asterisk box: its link settings, and its name in stream names (`pbx-<node>`), metadata and read-model rows. */
+export interface AmiNodeConfig {
+  readonly node: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly secret: string;
+  readonly keepaliveMs: number;
+  readonly actionTimeoutMs: number;
+  readonly reconnectInitialMs: number;
+  readonly reconnectMaxMs: number;
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -132,6 +150,7 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_AMI_USERNAME', ['ami', 'username']],
   ['JADE_AMI_SECRET', ['ami', 'secret']],
   ['JADE_AMI_NODE', ['ami', 'node']],
+  ['JADE_AMI_NODES', ['ami', 'nodes']],
   ['JADE_DATA_DIR', ['dataDir']],
   ['JADE_EVENTSTORE', ['eventstore', 'type']],
   ['JADE_ESDB_URL', ['eventstore', 'esdbUrl']],
@@ -160,7 +179,14 @@ function setPath(target: Json, path: readonly string[], value: unknown): void {
   }
   const leaf = path[path.length - 1]!;
   // Env values are strings; keep the type of the default so numbers stay numbers.
-  if (typeof node[leaf] === 'number') {
+  if (Array.isArray(node[leaf])) {
+    // A list (`ami.nodes`) comes as JSON text.
+    try {
+      node[leaf] = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+    } catch {
+      throw new ConfigError(`${path.join('.')} must be a JSON array, got ${JSON.stringify(value)}`);
+    }
+  } else if (typeof node[leaf] === 'number') {
     const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
     if (!Number.isFinite(number)) throw new ConfigError(`${path.join('.')} must be a number, got ${JSON.stringify(value)}`);
     node[leaf] = number;
@@ -182,9 +208,48 @@ function check(condition: boolean, message: string): void {
   if (!condition) throw new ConfigError(message);
 }
 
+const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535;
+
+/** A node name is part of a stream name (`pbx-<node>`), a row key and a `?node=` value: plain characters only. */
+const nodeName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+const linkTimings = ['keepaliveMs', 'actionTimeoutMs', 'reconnectInitialMs', 'reconnectMaxMs'] as const;
+
+/**
+ * `ami.nodes` as the list of boxes jade links to: the single-box keys (`ami.host`, ...) are a one-element list
+ * when `ami.nodes` is absent or empty. Names distinct and usable in stream names; ports valid.
+ */
+function amiNodes(ami: Json): AmiNodeConfig[] {
+  const listed = ami.nodes ?? [];
+  check(Array.isArray(listed), 'ami.nodes must be a list of {node, host, port, username, secret}');
+  const entries = (listed as unknown[]).length === 0 ? [{ node: ami.node, host: ami.host, port: ami.port, username: ami.username, secret: ami.secret }] : (listed as unknown[]);
+  const seen = new Set<string>();
+  return entries.map((entry, index) => {
+    const where = (listed as unknown[]).length === 0 ? 'ami' : `ami.nodes[${index}]`;
+    check(isObject(entry), `${where} must be an object {node, host, port, username, secret}`);
+    const item = entry as Json;
+    check(typeof item.node === 'string' && nodeName.test(item.node), `${where}.node must be a name of letters, digits, '_', '.' or '-' (it names the stream pbx-<node>), got ${JSON.stringify(item.node)}`);
+    const node = item.node as string;
+    check(!seen.has(node), `ami.nodes: node ${JSON.stringify(node)} is listed twice; each box needs its own name`);
+    seen.add(node);
+    check(typeof item.host === 'string' && item.host !== '', `${where}.host must be set`);
+    check(isPort(item.port) && item.port > 0, `${where}.port must be a port number, got ${JSON.stringify(item.port)}`);
+    check(typeof (item.username ?? ami.username) === 'string', `${where}.username must be a string`);
+    check(typeof (item.secret ?? ami.secret) === 'string', `${where}.secret must be a string`);
+    const timings = Object.fromEntries(
+      linkTimings.map((key) => {
+        const value = item[key] ?? ami[key];
+        check(typeof value === 'number' && Number.isFinite(value) && value > 0, `${where}.${key} must be a positive number`);
+        return [key, value as number];
+      }),
+    ) as Record<(typeof linkTimings)[number], number>;
+    return { node, host: item.host as string, port: item.port as number, username: (item.username ?? ami.username) as string, secret: (item.secret ?? ami.secret) as string, ...timings };
+  });
+}
+
 function validate(raw: Json): Config {
+  const port = isPort;
   const config = raw as unknown as Config;
-  const port = (p: number): boolean => Number.isInteger(p) && p >= 0 && p <= 65535;
   check(port(config.http.port), `http.port must be a port number, got ${String(config.http.port)}`);
   check(port(config.ami.port), `ami.port must be a port number, got ${String(config.ami.port)}`);
   check(['sqlite', 'esdb', 'postgres', 'memory'].includes(config.eventstore.type), `eventstore.type must be sqlite, esdb, postgres or memory, got ${config.eventstore.type}`);
@@ -218,6 +283,7 @@ function validate(raw: Json): Config {
     `metrics.listen must be host:port (e.g. 127.0.0.1:9464) or empty, got ${JSON.stringify(config.metrics.listen)}`,
   );
   check(typeof config.voicemail?.spoolDir === 'string', 'voicemail.spoolDir must be a string (empty: not configured)');
+  (raw.ami as Json).nodes = amiNodes(raw.ami as Json);
   return config;
 }
 

@@ -6,8 +6,8 @@ import type { Router } from '@koa/router';
 import { parseListenAddress, resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openEventStore, PostgresLogSource, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
-import { startAmi, type AmiRuntime } from './ami/index.js';
-import { startPjsipRefresh } from './ami/pjsip-refresh.js';
+import type { AmiRuntime } from './ami/index.js';
+import { startAmiNodes, type AmiNodes } from './ami/nodes.js';
 import {
   createProjectionRunner,
   openReadModelDb,
@@ -24,7 +24,6 @@ import { createHttpApp } from './http/app.js';
 import { pointInTime } from './http/point-in-time.js';
 import { VoicemailSpool } from './voicemail/spool.js';
 import { startVoicemailWatcher } from './voicemail/watcher.js';
-import { startVoicemailRefresh } from './ami/voicemail-refresh.js';
 import { ConfigService } from './configfiles/service.js';
 import { startConfigDrift } from './configfiles/drift.js';
 import { managedFiles } from './configfiles/decide.js';
@@ -51,7 +50,10 @@ export interface Jade {
   readonly store: EventStore;
   readonly readModels: ReadModelDb;
   readonly runner: ProjectionRunner<ReadModelChange>;
+  /** The first Asterisk box's link (the only one of a one-box jade). */
   readonly ami: AmiRuntime;
+  /** Every box's link (ami.nodes). */
+  readonly amiNodes: AmiNodes;
   readonly auth: Auth;
   readonly realtime: Realtime;
   /** The HTTP API's routers, as the app tries them (the OpenAPI document describes exactly these). */
@@ -133,19 +135,19 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   // Async-AGI dialplans: the runs a previous process left unfinished, found before AMI starts (no channel
   // snapshot of this process has dropped their sessions yet).
   const dialplanRecovery = await recoverDialplanRuns({ store, db: readModels.db, readModels: runner });
-  const ami = startAmi({ config: config.ami, store, logger: logger.child({ module: 'ami' }) });
-  shutdown.add(() => ami.stop());
-  const pjsipRefresh = await startPjsipRefresh({ store, ami, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
-  shutdown.add(() => pjsipRefresh.stop());
+  // One AMI link per Asterisk box (ami.nodes), each with its PJSIP and voicemail follow-ups; `ami` is the first box.
+  const amiNodes = await startAmiNodes({ nodes: config.ami.nodes, store, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
+  shutdown.add(() => amiNodes.stop());
+  await amiNodes.ready();
+  const ami = amiNodes.first;
   // The voicemail spool is the one place jade reads Asterisk's disk (src/voicemail/spool.ts); unset: 503 on /voicemail/vms.
   const voicemailSpool = config.voicemail.spoolDir === '' ? undefined : new VoicemailSpool(config.voicemail.spoolDir);
   const voicemailWatcher = await startVoicemailWatcher({ store, spool: voicemailSpool, logger: logger.child({ module: 'voicemail' }), afterPosition: logHead });
   shutdown.add(() => voicemailWatcher.stop());
-  const voicemailRefresh = await startVoicemailRefresh({ store, resnapshot: (names) => ami.resnapshot(names), logger: logger.child({ module: 'ami' }), afterPosition: logHead });
-  shutdown.add(() => voicemailRefresh.stop());
   const commands: CommandDeps = {
     store,
     ami: ami.gateway,
+    nodes: amiNodes,
     readModels: createReadModelSync(runner),
     logger: logger.child({ module: 'commands' }),
     settleTimeoutMs: config.commands.readYourWritesTimeoutMs,
@@ -180,7 +182,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     logger: logger.child({ module: 'dialer' }),
     tickMs: config.outbound.tickMs,
     maxDialsPerTick: config.outbound.maxDialsPerTick,
-    requestChannelSnapshot: () => ami.resnapshot(['CoreShowChannels']),
+    requestChannelSnapshot: () => amiNodes.resnapshot(['CoreShowChannels']),
   });
   shutdown.add(() => dialer.stop());
   await dialer.start(logHead);
@@ -207,9 +209,9 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   const chatOwner = readModels.sqlite.prepare(chatOwnerQuery).pluck();
   const routers = buildRouters({
     chats: { db: readModels.db, chats },
-    health: { ami: ami.gateway, store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
+    health: { ami: amiNodes, nodes: () => amiNodes.statuses(), store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
     auth: auth.service,
-    pbx: { db: readModels.db, commands, ami, configFiles, voicemailSpool },
+    pbx: { db: readModels.db, commands, ami: amiNodes, configFiles, voicemailSpool },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner: pointInTime.dropSnapshotsAfterRebuild(runner), logger },
     metrics,
@@ -257,7 +259,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   });
   shutdown.add(() => realtime.close());
   const projections = { projectionPositions: () => runner.projectionPositions(), faultCount: () => runner.status().faults.count };
-  metrics.attach({ ami: { node: config.ami.node, state: () => ami.gateway.state() }, headPosition: () => store.headPosition(), projections, realtime: () => realtime.stats() });
+  metrics.attach({ ami: () => amiNodes.statuses(), headPosition: () => store.headPosition(), projections, realtime: () => realtime.stats() });
   const metricsAddress = parseListenAddress(config.metrics.listen);
   const metricsServer = metricsAddress && (await listenMetrics(metricsAddress, () => metrics.render()));
   if (metricsServer) shutdown.add(() => metricsServer.close());
@@ -266,7 +268,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= shutdown.run());
-  return { httpServer, port, store, readModels, runner, ami, auth, realtime, routers, metricsPort: metricsServer?.port, stop };
+  return { httpServer, port, store, readModels, runner, ami, amiNodes, auth, realtime, routers, metricsPort: metricsServer?.port, stop };
 }
 
 /**

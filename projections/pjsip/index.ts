@@ -2,6 +2,7 @@ import { defineProjection } from '../lib/projection.js';
 import { onContactStatus, onDeviceState, onRegistry } from './events.js';
 import { onPjsipSnapshot } from './reconcile.js';
 import { aorJson, authJson, contactJson, endpointJson, registrationJson, type Tables } from './rows.js';
+import { nodeScoped } from '../lib/node-scope.js';
 
 /**
  * PJSIP live state (catalog 70 §2, 20-admin "PJSIP"; legacy `/peers` and `/registries` answer from it):
@@ -16,9 +17,10 @@ import { aorJson, authJson, contactJson, endpointJson, registrationJson, type Ta
  * Asterisk 22 reports is kept too, in snake_case, in `extra` (`detail` for endpoints) and merged into the
  * object at read time (queries.ts).
  */
-export const pjsipProjection = defineProjection<Tables, 'pjsip'>({
+const ownProjection = defineProjection<Tables, 'pjsip'>({
   name: 'pjsip',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: {
     pjsip_endpoints: { key: 'object_name', json: endpointJson.names },
     pjsip_aors: { key: 'object_name', json: aorJson.names },
@@ -33,6 +35,9 @@ export const pjsipProjection = defineProjection<Tables, 'pjsip'>({
     Registry: onRegistry,
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const pjsipProjection = nodeScoped(ownProjection);
 
 export { contactId } from './contacts.js';
 export { manualEndpointFields, snakeCase } from './fields.js';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
+import { oneOfNodes, publicRow } from '../lib/node-scope.js';
 import { isCredentialName, maskedSecret } from '../lib/redact.js';
 import { manualEndpointFields } from './fields.js';
 import {
@@ -19,6 +20,10 @@ import {
 // Objects as the API shows them (the extra fields merged in), and queries.
 
 export type PjsipObject = Readonly<Record<string, Value>>;
+
+/** A row of one Asterisk box (lib/node-scope.ts): `node` is part of every object. */
+type OnNode<Row> = Row & { readonly node: string };
+const onNode = <Row>(row: Row, node: string): OnNode<Row> => ({ ...row, node });
 
 /**
  * The endpoint as the manual shows it: every manual field (null until Asterisk reported it), the extra
@@ -51,57 +56,62 @@ export function toAuthObject(row: PjsipAuthRow): PjsipObject {
 export const toContactObject = (row: PjsipContactRow): PjsipObject => withExtra(row);
 export const toRegistrationObject = (row: PjsipRegistrationRow): PjsipObject => withExtra(row);
 
-export async function listEndpoints(db: Kysely<Database>): Promise<PjsipEndpointRow[]> {
-  const rows = await db.selectFrom('pjsip_endpoints').selectAll().orderBy('object_name').execute();
-  return rows.map((row) => endpointJson.fromStored(row));
+export async function listEndpoints(db: Kysely<Database>): Promise<OnNode<PjsipEndpointRow>[]> {
+  const rows = await db.selectFrom('pjsip_endpoints').selectAll().orderBy('object_name').orderBy('node').execute();
+  return rows.map((row) => onNode(endpointJson.fromStored(publicRow(row)), row.node));
 }
 
-export async function getEndpoint(db: Kysely<Database>, name: string): Promise<PjsipEndpointRow | undefined> {
-  const row = await db.selectFrom('pjsip_endpoints').selectAll().where('object_name', '=', name).executeTakeFirst();
-  return row && endpointJson.fromStored(row);
+export async function getEndpoint(db: Kysely<Database>, name: string, node?: string): Promise<OnNode<PjsipEndpointRow> | undefined> {
+  const rows = await db.selectFrom('pjsip_endpoints').selectAll().where('object_name', '=', name).execute();
+  const row = oneOfNodes(rows, { kind: 'endpoint', id: name }, node);
+  return row && onNode(endpointJson.fromStored(publicRow(row)), row.node);
 }
 
-export async function listAors(db: Kysely<Database>): Promise<PjsipAorRow[]> {
-  const rows = await db.selectFrom('pjsip_aors').selectAll().orderBy('object_name').execute();
-  return rows.map((row) => aorJson.fromStored(row));
+export async function listAors(db: Kysely<Database>): Promise<OnNode<PjsipAorRow>[]> {
+  const rows = await db.selectFrom('pjsip_aors').selectAll().orderBy('object_name').orderBy('node').execute();
+  return rows.map((row) => onNode(aorJson.fromStored(publicRow(row)), row.node));
 }
 
-export async function getAor(db: Kysely<Database>, name: string): Promise<PjsipAorRow | undefined> {
-  const row = await db.selectFrom('pjsip_aors').selectAll().where('object_name', '=', name).executeTakeFirst();
-  return row && aorJson.fromStored(row);
+export async function getAor(db: Kysely<Database>, name: string, node?: string): Promise<OnNode<PjsipAorRow> | undefined> {
+  const rows = await db.selectFrom('pjsip_aors').selectAll().where('object_name', '=', name).execute();
+  const row = oneOfNodes(rows, { kind: 'aor', id: name }, node);
+  return row && onNode(aorJson.fromStored(publicRow(row)), row.node);
 }
 
-export async function listAuths(db: Kysely<Database>): Promise<PjsipAuthRow[]> {
-  const rows = await db.selectFrom('pjsip_auths').selectAll().orderBy('object_name').execute();
-  return rows.map((row) => authJson.fromStored(row));
+export async function listAuths(db: Kysely<Database>): Promise<OnNode<PjsipAuthRow>[]> {
+  const rows = await db.selectFrom('pjsip_auths').selectAll().orderBy('object_name').orderBy('node').execute();
+  return rows.map((row) => onNode(authJson.fromStored(publicRow(row)), row.node));
 }
 
-export async function getAuth(db: Kysely<Database>, name: string): Promise<PjsipAuthRow | undefined> {
-  const row = await db.selectFrom('pjsip_auths').selectAll().where('object_name', '=', name).executeTakeFirst();
-  return row && authJson.fromStored(row);
+export async function getAuth(db: Kysely<Database>, name: string, node?: string): Promise<OnNode<PjsipAuthRow> | undefined> {
+  const rows = await db.selectFrom('pjsip_auths').selectAll().where('object_name', '=', name).execute();
+  const row = oneOfNodes(rows, { kind: 'auth', id: name }, node);
+  return row && onNode(authJson.fromStored(publicRow(row)), row.node);
 }
 
-export async function listContacts(db: Kysely<Database>): Promise<PjsipContactRow[]> {
-  const rows = await db.selectFrom('pjsip_contacts').selectAll().orderBy('id').execute();
-  return rows.map((row) => contactJson.fromStored(row));
+export async function listContacts(db: Kysely<Database>): Promise<OnNode<PjsipContactRow>[]> {
+  const rows = await db.selectFrom('pjsip_contacts').selectAll().orderBy('id').orderBy('node').execute();
+  return rows.map((row) => onNode(contactJson.fromStored(publicRow(row)), row.node));
 }
 
-export async function getContact(db: Kysely<Database>, id: string): Promise<PjsipContactRow | undefined> {
-  const row = await db.selectFrom('pjsip_contacts').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && contactJson.fromStored(row);
+export async function getContact(db: Kysely<Database>, id: string, node?: string): Promise<OnNode<PjsipContactRow> | undefined> {
+  const rows = await db.selectFrom('pjsip_contacts').selectAll().where('id', '=', id).execute();
+  const row = oneOfNodes(rows, { kind: 'contact', id: id }, node);
+  return row && onNode(contactJson.fromStored(publicRow(row)), row.node);
 }
 
-export async function listContactsOfEndpoint(db: Kysely<Database>, endpoint: string): Promise<PjsipContactRow[]> {
+export async function listContactsOfEndpoint(db: Kysely<Database>, endpoint: string): Promise<OnNode<PjsipContactRow>[]> {
   const rows = await db.selectFrom('pjsip_contacts').selectAll().where('endpoint_name', '=', endpoint).orderBy('id').execute();
-  return rows.map((row) => contactJson.fromStored(row));
+  return rows.map((row) => onNode(contactJson.fromStored(publicRow(row)), row.node));
 }
 
-export async function listRegistrations(db: Kysely<Database>): Promise<PjsipRegistrationRow[]> {
-  const rows = await db.selectFrom('pjsip_registration_outbounds').selectAll().orderBy('object_name').execute();
-  return rows.map((row) => registrationJson.fromStored(row));
+export async function listRegistrations(db: Kysely<Database>): Promise<OnNode<PjsipRegistrationRow>[]> {
+  const rows = await db.selectFrom('pjsip_registration_outbounds').selectAll().orderBy('object_name').orderBy('node').execute();
+  return rows.map((row) => onNode(registrationJson.fromStored(publicRow(row)), row.node));
 }
 
-export async function getRegistration(db: Kysely<Database>, name: string): Promise<PjsipRegistrationRow | undefined> {
-  const row = await db.selectFrom('pjsip_registration_outbounds').selectAll().where('object_name', '=', name).executeTakeFirst();
-  return row && registrationJson.fromStored(row);
+export async function getRegistration(db: Kysely<Database>, name: string, node?: string): Promise<OnNode<PjsipRegistrationRow> | undefined> {
+  const rows = await db.selectFrom('pjsip_registration_outbounds').selectAll().where('object_name', '=', name).execute();
+  const row = oneOfNodes(rows, { kind: 'registration', id: name }, node);
+  return row && onNode(registrationJson.fromStored(publicRow(row)), row.node);
 }

@@ -7,6 +7,7 @@ import { onAgentComplete, onAgentConnect, onCallerAbandon, onCallerJoin, onCalle
 import { onQueuesSnapshot } from './reconcile.js';
 import { reportEntry, reportMember, reportQueue } from './report.js';
 import type { Change, Data, State, Tables } from './rows.js';
+import { nodeScoped } from '../lib/node-scope.js';
 
 /**
  * `/queue/queues`, `/queue/members`, `/queue/entries` (catalog 70 §3, 20-admin): app_queue's live state.
@@ -32,9 +33,10 @@ const onData =
 
 const onMemberReport = onData((state, data, time) => reportMember(state, data, eventNames, time));
 
-export const queuesProjection = defineProjection<Tables, 'queues'>({
+const ownProjection = defineProjection<Tables, 'queues'>({
   name: 'queues',
-  version: 1,
+  // 2: rows carry their box (`node`, `row_key`: lib/node-scope.ts).
+  version: 2,
   tables: {
     queues: { key: 'name' },
     queue_members: { key: 'id' },
@@ -66,6 +68,9 @@ export const queuesProjection = defineProjection<Tables, 'queues'>({
     }),
   },
 });
+
+/** Node-scoped (several Asterisk boxes, lib/node-scope.ts); `.inner` is the projection above. */
+export const queuesProjection = nodeScoped(ownProjection);
 
 export { memberId } from './report.js';
 export { toEntryObject, toMemberObject, toQueueObject } from './render.js';

@@ -8,16 +8,20 @@ import type { QueueEntryObject, QueueEntryRow, QueueMemberObject, QueueMemberRow
  * is as of then (the read's time, or the change's for realtime).
  */
 
-export function toQueueObject(row: QueueRow): QueueObject {
-  const { completed_in_sl: _completed, abandoned_in_sl: _abandoned, ...queue } = row;
+/** Rows carry their box (`node`, shown) and its storage key (`row_key`, never shown): lib/node-scope.ts. */
+type Stored<Row> = Row & { readonly node: string; readonly row_key?: string };
+
+export function toQueueObject(row: Stored<QueueRow>): QueueObject {
+  const { completed_in_sl: _completed, abandoned_in_sl: _abandoned, row_key: _key, ...queue } = row;
   return queue;
 }
 
-export function toMemberObject(row: QueueMemberRow): QueueMemberObject {
-  const { calls_taken_at_connect: _atConnect, ...member } = row;
+export function toMemberObject(row: Stored<QueueMemberRow>): QueueMemberObject {
+  const { calls_taken_at_connect: _atConnect, row_key: _key, ...member } = row;
   return member;
 }
 
-export function toEntryObject(row: QueueEntryRow, now: string): QueueEntryObject {
-  return { ...row, wait: durationSeconds(row.tm_join, now) };
+export function toEntryObject(row: Stored<QueueEntryRow>, now: string): QueueEntryObject {
+  const { row_key: _key, ...entry } = row;
+  return { ...entry, wait: durationSeconds(row.tm_join, now) };
 }

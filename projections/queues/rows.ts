@@ -34,7 +34,8 @@ export interface QueueRow {
 }
 
 /** The catalog's queue object. */
-export type QueueObject = Omit<QueueRow, 'completed_in_sl' | 'abandoned_in_sl'>;
+/** `node`: the Asterisk box of the queue (lib/node-scope.ts). */
+export type QueueObject = Omit<QueueRow, 'completed_in_sl' | 'abandoned_in_sl'> & { readonly node: string };
 
 export interface QueueMemberRow {
   /** `<name>@<queue_name>`; the key (catalog 70 §3.3). */
@@ -75,7 +76,7 @@ export interface QueueMemberRow {
 }
 
 /** The catalog's member object. */
-export type QueueMemberObject = Omit<QueueMemberRow, 'calls_taken_at_connect'>;
+export type QueueMemberObject = Omit<QueueMemberRow, 'calls_taken_at_connect'> & { readonly node: string };
 
 export interface QueueEntryRow {
   /** The waiting caller's channel unique id; the key. */
@@ -95,6 +96,7 @@ export interface QueueEntryRow {
 
 /** The catalog's entry object: the row plus `wait`, computed at read time. */
 export interface QueueEntryObject extends QueueEntryRow {
+  readonly node: string;
   /** Seconds waited so far, as of the read. */
   readonly wait: number | null;
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { AmiNodeConfig } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../logger.js';
-import { AmiConnection } from './connection.js';
+import { AmiConnection, type AmiSessionInfo } from './connection.js';
 import { AmiIngest, type AmiIngestStats } from './ingest.js';
 import type { AmiGateway } from './port.js';
 import { runResync, type ResyncReport } from './resync.js';
@@ -18,7 +18,7 @@ export type { ResyncReport } from './resync.js';
 export * from './port.js';
 
 export interface StartAmiOptions {
-  readonly config: Config['ami'];
+  readonly config: Omit<AmiNodeConfig, 'node'> & { readonly node: string };
   readonly store: Pick<EventStore, 'append'>;
   readonly logger: Logger;
   /** Per snapshot action; a CoreShowChannels of thousands of channels takes longer than a command. Default 30 s. */
@@ -31,6 +31,11 @@ export interface StartAmiOptions {
   readonly bootWaitMs?: number;
   /** Passed to the ingest (tests, benchmarks). */
   readonly maxInFlight?: number;
+  /**
+   * Called after each login, once `AmiConnected` is queued (nodes.ts checks the box's systemname then). A promise
+   * holds that login's resync round until it settles; `false` skips it (the link is being refused).
+   */
+  readonly onConnected?: (info: AmiSessionInfo) => Promise<boolean> | void;
 }
 
 export interface AmiRuntime {
@@ -69,13 +74,16 @@ export function startAmi(options: StartAmiOptions): AmiRuntime {
   // Asterisk accepts AMI logins before its modules have loaded; a QueueStatus asked then fails and the round
   // would miss queues. It sends FullyBooted at login when booted, and again once booting ends: resync after it.
   let awaitingBoot: { readonly round: string; readonly timer: NodeJS.Timeout } | undefined;
+  // The current login's check (onConnected); none: the round starts at once, in the FullyBooted handler.
+  let admitted: Promise<boolean> | undefined;
   const resync = (round: string): void => {
     if (awaitingBoot?.round === round) {
       clearTimeout(awaitingBoot.timer);
       awaitingBoot = undefined;
     }
-    void runResync(connection, ingest, specs, { round, timeoutMs: options.snapshotTimeoutMs ?? 30_000, logger }).then(
-      (report) => options.onResync?.(report),
+    const run = (): Promise<ResyncReport> => runResync(connection, ingest, specs, { round, timeoutMs: options.snapshotTimeoutMs ?? 30_000, logger });
+    void (admitted === undefined ? run() : admitted.then((ok) => (ok ? run() : undefined))).then(
+      (report) => report && options.onResync?.(report),
       (error: unknown) => logger.error({ err: error, round }, 'AMI resync crashed'),
     );
   };
@@ -90,6 +98,7 @@ export function startAmi(options: StartAmiOptions): AmiRuntime {
         resync(round);
       }, options.bootWaitMs ?? 10_000);
       awaitingBoot = { round, timer };
+      admitted = options.onConnected?.(info) ?? undefined;
     },
     event: (fields, receivedAt) => {
       ingest.event(fields, receivedAt);

@@ -32,6 +32,8 @@ export interface PjsipRefreshOptions {
   readonly debounceMs?: number;
   /** Where to start following the log (default: its head now). Read it before AMI starts so the first round is seen. */
   readonly afterPosition?: number;
+  /** With several boxes, this link's node: events of another box's link are not this one's to follow up. */
+  readonly node?: string;
 }
 
 export interface PjsipRefresh {
@@ -89,6 +91,7 @@ export async function startPjsipRefresh(options: PjsipRefreshOptions): Promise<P
     let endpoints = false;
     let contacts = false;
     for (const event of events) {
+      if (options.node !== undefined && event.metadata.node !== options.node) continue;
       const names = listedEndpoints(event);
       for (const name of names) pendingEndpoints.add(name);
       if (names.length > 0) endpoints = true;

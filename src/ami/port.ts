@@ -41,6 +41,13 @@ export interface AmiGateway {
   command(command: string, options?: ActionOptions): Promise<AmiCommandResult>;
 }
 
+/** The links of several Asterisk boxes, by node name (src/ami/nodes.ts); one entry for a one-box jade. */
+export interface AmiNodeGateways {
+  /** Configured order: the first is the default box. */
+  readonly names: readonly string[];
+  gateway(node: string): AmiGateway | undefined;
+}
+
 export class AmiNotConnectedError extends Error {
   override readonly name = 'AmiNotConnectedError';
   constructor(message = 'Asterisk is not connected') {

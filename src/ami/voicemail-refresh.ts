@@ -13,6 +13,8 @@ export interface VoicemailRefreshOptions {
   readonly resnapshot: (names: readonly string[]) => Promise<unknown>;
   readonly logger: Logger;
   readonly afterPosition?: number;
+  /** With several boxes, the node whose `Reload`s this follows (its own link asks again). */
+  readonly node?: string;
 }
 
 export const voicemailListAction = 'VoicemailUsersList';
@@ -28,7 +30,8 @@ export async function startVoicemailRefresh(options: VoicemailRefreshOptions): P
   const subscription: Subscription = options.store.subscribeToAll({
     afterPosition: options.afterPosition ?? (await options.store.headPosition()),
     onEvents: (events) => {
-      if (stopped || !events.some(reloadsVoicemail)) return;
+      const own = (event: RecordedEvent): boolean => options.node === undefined || event.metadata.node === options.node;
+      if (stopped || !events.some((event) => own(event) && reloadsVoicemail(event))) return;
       chain = chain
         .then(() => (stopped ? undefined : options.resnapshot([voicemailListAction]).then(() => undefined)))
         .catch((error: unknown) => log.warn({ err: error }, 'VoicemailUsersList after a reload failed'));

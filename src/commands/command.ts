@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { AmiFields } from '../events/index.js';
 import { streams } from '../events/index.js';
 import type { EventStore } from '../eventstore/port.js';
-import type { AmiAction, AmiGateway } from '../ami/port.js';
+import type { AmiAction, AmiGateway, AmiNodeGateways } from '../ami/port.js';
 import { AmiActionError, AmiNoAnswerError, AmiNotConnectedError, AmiTimeoutError } from '../ami/port.js';
 import type { Logger } from '../logger.js';
+import { CommandRefusal } from './refusal.js';
 
 /** Who asked: recorded with every command. */
 export interface Actor {
@@ -21,7 +22,10 @@ export interface ReadModelSync {
 
 export interface CommandDeps {
   readonly store: EventStore;
+  /** The link commands use: the first box's, or (`onNode`) the box the command targets. */
   readonly ami: AmiGateway;
+  /** Every box's link by node (README "Several Asterisk boxes"); absent: `ami` is the only one. */
+  readonly nodes?: AmiNodeGateways;
   readonly readModels: ReadModelSync;
   readonly logger: Logger;
   readonly settleTimeoutMs: number;
@@ -137,4 +141,35 @@ export async function executeCommand<TResult>(deps: CommandDeps, spec: CommandSp
     deps.logger.warn({ commandId, err: error }, 'read models did not show the command effect in time');
   }
   return { commandId, result: acted.result };
+}
+
+/**
+ * Several Asterisk boxes (README "Several Asterisk boxes"): the box a command acts on. A command that targets a
+ * channel (or a queue, a lot, a module of one box) goes over the link of the node its read-model row names.
+ */
+export function onNode(deps: CommandDeps, node: string | null | undefined): CommandDeps {
+  if (node === undefined || node === null || deps.nodes === undefined) return deps;
+  const gateway = deps.nodes.gateway(node);
+  // A row of a box no longer configured: jade has no link to it, as when a link is down.
+  if (gateway === undefined) throw new AmiNotConnectedError(`Asterisk box ${node} is not configured (ami.nodes)`);
+  return gateway === deps.ami ? deps : { ...deps, ami: gateway };
+}
+
+/**
+ * The node a command that names none of its own objects (an originate, a module load) goes to: `asked` when it
+ * is configured; without it the only box, and a 400 when there are several (the caller must choose).
+ */
+export function chooseNode(deps: Pick<CommandDeps, 'nodes'>, asked: string | undefined): string | undefined {
+  const names = deps.nodes?.names ?? [];
+  if (asked !== undefined) {
+    if (names.length > 0 && !names.includes(asked)) throw new CommandRefusal('invalid', `node: no Asterisk box ${asked} (configured: ${names.join(', ')})`, 'node');
+    return asked;
+  }
+  if (names.length > 1) throw new CommandRefusal('invalid', `node is required: several Asterisk boxes are configured (${names.join(', ')})`, 'node');
+  return names[0];
+}
+
+/** `{node}` for a command's audit targets when several boxes are configured (one box: the targets stay as they were). */
+export function nodeTarget(deps: Pick<CommandDeps, 'nodes'>, node: string | undefined): { node?: string } {
+  return node !== undefined && (deps.nodes?.names.length ?? 0) > 1 ? { node } : {};
 }

@@ -8,12 +8,13 @@ import * as amiActions from '../ami/actions.js';
 import { AmiActionError, AmiUnsafeValueError, isAmiSafe } from '../ami/port.js';
 import { snapshotActions } from '../ami/snapshots.js';
 import { nowTimestamp } from '../events/time.js';
-import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { chooseNode, executeCommand, nodeTarget, onNode, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 import { hangupAndConfirm } from './hangup.js';
 
 /** What the modules commands need beyond the gateway: a fresh module list, since Asterisk announces no unload of a list row. */
 export interface ModuleSnapshots {
-  resnapshot(names: readonly string[]): Promise<unknown>;
+  /** On the box `node` (every box when absent). */
+  resnapshot(names: readonly string[], node?: string): Promise<unknown>;
 }
 
 export interface CoreCommandDeps extends CommandDeps {
@@ -27,6 +28,8 @@ export interface OriginateRequest extends Pick<amiActions.OriginateInput, 'chann
   /** Milliseconds Asterisk waits for the channel to answer. */
   readonly timeout?: number;
   readonly account_code?: string;
+  /** The Asterisk box to call from (README "Several Asterisk boxes"); optional with one box. */
+  readonly node?: string;
 }
 
 export async function originate(
@@ -35,13 +38,15 @@ export async function originate(
   request: OriginateRequest,
 ): Promise<CommandOutcome<{ unique_id: string; command_id: string }>> {
   const uniqueId = randomUUID();
-  return executeCommand(deps, {
+  const node = chooseNode(deps, request.node);
+  const box = onNode(deps, node);
+  return executeCommand(box, {
     type: 'Originate',
     actor,
     request: { ...request },
-    targets: { unique_id: uniqueId },
+    targets: { unique_id: uniqueId, ...nodeTarget(deps, node) },
     act: sendAction(
-      deps.ami,
+      box.ami,
       (actionId) =>
         amiActions.originate({
           actionId,
@@ -61,19 +66,20 @@ export async function originate(
         }),
       (commandId) => ({ unique_id: uniqueId, command_id: commandId }),
     ),
-    settled: async () => (await getChannel(deps.db, uniqueId, nowTimestamp())) !== undefined,
+    settled: async () => (await getChannel(deps.db, uniqueId, nowTimestamp(), node)) !== undefined,
   });
 }
 
 /** Hangs up a channel by unique id, answering once Asterisk's Hangup event confirms it; undefined when jade knows no such channel. */
-export async function hangupChannel(deps: CoreCommandDeps, actor: Actor, uniqueId: string, type = 'Hangup'): Promise<CommandOutcome<{ unique_id: string }> | undefined> {
-  const channel = await getChannel(deps.db, uniqueId, nowTimestamp());
+export async function hangupChannel(deps: CoreCommandDeps, actor: Actor, uniqueId: string, type = 'Hangup', node?: string): Promise<CommandOutcome<{ unique_id: string }> | undefined> {
+  const channel = await getChannel(deps.db, uniqueId, nowTimestamp(), node);
   if (!channel) return undefined;
-  return hangupAndConfirm(deps, {
+  // Over the link of the box the channel is on.
+  return hangupAndConfirm(onNode(deps, channel.node), {
     type,
     actor,
     request: { unique_id: uniqueId, channel: channel.channel },
-    targets: { unique_id: uniqueId, linked_id: channel.linked_id },
+    targets: { unique_id: uniqueId, linked_id: channel.linked_id, ...nodeTarget(deps, channel.node) },
     uniqueId,
     channel: channel.channel,
   });
@@ -85,17 +91,19 @@ export async function sendAgiCommand(
   actor: Actor,
   uniqueId: string,
   command: string,
+  node?: string,
 ): Promise<CommandOutcome<{ command_id: string }> | undefined> {
-  const agi = await getAgi(deps.db, uniqueId);
+  const agi = await getAgi(deps.db, uniqueId, node);
   // An ended session is kept for reading only (projections/agis.ts): there is nothing to send a command to.
   if (!agi || agi.status === 'ended') return undefined;
-  return executeCommand(deps, {
+  const box = onNode(deps, agi.node);
+  return executeCommand(box, {
     type: 'AgiCommand',
     actor,
     request: { unique_id: uniqueId, command },
-    targets: { unique_id: uniqueId, linked_id: agi.linked_id },
+    targets: { unique_id: uniqueId, linked_id: agi.linked_id, ...nodeTarget(deps, agi.node) },
     act: sendAction(
-      deps.ami,
+      box.ami,
       (commandId) => amiActions.agi({ actionId: commandId, channel: agi.channel, command, commandId }),
       (commandId) => ({ command_id: commandId }),
     ),
@@ -135,27 +143,30 @@ export function moduleNameOf(name: string): string {
 
 const isRunning = (row: { readonly load: string } | undefined): boolean => row?.load === 'Running';
 
-export async function changeModule(deps: CoreCommandDeps, actor: Actor, name: string, operation: ModuleOperation): Promise<CommandOutcome<{ name: string }>> {
+/** `node`: the box (`?node=`), required when several are configured. */
+export async function changeModule(deps: CoreCommandDeps, actor: Actor, name: string, operation: ModuleOperation, asked?: string): Promise<CommandOutcome<{ name: string }>> {
   // The name comes from the URL and is sent to Asterisk: refuse it (400) before it is recorded as a command.
   const bare = moduleNameOf(name);
+  const node = chooseNode(deps, asked);
   // A module jade saw and that was unloaded stays listed as Not Running: there is nothing to reload or unload.
-  if (operation !== 'load' && !isRunning(await getModule(deps.db, bare))) throw new ModuleNotFoundError(`module ${bare} is not loaded`);
+  if (operation !== 'load' && !isRunning(await getModule(deps.db, bare, node))) throw new ModuleNotFoundError(`module ${bare} is not loaded`);
   const expectLoaded = operation !== 'unload';
+  const box = onNode(deps, node);
   try {
-    return await executeCommand(deps, {
+    return await executeCommand(box, {
       type: moduleCommandType[operation],
       actor,
-      request: { name: bare },
-      targets: { module: bare },
+      request: { name: bare, ...nodeTarget(deps, node) },
+      targets: { module: bare, ...nodeTarget(deps, node) },
       act: async (commandId) => {
-        const response = await deps.ami.action(amiActions.moduleLoad({ actionId: commandId, module: bare, operation }));
+        const response = await box.ami.action(amiActions.moduleLoad({ actionId: commandId, module: bare, operation }));
         // Asterisk announces no list change for most of what a module owns (a reloaded app_queue's queues,
-        // a loaded res_parking's lots, CoreStatus's reload time): take every snapshot again.
-        await deps.snapshots.resnapshot(snapshotActions.map((spec) => spec.name));
+        // a loaded res_parking's lots, CoreStatus's reload time): take every snapshot of that box again.
+        await deps.snapshots.resnapshot(snapshotActions.map((spec) => spec.name), node);
         return { response, result: { name: bare } };
       },
       // Unloaded: the row says Not Running (it stays, so a client can load it again); loaded: Running.
-      settled: async () => isRunning(await getModule(deps.db, bare)) === expectLoaded,
+      settled: async () => isRunning(await getModule(deps.db, bare, node)) === expectLoaded,
     });
   } catch (error) {
     if (operation === 'load' && error instanceof AmiActionError) throw new ModuleNotFoundError(`module ${bare}: ${error.message}`);

@@ -4,7 +4,7 @@ import type { Database } from '../../projections/database.js';
 import { getChannel } from '../../projections/channels.js';
 import { findParkedCallByChannel, getParkedCall, type ParkedCallObject } from '../../projections/parking.js';
 import { nowTimestamp } from '../events/time.js';
-import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { executeCommand, onNode, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 import { hangupAndConfirm } from './hangup.js';
 
 export interface ParkCommandDeps extends CommandDeps {
@@ -28,9 +28,9 @@ export interface ParkResult {
   readonly parkee_channel: string;
 }
 
-async function findChannel(db: Kysely<Database>, target: ParkTarget): Promise<{ unique_id: string; channel: string; linked_id: string } | undefined> {
+async function findChannel(db: Kysely<Database>, target: ParkTarget): Promise<{ unique_id: string; channel: string; linked_id: string; node: string } | undefined> {
   if ('unique_id' in target) return getChannel(db, target.unique_id, nowTimestamp());
-  return db.selectFrom('channels').select(['unique_id', 'channel', 'linked_id']).where('channel', '=', target.channel).executeTakeFirst();
+  return db.selectFrom('channels').select(['unique_id', 'channel', 'linked_id', 'node']).where('channel', '=', target.channel).executeTakeFirst();
 }
 
 /**
@@ -42,13 +42,15 @@ async function findChannel(db: Kysely<Database>, target: ParkTarget): Promise<{ 
 export async function parkChannel(deps: ParkCommandDeps, actor: Actor, request: ParkRequest): Promise<CommandOutcome<ParkResult> | undefined> {
   const channel = await findChannel(deps.db, request.target);
   if (!channel) return undefined;
-  return executeCommand(deps, {
+  // Parked on the box the channel is on.
+  const box = onNode(deps, channel.node);
+  return executeCommand(box, {
     type: 'Park',
     actor,
     request: { unique_id: channel.unique_id, channel: channel.channel, parkinglot: request.parkinglot, timeout: request.timeout },
     targets: { unique_id: channel.unique_id, linked_id: channel.linked_id, ...(request.parkinglot === undefined ? {} : { parking_lot: request.parkinglot }) },
     act: sendAction(
-      deps.ami,
+      box.ami,
       (actionId) =>
         amiActions.park({
           actionId,
@@ -75,10 +77,10 @@ export async function parkedCallOf(deps: ParkCommandDeps, result: ParkResult): P
  * call's row goes earlier (res_parking's `ParkedCallGiveUp` precedes the Hangup), so it cannot be the sign.
  * Undefined when jade knows no such parked call.
  */
-export async function hangupParkedCall(deps: ParkCommandDeps, actor: Actor, uniqueId: string): Promise<CommandOutcome<{ parkee_unique_id: string }> | undefined> {
-  const parked = await getParkedCall(deps.db, uniqueId, nowTimestamp());
+export async function hangupParkedCall(deps: ParkCommandDeps, actor: Actor, uniqueId: string, node?: string): Promise<CommandOutcome<{ parkee_unique_id: string }> | undefined> {
+  const parked = await getParkedCall(deps.db, uniqueId, nowTimestamp(), node);
   if (!parked) return undefined;
-  const outcome = await hangupAndConfirm(deps, {
+  const outcome = await hangupAndConfirm(onNode(deps, parked.node), {
     type: 'ParkedCallHangup',
     actor,
     request: { parkee_unique_id: uniqueId, parkee_channel: parked.parkee_channel, parking_lot: parked.parking_lot, parking_space: parked.parking_space },

@@ -3,7 +3,7 @@ import * as amiActions from '../ami/actions.js';
 import type { Database } from '../../projections/database.js';
 import { getMember, getQueue, memberId, type QueueMemberObject } from '../../projections/queues/index.js';
 import type { AmiAction } from '../ami/port.js';
-import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
+import { chooseNode, executeCommand, nodeTarget, onNode, sendAction, type Actor, type CommandDeps, type CommandOutcome } from './command.js';
 
 /**
  * Runtime queue membership (ARCHITECTURE.md "Queue members"): AMI QueueAdd / QueueRemove / QueuePause /
@@ -14,9 +14,13 @@ import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandO
 
 export interface QueueCommandDeps extends CommandDeps {
   readonly db: Kysely<Database>;
+  /** The box the request named (`?node=`), for a queue name several boxes share. */
+  readonly node?: string;
 }
 
 export interface AddMemberRequest {
+  /** The Asterisk box of the queue (README "Several Asterisk boxes"); optional with one box. */
+  readonly node?: string;
   readonly queue_name: string;
   /** The interface Asterisk dials, e.g. `Local/agent-03@agents`. */
   readonly location: string;
@@ -31,10 +35,10 @@ export interface AddMemberRequest {
 /** Why a member command was not sent: jade knows no such queue or member (404 for the API). */
 export type MemberLookupFailure = { readonly missing: 'queue' | 'member'; readonly message: string };
 
-async function findMember(db: Kysely<Database>, queueName: string, name: string): Promise<QueueMemberObject | MemberLookupFailure> {
-  const member = await getMember(db, queueName, name);
+async function findMember(db: Kysely<Database>, queueName: string, name: string, node: string | undefined): Promise<QueueMemberObject | MemberLookupFailure> {
+  const member = await getMember(db, queueName, name, node);
   if (member) return member;
-  if (!(await getQueue(db, queueName))) return { missing: 'queue', message: `no queue ${queueName}` };
+  if (!(await getQueue(db, queueName, node))) return { missing: 'queue', message: `no queue ${queueName}` };
   return { missing: 'member', message: `no member ${name} in queue ${queueName}` };
 }
 
@@ -43,13 +47,15 @@ export const isLookupFailure = (value: object): value is MemberLookupFailure => 
 export async function addMember(deps: QueueCommandDeps, actor: Actor, request: AddMemberRequest): Promise<CommandOutcome<{ id: string; command_id: string }>> {
   const name = request.name ?? request.location;
   const id = memberId(name, request.queue_name);
-  return executeCommand(deps, {
+  const node = chooseNode(deps, request.node);
+  const box = onNode(deps, node);
+  return executeCommand(box, {
     type: 'QueueAdd',
     actor,
     request: { ...request },
-    targets: { queue: request.queue_name, member: id },
+    targets: { queue: request.queue_name, member: id, ...nodeTarget(deps, node) },
     act: sendAction(
-      deps.ami,
+      box.ami,
       (actionId) =>
         amiActions.queueAdd({
           actionId,
@@ -63,7 +69,7 @@ export async function addMember(deps: QueueCommandDeps, actor: Actor, request: A
         }),
       (commandId) => ({ id, command_id: commandId }),
     ),
-    settled: async () => (await getMember(deps.db, request.queue_name, name)) !== undefined,
+    settled: async () => (await getMember(deps.db, request.queue_name, name, node)) !== undefined,
   });
 }
 
@@ -85,15 +91,17 @@ async function memberCommand(
   name: string,
   spec: MemberCommandSpec,
 ): Promise<CommandOutcome<{ id: string }> | MemberLookupFailure> {
-  const member = await findMember(deps.db, queueName, name);
+  const member = await findMember(deps.db, queueName, name, deps.node);
   if (isLookupFailure(member)) return member;
-  return executeCommand(deps, {
+  // Over the link of the box the member's queue is on.
+  const box = onNode(deps, member.node);
+  return executeCommand(box, {
     type: spec.type,
     actor,
     request: { queue_name: queueName, name, location: member.location, ...spec.request },
-    targets: { queue: queueName, member: member.id },
-    act: sendAction(deps.ami, (actionId) => spec.action(actionId, member), () => ({ id: member.id })),
-    settled: async () => spec.settled(await getMember(deps.db, queueName, name)),
+    targets: { queue: queueName, member: member.id, ...nodeTarget(deps, member.node) },
+    act: sendAction(box.ami, (actionId) => spec.action(actionId, member), () => ({ id: member.id })),
+    settled: async () => spec.settled(await getMember(deps.db, queueName, name, member.node)),
   });
 }
 

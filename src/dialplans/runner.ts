@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../projections/database.js';
 import * as amiActions from '../ami/actions.js';
 import { AmiActionError, AmiNotConnectedError } from '../ami/port.js';
-import { executeCommand, sendAction, type Actor, type CommandDeps } from '../commands/command.js';
+import { executeCommand, onNode, sendAction, type Actor, type CommandDeps } from '../commands/command.js';
 import { amiEventTypes, streams, type RecordedEvent } from '../events/index.js';
 import { formatTimestamp } from '../events/time.js';
 import type { Subscription } from '../eventstore/port.js';
@@ -242,13 +242,14 @@ export class DialplanRunner {
   private async send(run: LiveRun, step: number, command: string, commandId: string): Promise<void> {
     const { uniqueId, linkedId, channel } = run.state;
     try {
-      await executeCommand(this.options.commands, {
+      const commands = await this.commandsFor(uniqueId);
+      await executeCommand(commands, {
         type: 'AgiCommand',
         actor: dialplanActor,
         commandId,
         request: { unique_id: uniqueId, command, dpma_uuid: run.state.dpmaUuid, step },
         targets: { unique_id: uniqueId, linked_id: linkedId },
-        act: sendAction(this.options.commands.ami, (actionId) => amiActions.agi({ actionId, channel, command, commandId }), (id) => ({ command_id: id })),
+        act: sendAction(commands.ami, (actionId) => amiActions.agi({ actionId, channel, command, commandId }), (id) => ({ command_id: id })),
       });
     } catch (error) {
       const reason = error instanceof AmiActionError ? 'agi_refused' : error instanceof AmiNotConnectedError ? 'ami_not_connected' : undefined;
@@ -269,7 +270,16 @@ export class DialplanRunner {
   /** After the end: hang up when the run says so, else let the channel leave the AGI for the rest of its dialplan. */
   private finish(channel: string, ended: DialplanRunEndedData): void {
     if (channel === '' || ended.reason === 'channel_gone') return;
-    const { commands } = this.options;
+    this.track(this.commandsFor(ended.unique_id).then((commands) => this.leave(commands, channel, ended)));
+  }
+
+  /** Several Asterisk boxes: a session's AGI actions go over the link of the box its AGI row names. */
+  private async commandsFor(uniqueId: string): Promise<CommandDeps> {
+    const row = await this.options.db.selectFrom('agis').select('node').where('unique_id', '=', uniqueId).executeTakeFirst();
+    return onNode(this.options.commands, row?.node);
+  }
+
+  private leave(commands: CommandDeps, channel: string, ended: DialplanRunEndedData): void {
     const targets = { unique_id: ended.unique_id };
     if (ended.hangup) {
       this.track(

@@ -19,3 +19,14 @@ export class NotFoundError extends Error {
     this.id = missing.id;
   }
 }
+
+/**
+ * Several Asterisk boxes have an object of this name (a queue, a module, an endpoint...) and the request did not
+ * say which box (`?node=`): 409, listing the boxes, rather than an answer about one box picked silently.
+ */
+export class AmbiguousNodeError extends Error {
+  override readonly name = 'AmbiguousNodeError';
+  constructor(readonly kind: string, readonly id: string, readonly nodes: readonly string[]) {
+    super(`node is needed: ${kind} ${id} exists on several Asterisk boxes (${nodes.join(', ')}); add ?node=<one of them>`);
+  }
+}

@@ -8,7 +8,7 @@ import { HangupUnconfirmedError } from '../commands/hangup.js';
 import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port.js';
 import { InvalidModuleNameError, ModuleNotFoundError } from '../commands/core.js';
 import { RebuildInProgressError, ReadModelTimeoutError, UnknownProjectionError } from '../readmodels/errors.js';
-import { NotFoundError } from '../events/errors.js';
+import { AmbiguousNodeError, NotFoundError } from '../events/errors.js';
 import { LastAdminError, NotAuthenticatedError, PermissionAlreadyGrantedError, PermissionDeniedError, UnknownUserError, UsernameTakenError } from '../auth/errors.js';
 import { CommandRefusal, type RefusalKind } from '../commands/refusal.js';
 import { ScratchBusyError } from '../history/scratch.js';
@@ -45,6 +45,7 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [PermissionDeniedError, (e: PermissionDeniedError) => ({ status: 403, message: e.message })],
   [NotFoundError, notFound],
   [ModuleNotFoundError, notFound],
+  [AmbiguousNodeError, (e: AmbiguousNodeError) => ({ status: 409, message: e.message, details: { fields: ['node'], nodes: e.nodes } })],
   [UsernameTakenError, (e: UsernameTakenError) => ({ status: 409, message: e.message, details: { field: 'username' } })],
   [PermissionAlreadyGrantedError, (e: PermissionAlreadyGrantedError) => ({ status: 409, message: e.message, details: { fields: ['permission'] } })],
   [LastAdminError, (e: LastAdminError) => ({ status: 409, message: e.message })],

@@ -4,8 +4,8 @@ import { logFact } from './log-facts.js';
 
 /** What the metrics read when scraped: each part of jade through a small port, wired in main.ts. */
 export interface MetricsSources {
-  /** This Asterisk's name (`ami.node`) and whether its AMI link is up. */
-  readonly ami: { readonly node: string; state(): { readonly connected: boolean } };
+  /** Each Asterisk box's name (`ami.nodes[].node`) and whether its AMI link is up. */
+  ami(): readonly { readonly node: string; readonly connected: boolean }[];
   /** The log's head position. */
   headPosition(): Promise<number>;
   readonly projections: {
@@ -54,8 +54,7 @@ export class JadeMetrics {
     new Gauge({
       name: 'jade_ami_connected', help: '1 while the AMI link to the node is up', labelNames: ['node'], registers,
       collect() {
-        const ami = metrics.sources?.ami;
-        if (ami) this.set({ node: ami.node }, ami.state().connected ? 1 : 0);
+        for (const link of metrics.sources?.ami() ?? []) this.set({ node: link.node }, link.connected ? 1 : 0);
       },
     });
     new Gauge({

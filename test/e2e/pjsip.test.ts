@@ -105,7 +105,7 @@ describe('PJSIP live state against a real Asterisk 22 (issue 5)', function () {
     expect(amiGet(theirs!, 'Status')).to.equal('Registered');
 
     const account = `pjtrunk@127.0.0.1:${sandbox.sipPort}`;
-    expect(listOf((await jade.get('/v1/registries')).body)).to.deep.equal([{ account }]);
+    expect(listOf((await jade.get('/v1/registries')).body)).to.deep.equal([{ account, node: 'asterisk' }]);
     expect(resultOf((await jade.get('/v1/registries/', { query: { account } })).body)).to.include({ state: 'Registered', username: 'pjtrunk', port: sandbox.sipPort, refresh: 300 });
   });
 });

@@ -51,6 +51,11 @@ export interface AsteriskSandboxOptions {
   readonly stopTimeoutMs?: number;
   /** Keep the instance directory (configs, logs) after stop(); env JADE_SANDBOX_KEEP=1. */
   readonly keepFiles?: boolean;
+  /**
+   * asterisk.conf `[options] systemname`: Asterisk prefixes every Uniqueid with it (`<name>-<epoch>.<n>`), as each
+   * box of a several-box install needs. Unset (the default): none, like a default production box.
+   */
+  readonly systemName?: string;
 }
 
 export interface SandboxConfigParams {
@@ -62,6 +67,8 @@ export interface SandboxConfigParams {
   readonly pjsipUsers: readonly PjsipUser[];
   /** Instance directory as seen inside the chroot. */
   readonly chrootInstanceDir: string;
+  /** `[options] systemname`, when set. */
+  readonly systemName?: string;
 }
 
 const DEFAULT_SANDBOX_DIR = '/var/cache/jade-sandbox';
@@ -88,6 +95,7 @@ export class AsteriskSandbox {
   /** Host path of this instance's directory (etc/, log/messages.log, ...). */
   readonly instanceDir: string;
   readonly parkingTimeSeconds: number;
+  readonly systemName: string | undefined;
   /** Host path of this instance's voicemail spool (`<instance>/spool/voicemail`): point jade's voicemail.spoolDir here. */
   get voicemailSpoolDir(): string {
     return path.join(this.instanceDir, 'spool', 'voicemail');
@@ -107,6 +115,7 @@ export class AsteriskSandbox {
     this.sandboxDir = options.sandboxDir ?? defaultSandboxDir();
     this.rootfs = path.join(this.sandboxDir, 'rootfs');
     this.parkingTimeSeconds = options.parkingTimeSeconds ?? 20;
+    this.systemName = options.systemName;
     this.bootTimeoutMs = options.bootTimeoutMs ?? 30_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     this.keepFiles = options.keepFiles ?? process.env.JADE_SANDBOX_KEEP === '1';
@@ -289,6 +298,7 @@ export class AsteriskSandbox {
       parkingTimeSeconds: this.parkingTimeSeconds,
       pjsipUsers: this.pjsipUsers,
       chrootInstanceDir: this.chrootInstanceDir,
+      systemName: this.systemName,
     });
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(etc, name), text, { mode: 0o640 });
     // pbx_config warns at every boot while users.conf (deprecated) exists; nothing uses it.
@@ -457,7 +467,8 @@ export function renderConfigs(p: SandboxConfigParams): Record<string, string> {
       'astsbindir => /usr/sbin',
       '',
       '[options]',
-      // No systemname: it would prefix every Uniqueid, unlike a default production box.
+      // No systemname unless asked: it prefixes every Uniqueid, unlike a default production box.
+      ...(p.systemName === undefined ? [] : [`systemname = ${p.systemName}`]),
       'verbose = 0',
       'debug = 0',
       'nocolor = yes',

@@ -32,4 +32,35 @@ describe('config', () => {
     expect(resultFilePath(loadConfig({ env: { JADE_DATA_DIR: '/srv/jade' } }))).to.equal('/srv/jade/outbound_result.json');
     expect(resultFilePath(loadConfig({ env: { JADE_OB_RESULT_FILE: '/tmp/r.json' } }))).to.equal('/tmp/r.json');
   });
+
+  describe('ami.nodes (several Asterisk boxes)', () => {
+    const box = (node: string, port = 5038) => ({ node, host: '10.0.0.1', port, username: 'jade', secret: 's' });
+
+    it('is the one box of the single-node keys when absent or empty', () => {
+      const config = loadConfig({ env: { JADE_AMI_HOST: '10.0.0.5', JADE_AMI_NODE: 'pbx1', JADE_AMI_SECRET: 'x' } });
+      expect(config.ami.nodes).to.deep.equal([
+        { node: 'pbx1', host: '10.0.0.5', port: 5038, username: 'jade', secret: 'x', keepaliveMs: 10000, actionTimeoutMs: 10000, reconnectInitialMs: 250, reconnectMaxMs: 5000 },
+      ]);
+    });
+
+    it('takes the list from config or JADE_AMI_NODES (JSON), each box\'s timings defaulting to the ami keys', () => {
+      const fromFile = loadConfig({ env: {}, overrides: { ami: { keepaliveMs: 3000, nodes: [box('east'), { ...box('west', 5039), keepaliveMs: 500 }] } } });
+      expect(fromFile.ami.nodes.map((n) => [n.node, n.port, n.keepaliveMs])).to.deep.equal([
+        ['east', 5038, 3000],
+        ['west', 5039, 500],
+      ]);
+      const fromEnv = loadConfig({ env: { JADE_AMI_NODES: JSON.stringify([box('a'), box('b', 6000)]) } });
+      expect(fromEnv.ami.nodes.map((n) => `${n.node}:${n.port}`)).to.deep.equal(['a:5038', 'b:6000']);
+    });
+
+    it('refuses a list that is not JSON, twice the same node, a name unusable in pbx-<node>, a bad port, a missing host', () => {
+      expect(() => loadConfig({ env: { JADE_AMI_NODES: '[{' } })).to.throw(ConfigError, /ami\.nodes must be a JSON array/);
+      expect(() => loadConfig({ env: {}, overrides: { ami: { nodes: [box('a'), box('a', 5039)] } } })).to.throw(ConfigError, /node "a" is listed twice/);
+      expect(() => loadConfig({ env: {}, overrides: { ami: { nodes: [box('a/b')] } } })).to.throw(ConfigError, /ami\.nodes\[0\]\.node/);
+      expect(() => loadConfig({ env: {}, overrides: { ami: { nodes: [box('a'), box('b', 70000)] } } })).to.throw(ConfigError, /ami\.nodes\[1\]\.port/);
+      expect(() => loadConfig({ env: {}, overrides: { ami: { nodes: [{ ...box('a'), host: '' }] } } })).to.throw(ConfigError, /ami\.nodes\[0\]\.host/);
+      expect(() => loadConfig({ env: {}, overrides: { ami: { nodes: { node: 'a' } } } })).to.throw(ConfigError, /ami\.nodes must be a list/);
+      expect(() => loadConfig({ env: { JADE_AMI_NODE: 'has space' } })).to.throw(ConfigError, /ami\.node/);
+    });
+  });
 });

@@ -1,13 +1,17 @@
 import { Router } from '@koa/router';
 import { z } from 'zod';
 import type { AmiGateway } from '../../ami/port.js';
+import type { AmiNodeStatus } from '../../ami/nodes.js';
 import type { EventStore } from '../../eventstore/port.js';
 import type { FaultReport } from '../../readmodels/faults.js';
 import { reply } from '../envelope.js';
 import { accepts } from '../route-input.js';
 
 export interface HealthDeps {
+  /** The links in one (for one box, its link): `ami.connected` etc. */
   readonly ami: Pick<AmiGateway, 'state'>;
+  /** Every box's link, reported as `ami.nodes`. */
+  readonly nodes?: () => readonly AmiNodeStatus[];
   readonly store: Pick<EventStore, 'headPosition'>;
   readonly projectionsPosition: () => number;
   /** Events projections skipped (ProjectionFault): the count and the latest, so a monitor sees a poison event. */
@@ -16,7 +20,24 @@ export interface HealthDeps {
 
 /** What `/health` answers (described in the OpenAPI document; the handler below builds it). */
 const healthResult = z.object({
-  ami: z.object({ connected: z.boolean(), since: z.string().nullable(), last_event_at: z.string().nullable() }),
+  ami: z.object({
+    connected: z.boolean(),
+    since: z.string().nullable(),
+    last_event_at: z.string().nullable(),
+    nodes: z
+      .array(
+        z.object({
+          node: z.string(),
+          connected: z.boolean(),
+          since: z.string().nullable(),
+          last_event_at: z.string().nullable(),
+          system_name: z.string().nullable().describe('the box\'s systemname (CoreSettings) when several boxes are configured; empty: none; null: not yet known'),
+          refused: z.string().nullable().describe('why jade stopped this link (its systemname is another box\'s); null while it runs'),
+        }),
+      )
+      .optional()
+      .describe('every Asterisk box (ami.nodes); the fields above sum them up: connected when every link is'),
+  }),
   eventstore: z.object({ ok: z.boolean(), position: z.number().int().nullable(), error: z.string().optional() }),
   projections: z.object({
     position: z.number().int(),
@@ -40,12 +61,19 @@ export function healthRoutes(deps: HealthDeps): Router {
       eventstore = { ok: false, position: null, error: error instanceof Error ? error.message : String(error) };
     }
     reply(ctx, {
-      ami: { connected: ami.connected, since: ami.since, last_event_at: ami.lastEventAt },
+      ami: { connected: ami.connected, since: ami.since, last_event_at: ami.lastEventAt, ...nodeStatuses(deps) },
       eventstore,
       projections: { position: deps.projectionsPosition(), ...projectionFaults(deps) },
     });
   });
   return router;
+}
+
+function nodeStatuses(deps: HealthDeps): { nodes: unknown[] } | undefined {
+  if (!deps.nodes) return undefined;
+  return {
+    nodes: deps.nodes().map((s) => ({ node: s.node, connected: s.connected, since: s.since, last_event_at: s.lastEventAt, system_name: s.systemName, refused: s.refused })),
+  };
 }
 
 type PublicFault = { projection: string; position: number; event_type: string };

@@ -6,7 +6,7 @@ import type { Router } from '@koa/router';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../logger.js';
 import type { EventStore, LogSource } from '../../eventstore/index.js';
-import type { AmiRuntime } from '../../ami/index.js';
+import type { AmiNodes } from '../../ami/nodes.js';
 import type { Database } from '../../readmodels/database.js';
 import { defaultProjections } from '../../../projections/index.js';
 import { routeTable, type AuthService } from '../../auth/index.js';
@@ -61,7 +61,8 @@ export interface RouterParts {
 export interface PbxRouterParts {
   readonly db: Kysely<Database>;
   readonly commands: CommandDeps;
-  readonly ami: AmiRuntime;
+  /** Every box's link: module operations resnapshot the box they acted on. */
+  readonly ami: Pick<AmiNodes, 'resnapshot'>;
   readonly configFiles: ConfigService;
   /** `voicemail.spoolDir`; absent: the message routes answer 503. */
   readonly voicemailSpool?: VoicemailSpool;

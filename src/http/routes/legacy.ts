@@ -17,6 +17,7 @@ import {
   type PjsipRegistrationRow,
 } from '../../../projections/pjsip/index.js';
 import { reply } from '../envelope.js';
+import { byNode, nodeQuery, queryNode } from '../node-param.js';
 import { badRequest } from '../errors.js';
 import { readJson, type JsonBody } from '../body.js';
 import { readDb } from '../point-in-time.js';
@@ -51,7 +52,7 @@ const legacyInput = (summary: string, name: string) =>
         .string({ errorMap: () => ({ message: 'give it once' }) })
         .optional()
         .describe(`With a trailing slash on the path: the ${name} to show (or {"${name}": "…"} in the GET body, as in the manual)`),
-    }),
+    }).merge(nodeQuery),
   });
 
 /** The detail key, from the query (proposed by the catalog) or the JSON body (the manual's examples). */
@@ -200,33 +201,34 @@ export function legacyRoutes(deps: LegacyRouteDeps): Router {
   // As of `at=` when given (point-in-time.ts).
   const db = (ctx: Context): Kysely<Database> => readDb(ctx, deps.db);
 
-  router.get('/agents', legacyInput('Queue agents (with a trailing slash: one agent)', 'id'), async (ctx) => {
-    if (!detail(ctx)) return reply(ctx, { list: (await listAgents(db(ctx))).map((agent) => ({ id: agent.id })) });
+  router.get('/agents', legacyInput('Queue agents (with a trailing slash: one agent)', 'id'), byNode(), async (ctx) => {
+    if (!detail(ctx)) return reply(ctx, { list: (await listAgents(db(ctx))).map((agent) => ({ id: agent.id, node: agent.node })) });
     const id = await legacyKey(ctx, 'id');
-    const agent = await getAgent(db(ctx), id);
+    const agent = await getAgent(db(ctx), id, queryNode(ctx));
     if (!agent) throw new NotFoundError({ kind: 'agent', id });
     reply(ctx, agent);
   });
 
-  router.get('/device_states', legacyInput('Device states (with a trailing slash: one device)', 'device'), async (ctx) => {
-    if (!detail(ctx)) return reply(ctx, { list: (await listDeviceStates(db(ctx))).map((row) => ({ device: row.device })) });
+  router.get('/device_states', legacyInput('Device states (with a trailing slash: one device)', 'device'), byNode(), async (ctx) => {
+    if (!detail(ctx)) return reply(ctx, { list: (await listDeviceStates(db(ctx))).map((row) => ({ device: row.device, node: row.node })) });
     const device = await legacyKey(ctx, 'device');
-    const row = await getDeviceState(db(ctx), device);
+    const row = await getDeviceState(db(ctx), device, queryNode(ctx));
     if (!row) throw new NotFoundError({ kind: 'device', id: device });
     reply(ctx, row);
   });
 
-  router.get('/peers', legacyInput('PJSIP endpoints as chan_sip peers (with a trailing slash: one peer)', 'peer'), async (ctx) => {
-    if (!detail(ctx)) return reply(ctx, { list: (await listEndpoints(db(ctx))).map((endpoint) => ({ peer: `PJSIP/${endpoint.object_name}` })) });
+  router.get('/peers', legacyInput('PJSIP endpoints as chan_sip peers (with a trailing slash: one peer)', 'peer'), byNode(), async (ctx) => {
+    if (!detail(ctx)) return reply(ctx, { list: (await listEndpoints(db(ctx))).map((endpoint) => ({ peer: `PJSIP/${endpoint.object_name}`, node: endpoint.node })) });
     const peer = await legacyKey(ctx, 'peer');
-    const endpoint = await getEndpoint(db(ctx), endpointName(peer));
+    const endpoint = await getEndpoint(db(ctx), endpointName(peer), queryNode(ctx));
     if (!endpoint) throw new NotFoundError({ kind: 'peer', id: peer });
     reply(ctx, await peerDetail(db(ctx), endpoint));
   });
 
-  router.get('/registries', legacyInput('Outbound registrations (with a trailing slash: one account)', 'account'), async (ctx) => {
-    const rows = await listRegistrations(db(ctx));
-    if (!detail(ctx)) return reply(ctx, { list: rows.map((row) => ({ account: registryDetail(row).account })) });
+  router.get('/registries', legacyInput('Outbound registrations (with a trailing slash: one account)', 'account'), byNode(), async (ctx) => {
+    const node = queryNode(ctx);
+    const rows = (await listRegistrations(db(ctx))).filter((row) => node === undefined || row.node === node);
+    if (!detail(ctx)) return reply(ctx, { list: rows.map((row) => ({ account: registryDetail(row).account, node: row.node })) });
     const account = await legacyKey(ctx, 'account');
     const found = rows.map((row) => ({ row, detail: registryDetail(row) })).find(({ row, detail: d }) => matchesAccount(row, d, account));
     if (!found) throw new NotFoundError({ kind: 'registry', id: account });

@@ -8,6 +8,7 @@ import { hangupParkedCall, parkChannel, parkedCallOf, type ParkCommandDeps } fro
 import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { reply } from '../envelope.js';
+import { byNode, queryNode } from '../node-param.js';
 import { badRequest } from '../errors.js';
 import { nonEmptyAmiString, pathParam } from '../body.js';
 import { accepts } from '../route-input.js';
@@ -39,14 +40,14 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
   const commands: ParkCommandDeps = { ...deps.commands, db: deps.db };
 
   for (const base of ['/park', '/admin/park']) {
-    router.get(`${base}/parkinglots`, async (ctx) => reply(ctx, { list: await listParkingLots(readDb(ctx, deps.db)) }));
-    router.get(`${base}/parkinglots/:name`, async (ctx) => {
-      const lot = await getParkingLot(readDb(ctx, deps.db), pathParam(ctx, 'name'));
+    router.get(`${base}/parkinglots`, byNode({ summary: 'Parking lots of every Asterisk box (node each)' }), async (ctx) => reply(ctx, { list: await listParkingLots(readDb(ctx, deps.db)) }));
+    router.get(`${base}/parkinglots/:name`, byNode({ summary: 'A parking lot (node: when several boxes have it)' }), async (ctx) => {
+      const lot = await getParkingLot(readDb(ctx, deps.db), pathParam(ctx, 'name'), queryNode(ctx));
       if (!lot) throw new NotFoundError({ kind: 'parking lot', id: pathParam(ctx, 'name') });
       reply(ctx, lot);
     });
 
-    router.get(`${base}/parkedcalls`, async (ctx) => reply(ctx, { list: await listParkedCalls(readDb(ctx, deps.db), readNow(ctx)) }));
+    router.get(`${base}/parkedcalls`, byNode({ summary: 'Parked calls' }), async (ctx) => reply(ctx, { list: await listParkedCalls(readDb(ctx, deps.db), readNow(ctx)) }));
     router.post(`${base}/parkedcalls`, parkInput, async (ctx) => {
       const body = parkInput.body(ctx);
       if ((body.unique_id === undefined) === (body.channel === undefined)) throw badRequest('give exactly one of unique_id and channel', { fields: ['unique_id', 'channel'] });
@@ -57,13 +58,13 @@ export function parkRoutes(deps: ParkRouteDeps): Router {
       // The parked call as the read model shows it; just the ids if Asterisk's event is slower than the settle timeout.
       reply(ctx, parked ? { command_id: outcome.commandId, ...parked } : outcome.result);
     });
-    router.get(`${base}/parkedcalls/:id`, async (ctx) => {
-      const parked = await getParkedCall(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
+    router.get(`${base}/parkedcalls/:id`, byNode({ summary: 'A parked call' }), async (ctx) => {
+      const parked = await getParkedCall(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx), queryNode(ctx));
       if (!parked) throw new NotFoundError({ kind: 'parked call', id: pathParam(ctx, 'id') }, `no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, parked);
     });
-    router.delete(`${base}/parkedcalls/:id`, async (ctx) => {
-      const outcome = await hangupParkedCall(commands, currentUser(ctx), pathParam(ctx, 'id'));
+    router.delete(`${base}/parkedcalls/:id`, byNode({ summary: 'Hang up a parked call (audited; over the link of its box)' }), async (ctx) => {
+      const outcome = await hangupParkedCall(commands, currentUser(ctx), pathParam(ctx, 'id'), queryNode(ctx));
       if (!outcome) throw new NotFoundError({ kind: 'parked call', id: pathParam(ctx, 'id') }, `no parked call with parkee unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx);
     });

@@ -22,6 +22,7 @@ import {
   type PjsipObject,
 } from '../../../projections/pjsip/index.js';
 import { reply } from '../envelope.js';
+import { byNode, queryNode } from '../node-param.js';
 
 import { readDb } from '../point-in-time.js';
 import { pathParam } from '../body.js';
@@ -36,21 +37,21 @@ interface Resource {
   /** What a 404 calls one item. */
   readonly noun: string;
   list(db: Kysely<Database>): Promise<PjsipObject[]>;
-  get(db: Kysely<Database>, key: string): Promise<PjsipObject | undefined>;
+  get(db: Kysely<Database>, key: string, node?: string): Promise<PjsipObject | undefined>;
 }
 
 const resource = <Row>(
   paths: readonly string[],
   noun: string,
   list: (db: Kysely<Database>) => Promise<Row[]>,
-  get: (db: Kysely<Database>, key: string) => Promise<Row | undefined>,
+  get: (db: Kysely<Database>, key: string, node?: string) => Promise<Row | undefined>,
   toObject: (row: Row) => PjsipObject,
 ): Resource => ({
   paths,
   noun,
   list: async (db) => (await list(db)).map(toObject),
-  get: async (db, key) => {
-    const row = await get(db, key);
+  get: async (db, key, node) => {
+    const row = await get(db, key, node);
     return row && toObject(row);
   },
 });
@@ -74,9 +75,9 @@ export function pjsipRoutes(deps: PjsipRouteDeps): Router {
   for (const base of ['/pjsip', '/admin/pjsip']) {
     for (const item of resources) {
       for (const path of item.paths) {
-        router.get(`${base}/${path}`, async (ctx) => reply(ctx, { list: await item.list(readDb(ctx, deps.db)) }));
-        router.get(`${base}/${path}/:key`, async (ctx) => {
-          const found = await item.get(readDb(ctx, deps.db), param(ctx));
+        router.get(`${base}/${path}`, byNode({ summary: `PJSIP ${item.noun}s of every Asterisk box (node each)` }), async (ctx) => reply(ctx, { list: await item.list(readDb(ctx, deps.db)) }));
+        router.get(`${base}/${path}/:key`, byNode({ summary: `A PJSIP ${item.noun} (node: when several boxes have it)` }), async (ctx) => {
+          const found = await item.get(readDb(ctx, deps.db), param(ctx), queryNode(ctx));
           if (!found) throw new NotFoundError({ kind: item.noun, id: param(ctx) });
           reply(ctx, found);
         });

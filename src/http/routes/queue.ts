@@ -9,6 +9,7 @@ import type { CommandDeps } from '../../commands/command.js';
 import { currentUser } from '../../auth/index.js';
 import { readDb, readNow } from '../point-in-time.js';
 import { reply } from '../envelope.js';
+import { byNode, nodeQuery, queryNode } from '../node-param.js';
 import { amiSafeString, nonEmptyAmiString, pathParam } from '../body.js';
 import { accepts } from '../route-input.js';
 
@@ -30,6 +31,7 @@ const addMemberBody = z.object({
   paused: flag.optional(),
   paused_reason: amiSafeString.optional(),
   state_interface: nonEmptyAmiString.optional(),
+  node: z.string().min(1).optional().describe('the Asterisk box of the queue (ami.nodes[].node); required when several are configured'),
 });
 
 const updateMemberBody = z
@@ -41,7 +43,7 @@ const updateMemberBody = z
   });
 
 /** A member is named within its queue: `?queue_name=`. */
-const memberQuery = z.object({ queue_name: z.string({ invalid_type_error: 'must be one string' }).min(1, 'must not be empty') });
+const memberQuery = z.object({ queue_name: z.string({ invalid_type_error: 'must be one string' }).min(1, 'must not be empty') }).merge(nodeQuery);
 
 const addMemberInput = accepts({ summary: 'Add a queue member (audited command)', body: addMemberBody });
 const memberInput = accepts({ summary: 'A queue member', query: memberQuery });
@@ -57,14 +59,14 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
   const commands: QueueCommandDeps = { ...deps.commands, db: deps.db };
 
   for (const base of ['/queue', '/admin/queue']) {
-    router.get(`${base}/queues`, async (ctx) => reply(ctx, { list: await listQueues(readDb(ctx, deps.db)) }));
-    router.get(`${base}/queues/:name`, async (ctx) => {
-      const queue = await getQueue(readDb(ctx, deps.db), pathParam(ctx, 'name'));
+    router.get(`${base}/queues`, byNode({ summary: 'Queues of every Asterisk box (node each)' }), async (ctx) => reply(ctx, { list: await listQueues(readDb(ctx, deps.db)) }));
+    router.get(`${base}/queues/:name`, byNode({ summary: 'A queue (node: when several boxes have it)' }), async (ctx) => {
+      const queue = await getQueue(readDb(ctx, deps.db), pathParam(ctx, 'name'), queryNode(ctx));
       if (!queue) throw new NotFoundError({ kind: 'queue', id: pathParam(ctx, 'name') });
       reply(ctx, queue);
     });
 
-    router.get(`${base}/members`, async (ctx) => reply(ctx, { list: await listMembers(readDb(ctx, deps.db)) }));
+    router.get(`${base}/members`, byNode({ summary: 'Queue members' }), async (ctx) => reply(ctx, { list: await listMembers(readDb(ctx, deps.db)) }));
     router.post(`${base}/members`, addMemberInput, async (ctx) => {
       const body = addMemberInput.body(ctx);
       const outcome = await addMember(commands, currentUser(ctx), body);
@@ -72,7 +74,7 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
     });
     router.get(`${base}/members/:name`, memberInput, async (ctx) => {
       const queue = memberInput.query(ctx).queue_name;
-      const member = await getMember(readDb(ctx, deps.db), queue, pathParam(ctx, 'name'));
+      const member = await getMember(readDb(ctx, deps.db), queue, pathParam(ctx, 'name'), queryNode(ctx));
       if (!member) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, `no member ${pathParam(ctx, 'name')} in queue ${queue}`);
       reply(ctx, member);
     });
@@ -83,32 +85,32 @@ export function queueRoutes(deps: QueueRouteDeps): Router {
       const name = pathParam(ctx, 'name');
       // Two Asterisk actions, two audited commands: each is its own fact in the log.
       if (body.paused !== undefined) {
-        const paused = await pauseMember(commands, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason });
+        const paused = await pauseMember({ ...commands, node: queryNode(ctx) }, user, queue, name, { paused: body.paused, paused_reason: body.paused_reason });
         if (isLookupFailure(paused)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, paused.message);
       }
       if (body.penalty !== undefined) {
-        const penalised = await setMemberPenalty(commands, user, queue, name, body.penalty);
+        const penalised = await setMemberPenalty({ ...commands, node: queryNode(ctx) }, user, queue, name, body.penalty);
         if (isLookupFailure(penalised)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, penalised.message);
       }
       reply(ctx);
     });
     router.delete(`${base}/members/:name`, removeMemberInput, async (ctx) => {
       const queue = removeMemberInput.query(ctx).queue_name;
-      const removed = await removeMember(commands, currentUser(ctx), queue, pathParam(ctx, 'name'));
+      const removed = await removeMember({ ...commands, node: queryNode(ctx) }, currentUser(ctx), queue, pathParam(ctx, 'name'));
       if (isLookupFailure(removed)) throw new NotFoundError({ kind: 'member', id: pathParam(ctx, 'name') }, removed.message);
       reply(ctx);
     });
 
-    router.get(`${base}/entries`, async (ctx) => reply(ctx, { list: await listEntries(readDb(ctx, deps.db), readNow(ctx)) }));
-    router.get(`${base}/entries/:id`, async (ctx) => {
-      const entry = await getEntry(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx));
+    router.get(`${base}/entries`, byNode({ summary: 'Callers waiting in queues' }), async (ctx) => reply(ctx, { list: await listEntries(readDb(ctx, deps.db), readNow(ctx)) }));
+    router.get(`${base}/entries/:id`, byNode({ summary: 'A caller waiting in a queue' }), async (ctx) => {
+      const entry = await getEntry(readDb(ctx, deps.db), pathParam(ctx, 'id'), readNow(ctx), queryNode(ctx));
       if (!entry) throw new NotFoundError({ kind: 'queue entry', id: pathParam(ctx, 'id') }, `no queue entry with unique_id ${pathParam(ctx, 'id')}`);
       reply(ctx, entry);
     });
 
-    router.get(`${base}/statuses`, async (ctx) => reply(ctx, { list: await listStatuses(readDb(ctx, deps.db), readNow(ctx)) }));
-    router.get(`${base}/statuses/:name`, async (ctx) => {
-      const status = await getStatus(readDb(ctx, deps.db), pathParam(ctx, 'name'), readNow(ctx));
+    router.get(`${base}/statuses`, byNode({ summary: 'Each queue with its entries and members' }), async (ctx) => reply(ctx, { list: await listStatuses(readDb(ctx, deps.db), readNow(ctx)) }));
+    router.get(`${base}/statuses/:name`, byNode({ summary: 'A queue with its entries and members (node: when several boxes have it)' }), async (ctx) => {
+      const status = await getStatus(readDb(ctx, deps.db), pathParam(ctx, 'name'), readNow(ctx), queryNode(ctx));
       if (!status) throw new NotFoundError({ kind: 'queue', id: pathParam(ctx, 'name') });
       reply(ctx, status);
     });

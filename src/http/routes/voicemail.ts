@@ -18,6 +18,7 @@ import { mailboxChangeBody, mailboxCreateBody, mailboxPathParams } from '../conf
 import { accepts } from '../route-input.js';
 import { byteRange } from '../byte-range.js';
 import { reply } from '../envelope.js';
+import { byNode, queryNode } from '../node-param.js';
 import { HttpError } from '../errors.js';
 import { pathParam } from '../body.js';
 
@@ -66,10 +67,10 @@ export function voicemailRoutes(deps: VoicemailRouteDeps): Router {
   };
 
   // ---- mailboxes ----
-  router.get('/voicemail/users', async (ctx) => reply(ctx, { list: await listVoicemailUsers(db) }));
-  router.get('/voicemail/users/:id', async (ctx) => {
+  router.get('/voicemail/users', byNode({ summary: 'Voicemail boxes of every Asterisk box (node each)' }), async (ctx) => reply(ctx, { list: await listVoicemailUsers(db) }));
+  router.get('/voicemail/users/:id', byNode({ summary: 'A voicemail box (node: when several boxes have it)' }), async (ctx) => {
     const id = pathParam(ctx, 'id');
-    const user = await getVoicemailUser(db, id);
+    const user = await getVoicemailUser(db, id, queryNode(ctx));
     if (!user) throw new NotFoundError({ kind: 'voicemail user', id });
     reply(ctx, user);
   });

@@ -16,6 +16,7 @@ export function amiConfig(fake: FakeAmi, overrides: Partial<Config['ami']> = {})
     actionTimeoutMs: 1000,
     reconnectInitialMs: 20,
     reconnectMaxMs: 200,
+    nodes: [],
     ...overrides,
   };
 }

@@ -155,7 +155,7 @@ describe('park REST routes and commands (real HTTP, SQLite read models, Asterisk
     expect(list.status).to.equal(200);
     expect(listOf(list.body).map((lot) => lot.name)).to.deep.equal(['default', 'sales lot']);
     const lot = resultOf((await http.get('/v1/admin/park/parkinglots/default')).body);
-    expect(Object.keys(lot).sort()).to.deep.equal(['name', 'start_space', 'stop_spcae', 'timeout', 'tm_update']);
+    expect(Object.keys(lot).sort()).to.deep.equal(['name', 'node', 'start_space', 'stop_spcae', 'timeout', 'tm_update']);
     expect(lot).to.include({ name: 'default', start_space: '701', stop_spcae: '720', timeout: 45 });
     expect(resultOf((await http.get('/park/parkinglots/sales%20lot')).body).timeout).to.equal(90);
     const missing = await http.get('/v1/park/parkinglots/nope');

@@ -126,7 +126,7 @@ describe('pjsip and legacy REST routes (the whole app on a real port, no Asteris
 
   describe('legacy paths', () => {
     it('/agents lists ids; /agents/ takes the id from a GET body (the manual) or the query', async () => {
-      expect(listOf((await running.get('/v1/agents')).body)).to.deep.equal([{ id: '1001' }, { id: '1002' }]);
+      expect(listOf((await running.get('/v1/agents')).body)).to.deep.equal([{ id: '1001', node: 'test' }, { id: '1002', node: 'test' }]);
       const byBody = await getWithBody(running, '/agents/', '{"id": "1001"}');
       expect(byBody.status).to.equal(200);
       expect(resultOf(byBody.json)).to.include({ id: '1001', name: 'Agent One', status: 'AGENT_IDLE', logged_in_time: 1795818056, channel_name: 'Local/1001@agent-login-00000000;2', channel_state: 6, priority: '2', unique_id: '1795818056.1' });
@@ -144,14 +144,14 @@ describe('pjsip and legacy REST routes (the whole app on a real port, no Asteris
     });
 
     it('/device_states lists devices; /device_states/ gives one with its state name', async () => {
-      expect(listOf((await running.get('/v1/device_states')).body)).to.deep.equal([{ device: 'Agent:1001' }, { device: 'PJSIP/pjagent-01' }]);
+      expect(listOf((await running.get('/v1/device_states')).body)).to.deep.equal([{ device: 'Agent:1001', node: 'test' }, { device: 'PJSIP/pjagent-01', node: 'test' }]);
       const one = await getWithBody(running, '/device_states/', '{"device": "Agent:1001"}');
       expect(resultOf(one.json)).to.include({ device: 'Agent:1001', state: 'NOT_INUSE' });
       expect(resultOf((await running.get('/v1/device_states/', { query: { device: 'PJSIP/pjagent-01' } })).body)).to.include({ state: 'NOT_INUSE' });
     });
 
     it('/peers are the PJSIP endpoints; /peers/ accepts PJSIP/<name>, SIP/<name> or a bare name', async () => {
-      expect(listOf((await running.get('/v1/peers')).body)).to.deep.equal([{ peer: 'PJSIP/pjagent-01' }, { peer: 'PJSIP/pjagent-02' }]);
+      expect(listOf((await running.get('/v1/peers')).body)).to.deep.equal([{ peer: 'PJSIP/pjagent-01', node: 'test' }, { peer: 'PJSIP/pjagent-02', node: 'test' }]);
       for (const key of ['PJSIP/pjagent-01', 'SIP/pjagent-01', 'pjagent-01']) {
         const peer = await getWithBody(running, '/v1/peers/', JSON.stringify({ peer: key }));
         expect(peer.status, key).to.equal(200);
@@ -162,7 +162,7 @@ describe('pjsip and legacy REST routes (the whole app on a real port, no Asteris
     });
 
     it('/registries are the outbound registrations, as <user>@<host>:<port>; /registries/ also accepts <user>@<host>', async () => {
-      expect(listOf((await running.get('/v1/registries')).body)).to.deep.equal([{ account: 'pjtrunk@127.0.0.1:44987' }]);
+      expect(listOf((await running.get('/v1/registries')).body)).to.deep.equal([{ account: 'pjtrunk@127.0.0.1:44987', node: 'test' }]);
       for (const account of ['pjtrunk@127.0.0.1:44987', 'pjtrunk@127.0.0.1']) {
         const one = await getWithBody(running, '/registries/', JSON.stringify({ account }));
         expect(one.status, account).to.equal(200);

@@ -167,7 +167,7 @@ describe('queue REST routes and member commands (real HTTP, SQLite read models, 
       const one = await http.get('/v1/queue/queues/sales_1');
       expect(resultOf(one.body)).to.deep.include({ name: 'sales_1', strategy: 'ringall', calls: 1, completed: 4, abandoned: 0, service_level: 60, service_level_perf: 0 });
       expect(Object.keys(resultOf(one.body)).sort()).to.deep.equal([
-        'abandoned', 'calls', 'completed', 'hold_time', 'max', 'name', 'service_level', 'service_level_perf', 'service_level_perf2', 'strategy', 'talk_time', 'tm_update', 'weight',
+        'abandoned', 'calls', 'completed', 'hold_time', 'max', 'name', 'node', 'service_level', 'service_level_perf', 'service_level_perf2', 'strategy', 'talk_time', 'tm_update', 'weight',
       ]);
       expect((await http.get('/v1/queue/queues/test%20queue')).status).to.equal(200);
       expect(resultOf((await http.get('/v1/admin/queue/queues/sales_1')).body).name).to.equal('sales_1');

@@ -22,7 +22,7 @@ describe('API objects: REST JSON and realtime payload are one render', function 
   });
 
   it('channels: JSON.stringify of the realtime object is the SQLite JSON, key for key', async () => {
-    const rows: ChannelRow[] = (await listChannels(h.readModels.db, now)).map(({ duration: _, ...row }) => row);
+    const rows: (ChannelRow & { node: string })[] = (await listChannels(h.readModels.db, now)).map(({ duration: _, ...row }) => row);
     expect(rows).to.not.be.empty;
     expect(JSON.stringify(rows.map((row) => toChannelObject(row, now)))).to.equal(await listChannelsJson(h.readModels.db, now));
     for (const row of rows) expect(JSON.stringify(toChannelObject(row, now))).to.equal(await getChannelJson(h.readModels.db, row.unique_id, now));

@@ -3,12 +3,13 @@ import { agisProjection } from '../../../projections/agis.js';
 import { channelsProjection, type ChannelRow } from '../../../projections/channels.js';
 import { projectionEventTypes, projectionFaultStream, type RecordedEvent } from '../../../src/events/index.js';
 import { faultEvent } from '../../../src/readmodels/faults.js';
+import type { NodedRows } from '../../../projections/lib/node-scope.js';
 import { defineProjection } from '../../../projections/lib/projection.js';
 import { appendCapture, copyLog, dumpAllTables, harness, type Harness } from './support.js';
 
 /** The channels projection, except that it throws on the event at `position` (a bug meeting one event). */
 function channelsThrowingAt(position: number) {
-  return defineProjection<{ channels: ChannelRow }, 'channels'>({
+  return defineProjection<NodedRows<{ channels: ChannelRow }>, 'channels'>({
     ...channelsProjection,
     project(state, event) {
       if (event.position === position) throw new Error(`boom at ${event.position}`);
@@ -19,7 +20,7 @@ function channelsThrowingAt(position: number) {
 
 /** The channels projection, except that it ignores the event at `position`: what a skip must amount to. */
 function channelsIgnoring(position: number) {
-  return defineProjection<{ channels: ChannelRow }, 'channels'>({
+  return defineProjection<NodedRows<{ channels: ChannelRow }>, 'channels'>({
     ...channelsProjection,
     project: (state, event) => (event.position === position ? [] : channelsProjection.project(state, event)),
   });
@@ -27,7 +28,7 @@ function channelsIgnoring(position: number) {
 
 /** The channels projection, except that the row it writes at `position` has a column the table lacks (SQLite refuses it at flush). */
 function channelsWritingBadRowAt(position: number) {
-  return defineProjection<{ channels: ChannelRow }, 'channels'>({
+  return defineProjection<NodedRows<{ channels: ChannelRow }>, 'channels'>({
     ...channelsProjection,
     project: (state, event) =>
       channelsProjection.project(state, event).map((change) => (event.position === position ? { ...change, row: { ...change.row, no_such_column: 1 } } : change)),
@@ -140,7 +141,7 @@ describe('projection faults: one event never stops a projection', function () {
 
   it('no projection is ever given a ProjectionFault event, so recording one changes no read model', async () => {
     const seen: string[] = [];
-    const spy = defineProjection<{ channels: ChannelRow }, 'channels'>({
+    const spy = defineProjection<NodedRows<{ channels: ChannelRow }>, 'channels'>({
       ...channelsProjection,
       project(state, event) {
         seen.push(event.type);

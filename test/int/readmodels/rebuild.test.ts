@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { channelsProjection, type ChannelRow } from '../../../projections/channels.js';
 import { RebuildInProgressError, UnknownProjectionError } from '../../../src/readmodels/errors.js';
+import type { NodedRows } from '../../../projections/lib/node-scope.js';
 import { defineProjection } from '../../../projections/lib/projection.js';
 import type { ReadModelChange } from '../../../projections/index.js';
 import { createProjectionRunner, type ProjectionRunner } from '../../../src/readmodels/runner.js';
@@ -60,7 +61,7 @@ describe('projection rebuild', function () {
     const [victim] = expected.channels as { unique_id: string }[];
     h.readModels.sqlite.prepare("UPDATE channels SET channel = 'corrupt' WHERE unique_id = ?").run(victim!.unique_id);
     h.readModels.sqlite.prepare("DELETE FROM modules WHERE name = 'app_queue'").run();
-    h.readModels.sqlite.prepare("INSERT INTO systems (id, tm_update) VALUES ('stray', 'x')").run();
+    h.readModels.sqlite.prepare("INSERT INTO systems (row_key, node, id, tm_update) VALUES ('test/stray', 'test', 'stray', 'x')").run();
     const emitted: ReadModelChange[] = [];
     runner.changes.on('change', (change) => emitted.push(change));
 
@@ -68,9 +69,10 @@ describe('projection rebuild', function () {
 
     expect(await dumpTables(h.readModels)).to.deep.equal(expected);
     expect(emitted.map((c) => [c.table, c.op, c.key])).to.deep.equal([
-      ['channels', 'update', victim!.unique_id],
-      ['modules', 'create', 'app_queue'],
-      ['systems', 'delete', 'stray'],
+      // Keys on the feed are the stored ones: `<node>/<key>` (projections/lib/node-scope.ts).
+      ['channels', 'update', `test/${victim!.unique_id}`],
+      ['modules', 'create', 'test/app_queue'],
+      ['systems', 'delete', 'test/stray'],
     ]);
     const fixed = emitted[0]!;
     expect(fixed.table === 'channels' && fixed.row.channel).to.not.equal('corrupt');
@@ -126,7 +128,7 @@ describe('projection rebuild', function () {
     await first.waitForPosition(200, 5000);
     await first.stop();
 
-    const shouting = defineProjection<{ channels: ChannelRow }, 'channels'>({
+    const shouting = defineProjection<NodedRows<{ channels: ChannelRow }>, 'channels'>({
       ...channelsProjection,
       version: channelsProjection.version + 1,
       project: (state, event) =>

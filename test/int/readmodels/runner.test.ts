@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { channelsProjection, getChannel, listChannels, listChannelsJson, type ChannelRow } from '../../../projections/channels.js';
 import { ReadModelTimeoutError, RunnerStoppedError } from '../../../src/readmodels/errors.js';
+import type { NodedRows } from '../../../projections/lib/node-scope.js';
 import { defineProjection } from '../../../projections/lib/projection.js';
 import { defaultProjections, type ReadModelChange } from '../../../projections/index.js';
 import type { ProjectionRunner } from '../../../src/readmodels/runner.js';
@@ -17,7 +18,7 @@ function checkpoints(h: Harness): Record<string, number> {
  * (SQLITE_READONLY, as on a full or failing disk): a failure of the database, not of the event.
  */
 function channelsWithDatabaseFailingAt(h: Harness, position: number) {
-  return defineProjection<{ channels: ChannelRow }, 'channels'>({
+  return defineProjection<NodedRows<{ channels: ChannelRow }>, 'channels'>({
     ...channelsProjection,
     project(state, event) {
       if (event.position === position) h.readModels.sqlite.pragma('query_only = ON');
@@ -70,7 +71,7 @@ describe('projection runner (SQLite :memory: + memory event store)', function ()
         // PostgreSQL cannot be read synchronously here: the mirror must have committed the change's batch (its position) first.
         committedAtEmit.push(runner.position() >= change.position);
       } else if (change.table === 'channels') {
-        const stored = h.readModels.sqlite.prepare('SELECT 1 FROM channels WHERE unique_id = ?').get(change.key);
+        const stored = h.readModels.sqlite.prepare('SELECT 1 FROM channels WHERE row_key = ?').get(change.key);
         committedAtEmit.push(change.op === 'delete' ? stored === undefined : stored !== undefined);
       }
     });

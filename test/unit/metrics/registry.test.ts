@@ -43,12 +43,24 @@ describe('metrics (src/metrics)', () => {
       expect(sampleOf(samples, 'jade_commands_total', { type: 'Originate', outcome: 'failed' })).to.equal(1);
     });
 
+    it('reports each Asterisk box\'s link under its node', async () => {
+      const metrics = new JadeMetrics();
+      metrics.attach({
+        ami: () => [{ node: 'east', connected: true }, { node: 'west', connected: false }],
+        headPosition: async () => 0,
+        projections: { projectionPositions: () => [], faultCount: () => 0 },
+      });
+      const samples = await scrape(metrics);
+      expect(sampleOf(samples, 'jade_ami_connected', { node: 'east' })).to.equal(1);
+      expect(sampleOf(samples, 'jade_ami_connected', { node: 'west' })).to.equal(0);
+    });
+
     it('reads the current state from its sources at scrape time: AMI per node, log head, projection positions and lag, faults, realtime', async () => {
       const metrics = new JadeMetrics();
       let connected = false;
       let head = 10;
       metrics.attach({
-        ami: { node: 'pbx1', state: () => ({ connected }) },
+        ami: () => [{ node: 'pbx1', connected }],
         headPosition: async () => head,
         projections: { projectionPositions: () => [{ name: 'channels', position: 10 }, { name: 'queues', position: 7 }], faultCount: () => 2 },
         realtime: () => ({ clients: { socketIo: 3, ws: 1 }, delivered: { events: 42 }, dropped: 1 }),

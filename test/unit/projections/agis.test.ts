@@ -15,7 +15,7 @@ function started(log: LogBuilder): void {
 
 /** The projection over the log, and its changes to sessions (the sweep's bookkeeping row left out). */
 function run(log: LogBuilder) {
-  const projection = new MemoryProjection(agisProjection);
+  const projection = new MemoryProjection(agisProjection.inner);
   const all = projection.apply(log.all());
   const changes = all.filter((c): c is Extract<typeof c, { table: 'agis' }> => c.table === 'agis');
   return { projection, changes, all };

@@ -6,7 +6,7 @@ import { framesToEvents, loadCaptureFrames } from './support/ami-capture.js';
 import { channelFields, LogBuilder } from './support/events.js';
 
 function run(events: readonly RecordedEvent[]) {
-  const projection = new MemoryProjection(channelsProjection);
+  const projection = new MemoryProjection(channelsProjection.inner);
   const changes = projection.apply(events);
   return { projection, changes };
 }
@@ -181,7 +181,7 @@ describe('channels projection', () => {
   it('computes duration at read time from tm_create, in whole seconds', () => {
     const log = new LogBuilder();
     log.add('Newchannel', channelFields('1.1'));
-    const row = run(log.all()).projection.row('channels', '1.1')!;
+    const row = { ...run(log.all()).projection.row('channels', '1.1')!, node: 'asterisk' };
     expect(toChannelObject(row, '2026-01-01T00:01:30.999999999Z').duration).to.equal(90);
     expect(toChannelObject(row, '2025-12-31T00:00:00.000000000Z').duration).to.equal(0);
   });

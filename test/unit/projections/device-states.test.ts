@@ -6,7 +6,7 @@ import { LogBuilder } from './support/events.js';
 import { sandboxCaptureEvents } from './support/sandbox-capture.js';
 
 function run(events: readonly RecordedEvent[]) {
-  const projection = new MemoryProjection(deviceStatesProjection);
+  const projection = new MemoryProjection(deviceStatesProjection.inner);
   const changes = projection.apply(events);
   return { projection, changes };
 }

@@ -22,7 +22,7 @@ const showOutput = [
 ];
 
 function run(log: LogBuilder) {
-  const projection = new MemoryProjection(modulesProjection);
+  const projection = new MemoryProjection(modulesProjection.inner);
   return { projection, changes: projection.apply(log.all()) };
 }
 

@@ -6,7 +6,7 @@ import { LogBuilder } from './support/events.js';
 import { sandboxCaptureEvents } from './support/sandbox-capture.js';
 
 function run(events: readonly RecordedEvent[]) {
-  const projection = new MemoryProjection(parkingProjection);
+  const projection = new MemoryProjection(parkingProjection.inner);
   const changes = projection.apply(events);
   return { projection, changes };
 }
@@ -72,17 +72,17 @@ describe('parking projection', () => {
     log.add('ParkedCall', parkee('1.5', { ParkingTimeout: '6' }));
     const row = run(log.all()).projection.row('parked_calls', '1.5')!;
 
-    expect(toParkedCallObject(row, log.timeOf(1))).to.include({ parking_duration: 0, parking_timeout: 6 });
-    expect(toParkedCallObject(row, '2026-01-01T00:00:04.500000000Z')).to.include({ parking_duration: 4, parking_timeout: 2 });
+    expect(toParkedCallObject({ ...row, node: 'asterisk' }, log.timeOf(1))).to.include({ parking_duration: 0, parking_timeout: 6 });
+    expect(toParkedCallObject({ ...row, node: 'asterisk' }, '2026-01-01T00:00:04.500000000Z')).to.include({ parking_duration: 4, parking_timeout: 2 });
     // Past its limit (Asterisk's timeout event not seen yet): 0 left, never negative.
-    expect(toParkedCallObject(row, '2026-01-01T00:01:00.000000000Z')).to.include({ parking_duration: 60, parking_timeout: 0 });
+    expect(toParkedCallObject({ ...row, node: 'asterisk' }, '2026-01-01T00:01:00.000000000Z')).to.include({ parking_duration: 60, parking_timeout: 0 });
   });
 
   it('reports no timeout for a lot without a time limit', () => {
     const log = new LogBuilder();
     log.add('ParkedCall', parkee('1.5', { ParkingTimeout: '0' }));
     const row = run(log.all()).projection.row('parked_calls', '1.5')!;
-    expect(toParkedCallObject(row, '2026-01-01T00:00:30.000000000Z')).to.include({ parking_duration: 30, parking_timeout: 0 });
+    expect(toParkedCallObject({ ...row, node: 'asterisk' }, '2026-01-01T00:00:30.000000000Z')).to.include({ parking_duration: 30, parking_timeout: 0 });
   });
 
   for (const leaving of ['ParkedCallTimeOut', 'ParkedCallGiveUp', 'UnParkedCall']) {
@@ -140,7 +140,7 @@ describe('parking projection', () => {
       expect(projection.rows('parked_calls').map((r) => r.parkee_unique_id)).to.deep.equal(['1.5', '1.8']);
       const found = projection.row('parked_calls', '1.8')!;
       expect(found.tm_parked).to.equal('2025-12-31T23:59:52.000000000Z'); // the snapshot's 00:00:02 minus 10 s
-      expect(toParkedCallObject(found, log.timeOf(3))).to.include({ parking_duration: 10, parking_timeout: 35 });
+      expect(toParkedCallObject({ ...found, node: 'asterisk' }, log.timeOf(3))).to.include({ parking_duration: 10, parking_timeout: 35 });
     });
 
     it('deletes nothing when the ParkedCalls action failed', () => {

@@ -18,7 +18,7 @@ import { LogBuilder } from './support/events.js';
 import { sandboxCaptureEvents } from './support/sandbox-capture.js';
 
 function run(events: readonly RecordedEvent[]) {
-  const projection = new MemoryProjection(pjsipProjection);
+  const projection = new MemoryProjection(pjsipProjection.inner);
   const changes = projection.apply(events);
   return { projection, changes };
 }

@@ -15,7 +15,7 @@ import { framesToEvents, loadCaptureFrames, parseAmiFrames } from './support/ami
 import { channelFields, LogBuilder } from './support/events.js';
 
 function run(events: readonly RecordedEvent[]) {
-  const projection = new MemoryProjection(queuesProjection);
+  const projection = new MemoryProjection(queuesProjection.inner);
   const changes = projection.apply(events);
   return { projection, changes };
 }
@@ -66,9 +66,9 @@ describe('queues projection', () => {
         ['queue_members', 'create', 'agent-01@sales_1'],
         ['queue_entries', 'create', '1795817898.9'],
       ]);
-      expect(toQueueObject(projection.row('queues', 'sales_1')!)).to.deep.equal({
+      expect(toQueueObject({ ...projection.row('queues', 'sales_1')!, node: 'asterisk' })).to.deep.equal({
         name: 'sales_1', strategy: 'ringall', max: 10, weight: 2, calls: 0, completed: 3, abandoned: 1, hold_time: 4, talk_time: 20,
-        service_level: 60, service_level_perf: 66.7, service_level_perf2: 75, tm_update: log.timeOf(1),
+        service_level: 60, service_level_perf: 66.7, service_level_perf2: 75, tm_update: log.timeOf(1), node: 'asterisk',
       });
       expect(projection.row('queue_members', 'agent-01@sales_1')).to.deep.equal({
         id: 'agent-01@sales_1', name: 'agent-01', queue_name: 'sales_1', location: 'Local/agent-01@agents', state_interface: 'Local/agent-01@agents',
@@ -79,7 +79,7 @@ describe('queues projection', () => {
       expect(entry).to.include({ queue_name: 'sales_1', position: 1, channel: 'Local/300@demo-00000001;2', caller_id_num: '5550100', connected_line_name: 'Jade Recorder' });
       // Known 65 s old at the snapshot: its join time is derived from Wait, so wait keeps counting from there.
       expect(entry.tm_join).to.equal('2025-12-31T23:58:55.000000000Z');
-      expect(toEntryObject(entry, '2026-01-01T00:00:10.500000000Z').wait).to.equal(75);
+      expect(toEntryObject({ ...entry, node: 'asterisk' }, '2026-01-01T00:00:10.500000000Z').wait).to.equal(75);
     });
 
     it('deletes what Asterisk no longer lists, keeps a known caller join time and leaves unchanged rows alone', () => {

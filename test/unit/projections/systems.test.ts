@@ -31,7 +31,7 @@ const coreStatus = {
 };
 
 function run(log: LogBuilder) {
-  const projection = new MemoryProjection(systemsProjection);
+  const projection = new MemoryProjection(systemsProjection.inner);
   return { projection, changes: projection.apply(log.all()) };
 }
 

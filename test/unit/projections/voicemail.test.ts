@@ -16,7 +16,7 @@ const entry = (mailbox: string, extra: Record<string, string> = {}) => ({
 const message = (msgname: string, msgId: string, dir = 'INBOX') => ({ msgname, dir, status: dir === 'INBOX' ? 'unread' : 'read', msg_id: msgId, duration: '5', origmailbox: '6001' });
 
 function run(log: LogBuilder) {
-  const projection = new MemoryProjection(voicemailProjection);
+  const projection = new MemoryProjection(voicemailProjection.inner);
   return { projection, changes: projection.apply(log.all()) };
 }
 

@@ -61,11 +61,11 @@ export function agiRow(overrides: Partial<AgiRow> = {}): AgiRow {
 }
 
 export function channelChange(op: ChangeOp, position: number, overrides: Partial<ChannelRow> = {}): ReadModelChange {
-  const row = channelRow(overrides);
-  return { projection: 'channels', table: 'channels', op, key: row.unique_id, row, position };
+  const row = { ...channelRow(overrides), node: 'asterisk', row_key: `asterisk/${overrides.unique_id ?? '1700000000.1'}` };
+  return { projection: 'channels', table: 'channels', op, key: row.row_key, row, position };
 }
 
 export function agiChange(op: ChangeOp, position: number, overrides: Partial<AgiRow> = {}): ReadModelChange {
-  const row = agiRow(overrides);
-  return { projection: 'agis', table: 'agis', op, key: row.unique_id, row, position };
+  const row = { ...agiRow(overrides), node: 'asterisk', row_key: `asterisk/${overrides.unique_id ?? '1700000000.9'}` };
+  return { projection: 'agis', table: 'agis', op, key: row.row_key, row, position };
 }
