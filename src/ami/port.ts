@@ -42,7 +42,7 @@ export interface AmiGateway {
 }
 
 export class AmiNotConnectedError extends Error {
-  override readonly name = 'AmiNotConnectedError';
+  override readonly name: string = 'AmiNotConnectedError';
   constructor(message = 'Asterisk is not connected') {
     super(message);
   }

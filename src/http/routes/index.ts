@@ -61,7 +61,8 @@ export interface RouterParts {
 export interface PbxRouterParts {
   readonly db: Kysely<Database>;
   readonly commands: CommandDeps;
-  readonly ami: AmiRuntime;
+  /** Snapshot rounds on demand (a module list after load/unload): the AMI runtime, or its seat when nodes share a store. */
+  readonly ami: Pick<AmiRuntime, 'resnapshot'>;
   readonly configFiles: ConfigService;
   /** `voicemail.spoolDir`; absent: the message routes answer 503. */
   readonly voicemailSpool?: VoicemailSpool;
