@@ -39,6 +39,7 @@ import { chatOwnerQuery } from '../projections/chats.js';
 import { countLog, JadeMetrics, listenMetrics, timedAppends } from './metrics/index.js';
 import { clusterIdentity, createLeadership, LeaderSeat, startLeaderDuties, type Leadership } from './cluster/index.js';
 import { leaderForward } from './http/leader-forward.js';
+import { rebuildShared } from './cluster/offline-rebuild.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -282,11 +283,8 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
     );
     return 1;
   }
-  if (config.eventstore.type === 'postgres') {
-    // Shared read models: a rebuild beside the running nodes' runners would race them; a node does it in place.
-    process.stderr.write('jade rebuild: on PostgreSQL the read models are shared by the nodes; ask one: jade rebuild --server\n');
-    return 1;
-  }
+  // Shared read models: only the leader writes them, so the rebuild leads (or refuses while a node does).
+  if (config.eventstore.type === 'postgres') return rebuildShared(config, logger, options);
   const store = await openEventStore({ ...config.eventstore, dataDir: config.dataDir });
   const readModels = await openReadModelDb(readModelDbPath(config.dataDir));
   const runner = createProjectionRunner({ store, readModels, logger });

@@ -35,6 +35,11 @@ export interface Leadership {
   onChange(listener: (view: LeadershipView) => void): () => void;
   /** Tries once (so a node alone on its store leads when start resolves), then keeps trying in the background. */
   start(): Promise<void>;
+  /**
+   * Gives the leadership up for a while (a leader that could not start its duties): another node may take
+   * it; this one tries again later. Alone on its store, nothing to give up: the caller retries.
+   */
+  resign(): void;
   /** Gives the leadership up (if held) and stops trying. */
   stop(): Promise<void>;
 }
@@ -58,6 +63,8 @@ export class SoleLeadership implements Leadership {
   onChange(): () => void {
     return () => {};
   }
+
+  resign(): void {}
 
   start(): Promise<void> {
     this.running = true;

@@ -52,6 +52,8 @@ export class PostgresLeadership implements Leadership {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  /** After a resignation: no lock attempt before this time (ms since the epoch). */
+  private quietUntil = 0;
 
   readonly lease: LeaseEpoch = () => this.epoch;
 
@@ -96,6 +98,7 @@ export class PostgresLeadership implements Leadership {
       await this.withTimeout(client, client.query('SELECT 1'), 'heartbeat');
       return;
     }
+    if (Date.now() < this.quietUntil) return this.readLeader(client);
     const { rows } = await this.withTimeout(client, client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [leadershipLockKey]), 'lock attempt');
     if (rows[0]?.got === true) await this.take(client);
     else await this.readLeader(client);
@@ -173,6 +176,12 @@ export class PostgresLeadership implements Leadership {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Ends the lock session (releasing the lock, demoting at once) and leaves the lock to others for five rounds. */
+  resign(): void {
+    this.quietUntil = Date.now() + 5 * this.options.retryMs;
+    if (this.client) this.lost(this.client, 'resigned');
   }
 
   /** The lock connection is gone: so is the lock (PostgreSQL drops it with the session), and with it the lead. */

@@ -42,7 +42,7 @@ export class LeaderSeat {
 
   private changed(view: LeadershipView): void {
     if (view.role === 'follower') this.options.demoted();
-    this.chain = this.chain.then(() => this.transition()).catch((error: unknown) => this.options.logger.error({ err: error }, 'leadership transition failed'));
+    this.chain = this.chain.then(() => this.transition()).catch((error: unknown) => this.failed(error));
   }
 
   /** Brings the duties in line with the role held now (a role may have changed twice meanwhile). */
@@ -64,6 +64,22 @@ export class LeaderSeat {
     this.duties = await this.options.startDuties();
     this.options.logger.info({ epoch }, 'leading: AMI links, dialer and dialplans started');
     if (this.options.leadership.lease() !== epoch) this.changed(this.options.leadership.view());
+  }
+
+  /**
+   * A promotion that could not take the read models or start the duties: a leader that does not lead would
+   * keep every other node from it, so it resigns (another node may take over) and tries again later.
+   */
+  private failed(error: unknown): void {
+    this.options.logger.error({ err: error }, 'leadership transition failed; resigning');
+    if (this.closed || this.options.leadership.lease() === undefined) return;
+    this.options.leadership.resign();
+    // Alone on its store the lease stays: try again in a second.
+    if (this.options.leadership.lease() !== undefined) {
+      setTimeout(() => {
+        if (!this.closed) this.changed(this.options.leadership.view());
+      }, 1000).unref();
+    }
   }
 
   /** Stops the duties (gracefully: the lease still holds) and gives the leadership up. */

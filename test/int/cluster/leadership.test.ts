@@ -4,6 +4,7 @@ import { LeaseLostError, PostgresEventStore } from '../../../src/eventstore/inde
 import { PostgresLeadership, type LeadershipView } from '../../../src/cluster/index.js';
 import { leadershipLockKey } from '../../../src/postgres/lock-keys.js';
 import { silentLogger } from '../../../src/logger.js';
+import { rebuildOffline } from '../../../src/main.js';
 import { eventually, startTestJade, type RunningJade } from '../../support/jade.js';
 import { postgresForSuite, type TestDatabase } from '../../support/postgres.js';
 
@@ -133,6 +134,40 @@ describe('leadership of the jade nodes sharing one PostgreSQL', function () {
 
     afterEach(async function () {
       for (const jade of running.splice(0).reverse()) await jade.stop();
+    });
+
+    it('jade rebuild on PostgreSQL refuses while a node leads, and rewrites the shared tables when none runs', async function () {
+      const node = await start();
+      const created = await node.post('/v1/ob/plans', { name: 'rebuilt plan', tech_name: 'Local' });
+      expect(created.status, created.text).to.equal(200);
+      const uuid = String((created.body?.result as { uuid: string }).uuid);
+      const said: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string | Uint8Array) => said.push(String(chunk)) > 0) as typeof process.stderr.write;
+      let refused: number;
+      let rebuilt: number;
+      try {
+        refused = await rebuildOffline(node.config, silentLogger(), {});
+        await node.stop();
+        running.splice(running.indexOf(node), 1);
+        // A row PostgreSQL holds wrongly: the rebuild must put the log's version back.
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        await client.query("UPDATE ob_plans SET name = 'garbled' WHERE uuid = $1", [uuid]);
+        rebuilt = await rebuildOffline(node.config, silentLogger(), {});
+        const { rows } = await client.query<{ name: string }>('SELECT name FROM ob_plans WHERE uuid = $1', [uuid]);
+        await client.end();
+        expect(rows).to.deep.equal([{ name: 'rebuilt plan' }]);
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(refused, said.join('')).to.equal(1);
+      expect(said[0]).to.match(/leads the jade nodes on this database.*jade rebuild --server/);
+      expect(rebuilt, said.join('')).to.equal(0);
+      expect(said.join('')).to.match(/rebuilt .* in PostgreSQL/);
+      // The next node finds the rebuilt tables and leads as usual.
+      const next = await start();
+      expect((await next.get(`/v1/ob/plans/${uuid}`)).body?.result).to.include({ name: 'rebuilt plan' });
     });
 
     it('one leads; a follower forwards commands with read-your-writes; the leader fenced by a lost lock stops its AMI link and the follower takes over', async function () {
