@@ -191,6 +191,8 @@ export class PostgresLeadership implements Leadership {
     client.removeAllListeners('end');
     client.end().catch(() => {});
     if (this.epoch === undefined) return;
+    // Whatever took the session may still ail this node: the followers (trying every retryMs) go first.
+    this.quietUntil = Math.max(this.quietUntil, Date.now() + 2 * this.options.retryMs);
     this.options.logger.warn({ epoch: this.epoch, reason }, 'lost the leadership');
     this.epoch = undefined;
     this.leader = null;

@@ -192,7 +192,8 @@ export class MirroredRunner<C> implements ProjectionRunner<C> {
       try {
         await inTransaction(this.pool, (client) => writeMirrorJobs(client, this.keys, jobs, epoch));
       } catch (cause) {
-        if (cause instanceof LeaseLostError || (this.mode.kind === 'writer' && this.mode.epoch !== epoch)) {
+        // Refused by the fence, or this node was demoted meanwhile (its failure says nothing about PostgreSQL).
+        if (cause instanceof LeaseLostError || this.mode.kind !== 'writer' || this.mode.epoch !== epoch) {
           // Fenced: another node leads now. These stay held (oldest first) for it to write; we follow.
           this.logger.warn({ err: cause }, 'read models: no longer the writer');
           this.mode = { kind: 'follower' };
