@@ -47,13 +47,12 @@ describe('leadership of the jade nodes sharing one PostgreSQL', function () {
   describe('the lock and the fence', function () {
     let store: PostgresEventStore;
     const leaderships: PostgresLeadership[] = [];
-    const make = (node: string): PostgresLeadership => {
+    const make = (node: string, timing: { retryMs: number; sessionTimeoutMs: number } = { retryMs: 100, sessionTimeoutMs: 2000 }): PostgresLeadership => {
       const leadership = new PostgresLeadership({
         connectionString: database.url,
         node: () => node,
         advertiseUrl: () => `http://${node}.invalid`,
-        retryMs: 100,
-        sessionTimeoutMs: 2000,
+        ...timing,
         logger: silentLogger(),
       });
       leaderships.push(leadership);
@@ -106,6 +105,19 @@ describe('leadership of the jade nodes sharing one PostgreSQL', function () {
       // The deposed node reconnects and follows, seeing the new leader.
       await eventually(() => (first.view().leader?.node === 'second' ? true : undefined), 5000, 'the deposed node to see the new leader');
       expect(first.view().role).to.equal('follower');
+    });
+
+    it('ends the session of a leader that falls silent (hung) after the session timeout, and the other node leads', async function () {
+      // Its heartbeat would come only after 10 s: to PostgreSQL it is a leader that hangs.
+      const hung = make('hung', { retryMs: 10_000, sessionTimeoutMs: 1000 });
+      await hung.start();
+      expect(hung.view().role).to.equal('leader');
+      const other = make('other');
+      await other.start();
+      const started = Date.now();
+      await eventually(() => (other.view().role === 'leader' ? true : undefined), 5000, 'the other node to lead');
+      expect(Date.now() - started, 'about idle_session_timeout').to.be.lessThan(3000);
+      expect(hung.lease(), 'the silent leader saw its session end').to.equal(undefined);
     });
 
     it('refuses, inside the append transaction, an append made under an epoch that is over (nothing appended)', async function () {
