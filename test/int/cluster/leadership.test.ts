@@ -202,6 +202,12 @@ describe('leadership of the jade nodes sharing one PostgreSQL', function () {
       const logged = await leader.jade.store.readStream(`plan-${uuid}`);
       expect(logged.length).to.be.greaterThan(0);
       expect(follower.jade.runner.position(), 'the follower\'s own feed has the command').to.be.at.least(logged[logged.length - 1]!.position);
+      // A read that needs Asterisk is the leader's to answer (here: its AMI link has no Asterisk either, 503).
+      const onLeader = await leader.get('/v1/queue/setting');
+      const viaFollower = await follower.get('/v1/queue/setting');
+      expect(viaFollower.status, viaFollower.text).to.equal(onLeader.status);
+      expect(viaFollower.body?.error, 'the leader\'s own answer, relayed').to.deep.equal(onLeader.body?.error);
+      expect(JSON.stringify(viaFollower.body?.error)).to.not.match(/on this node/);
       const metrics = await follower.get('/v1/metrics');
       expect(metrics.text).to.match(/jade_cluster_leader\{node="[^"]+"\} 0/);
 
