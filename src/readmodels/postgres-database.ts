@@ -29,6 +29,12 @@ export async function openPostgresReadModelDb(connectionString: string): Promise
   return { db, close: () => db.destroy() };
 }
 
+/** The read models PostgreSQL holds, for reading only (the CLI beside running nodes): no migration, a small pool. */
+export function connectPostgresReadModels(connectionString: string): PostgresReadModelDb {
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool({ connectionString, maxConnections: 2 }) }) });
+  return { db, close: () => db.destroy() };
+}
+
 export interface SharedReadModels {
   /** `db` is PostgreSQL (every reader); `sqlite` the runner's working copy (postgres-mirror.ts). close() closes both. */
   readonly readModels: ReadModelDb;
