@@ -284,7 +284,10 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
     return 1;
   }
   // Shared read models: only the leader writes them, so the rebuild leads (or refuses while a node does).
-  if (config.eventstore.type === 'postgres') return rebuildShared(config, logger, options);
+  if (config.eventstore.type === 'postgres') {
+    const url = config.eventstore.postgresUrl;
+    return rebuildShared(config, logger, () => PostgresEventStore.open({ connectionString: url, groupCommitMaxBatch: config.eventstore.groupCommitMaxBatch }), options);
+  }
   const store = await openEventStore({ ...config.eventstore, dataDir: config.dataDir });
   const readModels = await openReadModelDb(readModelDbPath(config.dataDir));
   const runner = createProjectionRunner({ store, readModels, logger });

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.js';
+import type { FenceableEventStore } from '../eventstore/port.js';
 import { createProjectionRunner } from '../readmodels/index.js';
 import { openSharedReadModels } from '../readmodels/postgres-database.js';
 import { createLeadership } from './index.js';
@@ -17,7 +17,7 @@ export interface SharedRebuildOptions {
  * then replays into the working copy and writes the swap to PostgreSQL, fenced like any leader's writes.
  * While it runs, nodes that start follow it (reads served, commands 503 until it gives the lead up).
  */
-export async function rebuildShared(config: Config, logger: Logger, options: SharedRebuildOptions): Promise<number> {
+export async function rebuildShared(config: Config, logger: Logger, openStore: () => Promise<FenceableEventStore>, options: SharedRebuildOptions): Promise<number> {
   const url = config.eventstore.postgresUrl;
   const leadership = createLeadership(config, { node: () => `jade-rebuild@${hostname()}:${process.pid}`, url: () => '' }, logger);
   await leadership.start();
@@ -28,10 +28,14 @@ export async function rebuildShared(config: Config, logger: Logger, options: Sha
     process.stderr.write(`jade rebuild: ${leader} leads the jade nodes on this database and writes its read models; ask it: jade rebuild --server\n`);
     return 1;
   }
-  const store = await PostgresEventStore.open({ connectionString: url, groupCommitMaxBatch: config.eventstore.groupCommitMaxBatch });
-  const shared = await openSharedReadModels(url, logger);
-  const runner = shared.follow(createProjectionRunner({ store: store.fenced(leadership.lease), readModels: shared.readModels, logger }), { following: true });
+  const closers: Array<() => Promise<void>> = [() => leadership.stop()];
   try {
+    const store = await openStore();
+    closers.push(() => store.close());
+    const shared = await openSharedReadModels(url, logger);
+    closers.push(() => shared.readModels.close());
+    const runner = shared.follow(createProjectionRunner({ store: store.fenced(leadership.lease), readModels: shared.readModels, logger }), { following: true });
+    closers.push(() => runner.stop());
     const started = Date.now();
     // Up to the head first, so the rebuild's swap is written over tables that hold everything before it.
     await runner.catchUp();
@@ -42,9 +46,6 @@ export async function rebuildShared(config: Config, logger: Logger, options: Sha
     process.stderr.write(`rebuilt ${result.projections.join(', ')} to position ${result.position} in PostgreSQL: ${result.events} events in ${seconds.toFixed(1)} s\n`);
     return 0;
   } finally {
-    await runner.stop();
-    await shared.readModels.close();
-    await store.close();
-    await leadership.stop();
+    for (const close of closers.reverse()) await close();
   }
 }

@@ -88,3 +88,9 @@ export type LeaseEpoch = () => number | undefined;
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
+
+/** A store whose appends can be fenced by a leader's lease (PostgreSQL). */
+export interface FenceableEventStore extends EventStore {
+  /** The store as the holder of `lease` appends to it: each append refused once the lease is over. */
+  fenced(lease: LeaseEpoch): EventStore;
+}

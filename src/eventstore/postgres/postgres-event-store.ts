@@ -8,6 +8,7 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type FenceableEventStore,
   type LeaseEpoch,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -77,7 +78,7 @@ function unavailable(what: string, cause: unknown): EventStoreUnavailableError {
  * delivers it on commit, so a LISTEN session (one per store, reconnecting) wakes subscriptions of every
  * process. After a reconnect the head is read again, so a notification lost meanwhile delays nothing.
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements FenceableEventStore {
   /** Connects, creates the table when missing and reads the head. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
     const maxBatch = options.groupCommitMaxBatch ?? defaultGroupCommitMaxBatch;
