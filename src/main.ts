@@ -187,9 +187,9 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   // A follower passes commands to the leader, and answers once it has caught up with what they appended.
   const forward = leaderForward({
     leadership,
-    headPosition: () => store.headPosition(),
-    caughtUp: async (position, timeoutMs) => {
-      await Promise.all([runner.waitForPosition(position, timeoutMs), auth.service.directory.waitForPosition(position, timeoutMs)]);
+    applied: () => ({ readModels: runner.position(), users: auth.service.directory.position }),
+    caughtUp: async (positions, timeoutMs) => {
+      await Promise.all([runner.waitForPosition(positions.readModels, timeoutMs), auth.service.directory.waitForPosition(positions.users, timeoutMs)]);
     },
     forwardTimeoutMs: config.cluster.forwardTimeoutMs,
     settleTimeoutMs: config.commands.readYourWritesTimeoutMs,

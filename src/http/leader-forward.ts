@@ -6,17 +6,23 @@ import type { LeadershipView } from '../cluster/leadership.js';
 import type { Logger } from '../logger.js';
 import { HttpError } from './errors.js';
 
-/** Set by a follower on what it forwards (its node id): the leader answers with the log position. */
+/** Set by a follower on what it forwards (its node id): the leader answers with the positions it had applied. */
 export const forwardedByHeader = 'jade-forwarded-by';
-/** The leader's log head once it handled a forwarded request: the follower waits for it before answering. */
-export const logPositionHeader = 'jade-log-position';
+/** What the leader's read models (in PostgreSQL) and its user directory had applied once it handled a forwarded request. */
+export const positionsHeader = 'jade-applied-positions';
+
+/** Log positions a node has applied: its read models (as published), its user directory. */
+export interface AppliedPositions {
+  readonly readModels: number;
+  readonly users: number;
+}
 
 export interface LeaderForwardDeps {
   readonly leadership: { view(): LeadershipView };
-  /** The log head (the leader's answer to a forwarded request carries it). */
-  readonly headPosition: () => Promise<number>;
-  /** Resolves once this node's read models, change feed and users have applied `position` (or the timeout passed). */
-  readonly caughtUp: (position: number, timeoutMs: number) => Promise<void>;
+  /** What this node has applied (the leader's answer to a forwarded request carries it). */
+  readonly applied: () => AppliedPositions;
+  /** Resolves once this node's read models (and so its change feed) and users have applied as much (or rejects at the timeout). */
+  readonly caughtUp: (positions: AppliedPositions, timeoutMs: number) => Promise<void>;
   /** How long the leader may take to answer. */
   readonly forwardTimeoutMs: number;
   /** How long to wait for `caughtUp` before answering anyway. */
@@ -34,9 +40,11 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'trans
  * to the leader's advertised URL, and its answer relayed. A read is served here, unless it needs Asterisk
  * (an AMI read, which only the leader's links can answer): then it is forwarded too.
  *
- * Read-your-writes across the hop: the leader answers forwarded requests with its log head, and the
- * follower relays the answer only once its own read models, change feed and user directory have reached it
- * (a token the leader just issued works here at once; a subscription opened here sees the change).
+ * Read-your-writes across the hop: the leader answers forwarded requests with the positions its read models
+ * and its user directory had applied when it answered (a command waits for its own events, a login for its
+ * token), and the follower relays the answer only once its own have reached them (a token the leader just
+ * issued works here at once; a subscription opened here sees the change). Positions the leader had applied,
+ * not its log head: the follower never waits for events the leader itself had not applied yet.
  *
  * On the leader (and with one node) this only adds that position to forwarded requests' answers.
  */
@@ -58,21 +66,24 @@ export function leaderForward(deps: LeaderForwardDeps): Middleware {
 
 async function answerWithPosition(ctx: Context, next: Next, deps: LeaderForwardDeps): Promise<void> {
   if (ctx.get(forwardedByHeader) === '') return next();
-  const stamp = async (): Promise<void> => {
-    try {
-      ctx.set(logPositionHeader, String(await deps.headPosition()));
-    } catch {
-      // No position: the follower answers without waiting.
-    }
+  const stamp = (): void => {
+    const { readModels, users } = deps.applied();
+    ctx.set(positionsHeader, `${readModels} ${users}`);
   };
   try {
     await next();
   } catch (error) {
     // A failed command may still have recorded its outcome: the follower waits for that too.
-    await stamp();
+    stamp();
     throw error;
   }
-  await stamp();
+  stamp();
+}
+
+/** `<read models> <users>` as the leader stamped it; undefined when absent or malformed (answer without waiting). */
+function parsePositions(value: string | string[] | undefined): AppliedPositions | undefined {
+  const match = typeof value === 'string' ? /^(\d{1,15}) (\d{1,15})$/.exec(value) : null;
+  return match ? { readModels: Number(match[1]), users: Number(match[2]) } : undefined;
 }
 
 async function forward(ctx: Context, view: LeadershipView, deps: LeaderForwardDeps): Promise<void> {
@@ -97,9 +108,9 @@ async function forward(ctx: Context, view: LeadershipView, deps: LeaderForwardDe
     if (error instanceof ForwardTimeout) throw new HttpError(504, `the leader (${leader.node}) did not answer within ${deps.forwardTimeoutMs} ms; the command may have been carried out`, { leader: leader.node });
     throw new HttpError(503, `the leader (${leader.node}) cannot be reached: ${error instanceof Error ? error.message : String(error)}; retry`, { leader: leader.node });
   }
-  const position = Number(answer.response.headers[logPositionHeader]);
-  if (Number.isSafeInteger(position) && position > 0) {
-    await deps.caughtUp(position, deps.settleTimeoutMs).catch((error: unknown) => deps.logger.warn({ err: error, position }, 'answering a forwarded request before this node caught up'));
+  const positions = parsePositions(answer.response.headers[positionsHeader]);
+  if (positions) {
+    await deps.caughtUp(positions, deps.settleTimeoutMs).catch((error: unknown) => deps.logger.warn({ err: error, positions }, 'answering a forwarded request before this node caught up'));
   }
   ctx.status = answer.response.statusCode ?? 502;
   copyHeaders(ctx, answer.response.headers);
@@ -132,7 +143,7 @@ function send(target: URL, ctx: Context, headers: Record<string, string | string
 
 function copyHeaders(ctx: Context, headers: IncomingHttpHeaders): void {
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || hopByHop.has(name) || name === logPositionHeader) continue;
+    if (value === undefined || hopByHop.has(name) || name === positionsHeader) continue;
     ctx.set(name, value);
   }
 }
