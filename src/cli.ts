@@ -24,7 +24,11 @@ async function serve(): Promise<number> {
   logger.info(startingLine(config));
   const { startJade } = await import('./main.js');
   const jade = await startJade(config, logger);
-  for (const line of startupLines(config, jade.port, jade.amiNodes.state().connected)) logger.info(line);
+  for (const line of startupLines(config, jade.port, jade.ami.state().connected)) logger.info(line);
+  const cluster = jade.leadership.view();
+  if (cluster.role === 'follower') {
+    logger.info(`following: ${cluster.leader?.node ?? 'no node yet'} leads (AMI links, dialer, read-model writes); commands sent here go to ${cluster.leader?.url ?? 'it once known'}; this node takes over if it stops`);
+  }
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     jade.stop().then(

@@ -91,6 +91,19 @@ export interface Config {
     /** Asterisk's voicemail spool as this host sees it (`/var/spool/asterisk/voicemail`); empty: the message routes answer 503. */
     readonly spoolDir: string;
   };
+  /** Several jade nodes on one PostgreSQL (eventstore.type postgres): one leads, the others follow (src/cluster/). */
+  readonly cluster: {
+    /** This node's name in `/v1/health` and the leadership table; empty: `<hostname>:<http port>`. */
+    readonly nodeId: string;
+    /** Where other nodes reach this one's API (they forward commands to the leader there); empty: from http.host/port. */
+    readonly advertiseUrl: string;
+    /** How often a follower tries to take the leadership, and a leader proves its lock session alive. */
+    readonly lockRetryMs: number;
+    /** PostgreSQL ends a lock session silent this long (idle_session_timeout): bounds a hung leader's term. */
+    readonly sessionTimeoutMs: number;
+    /** How long a follower waits for the leader to answer a forwarded request. */
+    readonly forwardTimeoutMs: number;
+  };
 }
 
 /** One Asterisk box: its link settings, and its name in stream names (`pbx-<node>`), metadata and read-model rows. */
@@ -168,6 +181,8 @@ const envBindings: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['JADE_OB_RESULT_FILE', ['outbound', 'resultFile']],
   ['JADE_OB_TIMEZONE', ['outbound', 'timezone']],
   ['JADE_VOICEMAIL_SPOOL_DIR', ['voicemail', 'spoolDir']],
+  ['JADE_CLUSTER_NODE_ID', ['cluster', 'nodeId']],
+  ['JADE_CLUSTER_ADVERTISE_URL', ['cluster', 'advertiseUrl']],
 ];
 
 function setPath(target: Json, path: readonly string[], value: unknown): void {
@@ -284,7 +299,28 @@ function validate(raw: Json): Config {
   );
   check(typeof config.voicemail?.spoolDir === 'string', 'voicemail.spoolDir must be a string (empty: not configured)');
   (raw.ami as Json).nodes = amiNodes(raw.ami as Json);
+  validateCluster(config.cluster);
   return config;
+}
+
+function validateCluster(cluster: Config['cluster'] | undefined): asserts cluster is Config['cluster'] {
+  if (cluster === undefined) throw new ConfigError('cluster must be an object');
+  check(typeof cluster.nodeId === 'string' && typeof cluster.advertiseUrl === 'string', 'cluster.nodeId and cluster.advertiseUrl must be strings (empty: derived)');
+  check(cluster.advertiseUrl === '' || isHttpUrl(cluster.advertiseUrl), `cluster.advertiseUrl must be an http(s) URL or empty, got ${JSON.stringify(cluster.advertiseUrl)}`);
+  for (const key of ['lockRetryMs', 'sessionTimeoutMs', 'forwardTimeoutMs'] as const) {
+    check(Number.isFinite(cluster[key]) && cluster[key] > 0, `cluster.${key} must be a positive number`);
+  }
+  // A leader's heartbeat comes every lockRetryMs: PostgreSQL must not end a session that is merely between two.
+  check(cluster.sessionTimeoutMs >= 2 * cluster.lockRetryMs && cluster.sessionTimeoutMs >= 1000, 'cluster.sessionTimeoutMs must be at least 1000 and twice cluster.lockRetryMs');
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 export interface LoadConfigOptions {

@@ -5,9 +5,8 @@ import type { Middleware } from 'koa';
 import type { Router } from '@koa/router';
 import { parseListenAddress, resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
-import { openEventStore, PostgresLogSource, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
-import type { AmiRuntime } from './ami/index.js';
-import { startAmiNodes, type AmiNodes } from './ami/nodes.js';
+import { openEventStore, PostgresEventStore, PostgresLogSource, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
+import { AmiSeat } from './ami/index.js';
 import {
   createProjectionRunner,
   openReadModelDb,
@@ -23,10 +22,7 @@ import type { ScryptParams } from './auth/password.js';
 import { createHttpApp } from './http/app.js';
 import { pointInTime } from './http/point-in-time.js';
 import { VoicemailSpool } from './voicemail/spool.js';
-import { startVoicemailWatcher } from './voicemail/watcher.js';
 import { ConfigService } from './configfiles/service.js';
-import { startConfigDrift } from './configfiles/drift.js';
-import { managedFiles } from './configfiles/decide.js';
 import { logPaths } from './http/routes/events.js';
 import { buildRouters } from './http/routes/index.js';
 // Tests build parts of the app from the same assembly.
@@ -34,15 +30,16 @@ export { authRouters, buildRouters, historyRouters, type HistoryRouterParts, typ
 import type { CommandDeps } from './commands/command.js';
 import { ObResourceCommands } from './outbound/commands.js';
 import { openPointInTime, ReadModelSnapshots, snapshotDir, type ScratchReadModels } from './history/index.js';
-import { Dialer, hangupDialing, ResultFile } from './outbound/dialer/index.js';
+import { hangupDialing, ResultFile } from './outbound/dialer/index.js';
 import { attachRealtime, type Realtime } from './realtime/index.js';
 import { PeopleCommands } from './people/commands.js';
 import { DpResourceCommands } from './dp/commands.js';
 import { ChatCommands } from './commands/chat.js';
 import { chatOwnerQuery } from '../projections/chats.js';
-import { getDpmaScript } from '../projections/dialplans.js';
-import { DialplanRunner, recoverDialplanRuns } from './dialplans/index.js';
 import { countLog, JadeMetrics, listenMetrics, timedAppends } from './metrics/index.js';
+import { clusterIdentity, createLeadership, LeaderSeat, startLeaderDuties, type Leadership } from './cluster/index.js';
+import { leaderForward } from './http/leader-forward.js';
+import { rebuildShared } from './cluster/offline-rebuild.js';
 
 export interface Jade {
   readonly httpServer: Server;
@@ -50,10 +47,10 @@ export interface Jade {
   readonly store: EventStore;
   readonly readModels: ReadModelDb;
   readonly runner: ProjectionRunner<ReadModelChange>;
-  /** The first Asterisk box's link (the only one of a one-box jade). */
-  readonly ami: AmiRuntime;
-  /** Every box's link (ami.nodes). */
-  readonly amiNodes: AmiNodes;
+  /** The AMI runtime while this node leads (always, alone on its store); unseated on a follower. */
+  readonly ami: AmiSeat;
+  /** Which node leads the ones sharing this store (src/cluster/). */
+  readonly leadership: Leadership;
   readonly auth: Auth;
   readonly realtime: Realtime;
   /** The HTTP API's routers, as the app tries them (the OpenAPI document describes exactly these). */
@@ -101,14 +98,22 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   const inMemory = config.eventstore.type === 'memory';
   if (!inMemory) mkdirSync(config.dataDir, { recursive: true });
   const metrics = new JadeMetrics();
-  const store = timedAppends(await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir }), (s) => metrics.observeAppend(s));
+  const opened = await openEventStore({ ...config.eventstore, type: config.eventstore.type, dataDir: config.dataDir });
+  const store = timedAppends(opened, (s) => metrics.observeAppend(s));
   shutdown.add(() => store.close());
+  // The leader's appends (commands, AMI, dialer, dialplans) are fenced on PostgreSQL: refused once another node leads.
+  let port = config.http.port;
+  const identity = clusterIdentity(config, () => port);
+  const leadership = createLeadership(config, identity, logger.child({ module: 'cluster' }));
+  const leaderStore = opened instanceof PostgresEventStore ? timedAppends(opened.fenced(leadership.lease), (s) => metrics.observeAppend(s)) : store;
   // On PostgreSQL the read models are shared by every node (src/readmodels/postgres-mirror.ts); else a SQLite file beside the log.
   const shared = config.eventstore.type === 'postgres' ? await openSharedReadModels(config.eventstore.postgresUrl, logger.child({ module: 'readmodels' })) : undefined;
   const readModels = shared?.readModels ?? (await openReadModelDb(inMemory ? ':memory:' : readModelDbPath(config.dataDir)));
   shutdown.add(() => readModels.close());
   const localRunner = createProjectionRunner({ store, readModels, logger: logger.child({ module: 'readmodels' }) });
-  const runner = shared ? shared.follow(localRunner) : localRunner;
+  // With nodes sharing PostgreSQL only the leader writes the read models; every node keeps its own change feed.
+  const mirrored = shared?.follow(localRunner, { following: true });
+  const runner = mirrored ?? localRunner;
   shutdown.add(() => runner.stop());
   await runner.start();
   const logCount = countLog(store, metrics, await store.headPosition(), logger.child({ module: 'metrics' }));
@@ -130,77 +135,29 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   const { scratch } = pointInTime;
   shutdown.add(() => pointInTime.close());
 
-  // Read before AMI starts, so the PJSIP follow-ups see the first snapshot round.
-  const logHead = await store.headPosition();
-  // Async-AGI dialplans: the runs a previous process left unfinished, found before AMI starts (no channel
-  // snapshot of this process has dropped their sessions yet).
-  const dialplanRecovery = await recoverDialplanRuns({ store, db: readModels.db, readModels: runner });
-  // One AMI link per Asterisk box (ami.nodes), each with its PJSIP and voicemail follow-ups; `ami` is the first box.
-  const amiNodes = await startAmiNodes({ nodes: config.ami.nodes, store, logger: logger.child({ module: 'ami' }), afterPosition: logHead });
-  shutdown.add(() => amiNodes.stop());
-  await amiNodes.ready();
-  const ami = amiNodes.first;
+  // Every Asterisk box's links, seated while this node leads (src/cluster/duties.ts starts them).
+  const amiSeat = new AmiSeat(config.ami.nodes.map((box) => box.node));
   // The voicemail spool is the one place jade reads Asterisk's disk (src/voicemail/spool.ts); unset: 503 on /voicemail/vms.
   const voicemailSpool = config.voicemail.spoolDir === '' ? undefined : new VoicemailSpool(config.voicemail.spoolDir);
-  const voicemailWatcher = await startVoicemailWatcher({ store, spool: voicemailSpool, logger: logger.child({ module: 'voicemail' }), afterPosition: logHead });
-  shutdown.add(() => voicemailWatcher.stop());
   const commands: CommandDeps = {
-    store,
-    ami: ami.gateway,
-    nodes: amiNodes,
+    store: leaderStore,
+    ami: amiSeat.gateway,
+    nodes: amiSeat.nodes,
     readModels: createReadModelSync(runner),
     logger: logger.child({ module: 'commands' }),
     settleTimeoutMs: config.commands.readYourWritesTimeoutMs,
   };
 
-  // Asterisk's config files: writes as commands on config-<file> streams, drift checks on connect and on a timer.
-  const configFiles = new ConfigService({ ...commands, logger: logger.child({ module: 'config' }), resnapshot: (names) => ami.resnapshot(names) });
-  const drift = await startConfigDrift({
-    service: configFiles,
-    files: managedFiles,
-    intervalMs: config.config.driftCheckSeconds * 1000,
-    store,
-    logger: logger.child({ module: 'config' }),
-    afterPosition: logHead,
-  });
-  shutdown.add(() => drift.stop());
-
+  // Asterisk's config files: writes as commands on config-<file> streams (drift checks are a leader duty).
+  const configFiles = new ConfigService({ ...commands, logger: logger.child({ module: 'config' }), resnapshot: (names) => amiSeat.resnapshot(names) });
   // Outbound resources (plans, campaigns, dial lists, ...): event-sourced objects, decided without Asterisk.
-  const obResources = new ObResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
-  // The dialer: a process manager over the log (after the projection runner, which it reads; stopped before it).
+  const obResources = new ObResourceCommands({ store: leaderStore, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
   const resultFile = new ResultFile(resultFilePath(config));
   shutdown.add(() => resultFile.close());
-  const dialer = new Dialer({
-    store,
-    db: readModels.db,
-    readModels: runner,
-    ami: ami.gateway,
-    resources: obResources,
-    commands: { ...commands, logger: logger.child({ module: 'dialer' }) },
-    resultFile,
-    timezone: config.outbound.timezone,
-    logger: logger.child({ module: 'dialer' }),
-    tickMs: config.outbound.tickMs,
-    maxDialsPerTick: config.outbound.maxDialsPerTick,
-    requestChannelSnapshot: () => amiNodes.resnapshot(['CoreShowChannels']),
-  });
-  shutdown.add(() => dialer.stop());
-  await dialer.start(logHead);
-  // Async-AGI dialplans (`AGI(agi:async,jade_dialplan,<dpma>)`): a process manager over the log, like the dialer.
-  const dialplanRunner = new DialplanRunner({
-    store,
-    db: readModels.db,
-    readModels: runner,
-    commands: { ...commands, logger: logger.child({ module: 'dialplans' }) },
-    loadScript: (uuid) => getDpmaScript(readModels.db, uuid),
-    logger: logger.child({ module: 'dialplans' }),
-  });
-  shutdown.add(() => dialplanRunner.stop());
-  await dialplanRunner.start(logHead, dialplanRecovery);
 
   // Chats (/me/chats): rooms and messages on chat-<room> streams, decided without Asterisk.
   const chats = new ChatCommands({
-    store,
+    store: leaderStore,
     db: readModels.db,
     readModels: commands.readModels,
     settleTimeoutMs: commands.settleTimeoutMs,
@@ -209,18 +166,18 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   const chatOwner = readModels.sqlite.prepare(chatOwnerQuery).pluck();
   const routers = buildRouters({
     chats: { db: readModels.db, chats },
-    health: { ami: amiNodes, nodes: () => amiNodes.statuses(), store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults },
+    health: { ami: amiSeat, nodes: () => amiSeat.statuses(), store, projectionsPosition: () => runner.position(), projectionFaults: () => runner.status().faults, cluster: () => leadership.view() },
     auth: auth.service,
-    pbx: { db: readModels.db, commands, ami: amiNodes, configFiles, voicemailSpool },
+    pbx: { db: readModels.db, commands, ami: amiSeat, configFiles, voicemailSpool },
     outbound: { db: readModels.db, commands: obResources, hangupDialing: (actor, uuid) => hangupDialing({ db: readModels.db, commands }, actor, uuid) },
     history: { db: readModels.db, store, log, runner: pointInTime.dropSnapshotsAfterRebuild(runner), logger },
     metrics,
-    dp: { db: readModels.db, commands: new DpResourceCommands({ store, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs }) },
+    dp: { db: readModels.db, commands: new DpResourceCommands({ store: leaderStore, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs }) },
     people: {
       db: readModels.db,
       auth: auth.service,
       commands: new PeopleCommands({
-        store,
+        store: leaderStore,
         db: readModels.db,
         readModels: commands.readModels,
         settleTimeoutMs: commands.settleTimeoutMs,
@@ -229,7 +186,18 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
     },
   });
   const observeRequest = metrics.observeHttp.bind(metrics);
-  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, beforeRoutes: [pointInTimeReads({ log, scratch })], routers, observeRequest });
+  // A follower passes commands to the leader, and answers once it has caught up with what they appended.
+  const forward = leaderForward({
+    leadership,
+    applied: () => ({ readModels: runner.position(), users: auth.service.directory.position }),
+    caughtUp: async (positions, timeoutMs) => {
+      await Promise.all([runner.waitForPosition(positions.readModels, timeoutMs), auth.service.directory.waitForPosition(positions.users, timeoutMs)]);
+    },
+    forwardTimeoutMs: config.cluster.forwardTimeoutMs,
+    settleTimeoutMs: config.commands.readYourWritesTimeoutMs,
+    logger: logger.child({ module: 'cluster' }),
+  });
+  const app = createHttpApp({ logger, bodyLimitBytes: config.http.bodyLimitBytes, authenticate: auth.authenticate, front: [forward], beforeRoutes: [pointInTimeReads({ log, scratch })], routers, observeRequest });
   const httpServer = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -259,16 +227,35 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   });
   shutdown.add(() => realtime.close());
   const projections = { projectionPositions: () => runner.projectionPositions(), faultCount: () => runner.status().faults.count };
-  metrics.attach({ ami: () => amiNodes.statuses(), headPosition: () => store.headPosition(), projections, realtime: () => realtime.stats() });
+  metrics.attach({
+    ami: () => amiSeat.statuses(),
+    headPosition: () => store.headPosition(),
+    projections,
+    realtime: () => realtime.stats(),
+    cluster: () => leadership.view(),
+  });
   const metricsAddress = parseListenAddress(config.metrics.listen);
   const metricsServer = metricsAddress && (await listenMetrics(metricsAddress, () => metrics.render()));
   if (metricsServer) shutdown.add(() => metricsServer.close());
-  const port = (httpServer.address() as AddressInfo).port;
-  logger.info({ port, dataDir: config.dataDir, eventstore: config.eventstore.type }, 'jade is serving');
+  port = (httpServer.address() as AddressInfo).port;
+  // The leader's duties, while this node leads: at once when it is alone, else whenever it takes over.
+  const seat = new LeaderSeat({
+    leadership,
+    takeReadModels: async (epoch) => mirrored?.lead(epoch, () => store.headPosition()),
+    demoted: () => {
+      amiSeat.unseat();
+      mirrored?.follow();
+    },
+    startDuties: () => startLeaderDuties({ config, logger, store: leaderStore, readModels, runner, amiSeat, commands, configFiles, obResources, resultFile, voicemailSpool }),
+    logger: logger.child({ module: 'cluster' }),
+  });
+  shutdown.add(() => seat.stop());
+  await seat.start();
+  logger.info({ port, dataDir: config.dataDir, eventstore: config.eventstore.type, role: leadership.view().role }, 'jade is serving');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= shutdown.run());
-  return { httpServer, port, store, readModels, runner, ami, amiNodes, auth, realtime, routers, metricsPort: metricsServer?.port, stop };
+  return { httpServer, port, store, readModels, runner, ami: amiSeat, leadership, auth, realtime, routers, metricsPort: metricsServer?.port, stop };
 }
 
 /**
@@ -298,10 +285,10 @@ export async function rebuildOffline(config: Config, logger: Logger, options: Of
     );
     return 1;
   }
+  // Shared read models: only the leader writes them, so the rebuild leads (or refuses while a node does).
   if (config.eventstore.type === 'postgres') {
-    // Shared read models: a rebuild beside the running nodes' runners would race them; a node does it in place.
-    process.stderr.write('jade rebuild: on PostgreSQL the read models are shared by the nodes; ask one: jade rebuild --server\n');
-    return 1;
+    const url = config.eventstore.postgresUrl;
+    return rebuildShared(config, logger, () => PostgresEventStore.open({ connectionString: url, groupCommitMaxBatch: config.eventstore.groupCommitMaxBatch }), options);
   }
   const store = await openEventStore({ ...config.eventstore, dataDir: config.dataDir });
   const readModels = await openReadModelDb(readModelDbPath(config.dataDir));

@@ -16,6 +16,7 @@ export { amiEventTable, callIdOf, type EventHandling } from './event-table.js';
 export { snapshotActions, type SnapshotSpec } from './snapshots.js';
 export type { ResyncReport } from './resync.js';
 export * from './port.js';
+export { AmiSeat, AmiNotHereError } from './seat.js';
 
 export interface StartAmiOptions {
   readonly config: Omit<AmiNodeConfig, 'node'> & { readonly node: string };

@@ -2,6 +2,7 @@ import type { AmiNodeConfig } from '../config.js';
 import type { EventStore } from '../eventstore/port.js';
 import { query } from './actions.js';
 import { startAmi, type AmiRuntime, type StartAmiOptions } from './index.js';
+import type { AmiIngestStats } from './ingest.js';
 import { startPjsipRefresh, type PjsipRefresh } from './pjsip-refresh.js';
 import type { AmiConnectionState, AmiGateway, AmiNodeGateways } from './port.js';
 import { SystemNames } from './system-names.js';
@@ -30,7 +31,10 @@ export interface AmiNodes extends AmiNodeGateways {
    * both nodes, when two boxes have the same one. With one box: at once (nothing is asked that jade did not ask before).
    */
   ready(): Promise<void>;
-  stop(): Promise<void>;
+  /** Every link's ingest figures, summed. */
+  stats(): AmiIngestStats;
+  /** `flushTimeoutMs` as AmiRuntime.stop's (0: a fenced leader drops what it has not appended). */
+  stop(options?: { readonly flushTimeoutMs?: number }): Promise<void>;
 }
 
 export interface StartAmiNodesOptions extends Omit<StartAmiOptions, 'config' | 'onConnected'> {
@@ -144,10 +148,18 @@ export async function startAmiNodes(options: StartAmiNodesOptions): Promise<AmiN
         started = true;
       }
     },
-    async stop() {
+    stats() {
+      const total = { received: 0, appended: 0, queued: 0, inFlight: 0, retries: 0, reordered: 0 };
+      for (const runtime of runtimes.values()) {
+        const one = runtime.stats();
+        for (const key of Object.keys(total) as Array<keyof AmiIngestStats>) total[key] += one[key];
+      }
+      return total;
+    },
+    async stop(stopOptions = {}) {
       // The followers of the log first (they act on the links), then the links (their last events reach the store).
       for (const stop of followers) await stop();
-      for (const runtime of runtimes.values()) await runtime.stop();
+      for (const runtime of runtimes.values()) await runtime.stop(stopOptions);
     },
   };
 }

@@ -49,7 +49,7 @@ export interface AmiNodeGateways {
 }
 
 export class AmiNotConnectedError extends Error {
-  override readonly name = 'AmiNotConnectedError';
+  override readonly name: string = 'AmiNotConnectedError';
   constructor(message = 'Asterisk is not connected') {
     super(message);
   }

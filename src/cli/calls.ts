@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import type { RecordedEvent } from '../events/index.js';
 import type { LogSource } from '../eventstore/log-port.js';
 import { formatCall } from '../history/timeline-text.js';
 import { readModelDbPath, type Database } from '../readmodels/database.js';
+import { connectPostgresReadModels } from '../readmodels/postgres-database.js';
 import { nowTimestamp } from '../events/time.js';
 import { getCall, type CallSummary } from '../../projections/calls/index.js';
 import { getCommands, type CommandObject } from '../../projections/commands.js';
@@ -21,14 +22,23 @@ interface ReadModelView {
   readonly commands: readonly CommandObject[];
 }
 
-/**
- * The call's summary and commands from the data dir's read models, opened read-only beside a running
- * server. Missing (never built, or built before call history existed): the timeline still shows.
- */
-async function fromReadModels(dataDir: string, linkedId: string): Promise<ReadModelView> {
-  const path = readModelDbPath(dataDir);
-  if (!existsSync(path)) return { commands: [] };
+/** The read models a CLI reads beside a running server: PostgreSQL's shared tables, else the data dir's file read-only. */
+function openReadModels(config: Pick<Config, 'dataDir' | 'eventstore'>): { db: Kysely<Database>; close(): Promise<void> } | undefined {
+  if (config.eventstore.type === 'postgres') return connectPostgresReadModels(config.eventstore.postgresUrl);
+  const path = readModelDbPath(config.dataDir);
+  if (!existsSync(path)) return undefined;
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path, { readonly: true, fileMustExist: true }) }) });
+  return { db, close: () => db.destroy() };
+}
+
+/**
+ * The call's summary and commands from the read models, opened read-only beside a running server.
+ * Missing (never built, or built before call history existed): the timeline still shows.
+ */
+async function fromReadModels(config: Pick<Config, 'dataDir' | 'eventstore'>, linkedId: string): Promise<ReadModelView> {
+  const opened = openReadModels(config);
+  if (!opened) return { commands: [] };
+  const { db } = opened;
   try {
     const call = await getCall(db, linkedId, nowTimestamp());
     if (!call) return { commands: [] };
@@ -36,7 +46,7 @@ async function fromReadModels(dataDir: string, linkedId: string): Promise<ReadMo
   } catch {
     return { commands: [] };
   } finally {
-    await db.destroy();
+    await opened.close();
   }
 }
 
@@ -49,7 +59,7 @@ async function show(linkedId: string): Promise<number> {
   const config = loadConfig();
   const log = await openCliLog(config);
   try {
-    const view = await fromReadModels(config.dataDir, linkedId);
+    const view = await fromReadModels(config, linkedId);
     const events = await streamOf(log.source, `call-${linkedId}`);
     for (const command of view.commands) events.push(...(await streamOf(log.source, `command-${command.uuid}`)));
     events.sort((a, b) => a.position - b.position);

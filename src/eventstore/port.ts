@@ -73,3 +73,24 @@ export class ConcurrencyError extends Error {
 export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
 }
+
+/**
+ * The leader's lease an append is made under: the fencing epoch this process holds now, or undefined when it
+ * holds none. A store that supports fencing reads it when the append is made and checks it again inside the
+ * append's transaction.
+ */
+export type LeaseEpoch = () => number | undefined;
+
+/**
+ * The append was made under a leader's lease that is no longer current (another node took the leadership,
+ * or this one lost its lock): nothing was appended. Two leaders never both act on Asterisk or the dialer.
+ */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+/** A store whose appends can be fenced by a leader's lease (PostgreSQL). */
+export interface FenceableEventStore extends EventStore {
+  /** The store as the holder of `lease` appends to it: each append refused once the lease is over. */
+  fenced(lease: LeaseEpoch): EventStore;
+}

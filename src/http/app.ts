@@ -11,6 +11,8 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes: number;
   /** Runs before every route; decides itself which routes are public. */
   readonly authenticate: Middleware;
+  /** Run before the version alias and authentication, the request untouched (forwarding to the leader). */
+  readonly front?: readonly Middleware[];
   /** Run after authentication and before the routes (point-in-time resolution). */
   readonly beforeRoutes?: readonly Middleware[];
   /** One router per URL area, with unversioned paths (`/core/channels`). */
@@ -48,6 +50,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   if (options.observeRequest) app.use(observed(options.observeRequest));
   app.use(errorMiddleware(options.logger));
   app.use(cors);
+  for (const middleware of options.front ?? []) app.use(middleware);
   app.use(versionAlias);
   // Authenticate first: an anonymous client must not make us read a body.
   app.use(options.authenticate);

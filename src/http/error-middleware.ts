@@ -5,7 +5,7 @@ import { errorEnvelope } from './envelope.js';
 import { AmiActionError, AmiNoAnswerError, AmiNotConnectedError, AmiUnsafeValueError } from '../ami/port.js';
 import { CommandOutcomeUnknownError } from '../commands/command.js';
 import { HangupUnconfirmedError } from '../commands/hangup.js';
-import { ConcurrencyError, EventStoreUnavailableError } from '../eventstore/port.js';
+import { ConcurrencyError, EventStoreUnavailableError, LeaseLostError } from '../eventstore/port.js';
 import { InvalidModuleNameError, ModuleNotFoundError } from '../commands/core.js';
 import { RebuildInProgressError, ReadModelTimeoutError, UnknownProjectionError } from '../readmodels/errors.js';
 import { AmbiguousNodeError, NotFoundError } from '../events/errors.js';
@@ -75,6 +75,8 @@ const mappers: ReadonlyArray<readonly [new (...args: never[]) => Error, (error: 
   [ConcurrencyError, (e: ConcurrencyError) => ({ status: 409, message: 'the object was changed concurrently; retry', details: { stream: e.stream } })],
   // The write is in the log; only the read-your-writes wait ran out. Say so rather than 500, so a client does not redo it.
   [ReadModelTimeoutError, (e: ReadModelTimeoutError) => ({ status: 504, message: `recorded, but the read models did not show it within ${e.timeoutMs} ms`, details: { position: e.position } })],
+  // This node led and lost the lead meanwhile (src/cluster/): nothing was recorded; the new leader takes it on a retry.
+  [LeaseLostError, (e: LeaseLostError) => ({ status: 503, message: `this node no longer leads: ${e.message}; retry` })],
   [EventStoreUnavailableError, (e: EventStoreUnavailableError) => ({ status: 503, message: `event store unavailable: ${e.message}` })],
 ];
 

@@ -13,6 +13,8 @@ export interface MetricsSources {
     /** Events projections skipped (ProjectionFault), in total. */
     faultCount(): number;
   };
+  /** This node's role among the jade nodes sharing a store (one always leads alone on SQLite). */
+  cluster?(): { readonly node: string; readonly role: 'leader' | 'follower'; readonly epoch: number };
   /** The realtime fan-out's counts since start; absent until it is attached. */
   realtime?(): {
     readonly clients: { readonly socketIo: number; readonly ws: number };
@@ -81,6 +83,20 @@ export class JadeMetrics {
       name: 'jade_projection_faults', help: 'Events projections skipped because they threw on them (ProjectionFault)', registers,
       collect() {
         if (metrics.sources) this.set(metrics.sources.projections.faultCount());
+      },
+    });
+    new Gauge({
+      name: 'jade_cluster_leader', help: '1 while this node leads (runs the AMI links, the dialer, the read-model writes), 0 while it follows', labelNames: ['node'], registers,
+      collect() {
+        const cluster = metrics.sources?.cluster?.();
+        if (cluster) this.set({ node: cluster.node }, cluster.role === 'leader' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'jade_cluster_epoch', help: 'The leadership epoch: the one this node leads under, or the last one it saw', registers,
+      collect() {
+        const cluster = metrics.sources?.cluster?.();
+        if (cluster) this.set(cluster.epoch);
       },
     });
     new Gauge({

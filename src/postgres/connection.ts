@@ -18,13 +18,13 @@ export interface PostgresConnectionOptions {
 
 /** int8 (COUNT, BIGINT) comes back as a string by default; positions fit a double (2^53), so read them as numbers. */
 const int8 = 20;
-const types = {
+export const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === int8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
 export function createPool(options: PostgresConnectionOptions): PgPool {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10, types });
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10, types: pgTypes });
   // An idle pooled connection that the server drops emits 'error' on the pool; the next checkout reconnects.
   pool.on('error', () => {});
   return pool;
@@ -32,7 +32,7 @@ export function createPool(options: PostgresConnectionOptions): PgPool {
 
 /** Opens one connection outside any pool (the caller owns it until `end()`). */
 export async function connectClient(connectionString: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString, types });
+  const client = new pg.Client({ connectionString, types: pgTypes });
   await client.connect();
   return client;
 }
@@ -107,7 +107,7 @@ export class NotificationListener {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.options.connectionString, types });
+    const client = new pg.Client({ connectionString: this.options.connectionString, types: pgTypes });
     this.attempt = client;
     client.on('notification', (message) => {
       if (message.channel === this.options.channel) this.options.onNotify(message.payload ?? '');

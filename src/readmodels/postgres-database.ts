@@ -4,7 +4,8 @@ import { createPool } from '../postgres/connection.js';
 import type { Logger } from '../logger.js';
 import { openReadModelDb, type ReadModelDb } from './database.js';
 import { migrateReadModels } from './migrator.js';
-import { PostgresReadModelMirror } from './postgres-mirror.js';
+import { PostgresReadModelMirror, type FollowOptions } from './postgres-mirror.js';
+import type { MirroredRunner } from './postgres-mirrored-runner.js';
 import type { ProjectionRunner } from './runner.js';
 
 /** The read-model tables in PostgreSQL, reached through kysely (the same migrations as SQLite's: migrations/dialect.ts). */
@@ -28,11 +29,17 @@ export async function openPostgresReadModelDb(connectionString: string): Promise
   return { db, close: () => db.destroy() };
 }
 
+/** The read models PostgreSQL holds, for reading only (the CLI beside running nodes): no migration, a small pool. */
+export function connectPostgresReadModels(connectionString: string): PostgresReadModelDb {
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool({ connectionString, maxConnections: 2 }) }) });
+  return { db, close: () => db.destroy() };
+}
+
 export interface SharedReadModels {
   /** `db` is PostgreSQL (every reader); `sqlite` the runner's working copy (postgres-mirror.ts). close() closes both. */
   readonly readModels: ReadModelDb;
   /** The runner over `readModels`, as PostgreSQL sees it: position, waits and change feed follow the mirrored commits. */
-  follow<C>(runner: ProjectionRunner<C>): ProjectionRunner<C>;
+  follow<C>(runner: ProjectionRunner<C>, options?: FollowOptions): MirroredRunner<C>;
 }
 
 /** The read models of a jade on PostgreSQL: the shared tables, a working copy loaded from them, and the mirror between. */
@@ -50,7 +57,7 @@ export async function openSharedReadModels(connectionString: string, logger: Log
     await mirror.load(working.sqlite);
     return {
       readModels: { db: shared.db, sqlite: working.sqlite, close: closeAll },
-      follow: (runner) => mirror.follow(runner, working.sqlite),
+      follow: (runner, options) => mirror.follow(runner, working.sqlite, options),
     };
   } catch (error) {
     await closeAll();

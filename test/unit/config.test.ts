@@ -28,6 +28,16 @@ describe('config', () => {
     expect(config.eventstore).to.include({ type: 'postgres', postgresUrl: 'postgres://jade@db.example:5432/jade' });
   });
 
+  it('reads the cluster keys (node id, advertised URL from env) and refuses a bad URL or a session timeout shorter than two heartbeats', () => {
+    const config = loadConfig({ env: { JADE_CLUSTER_NODE_ID: 'jade-a', JADE_CLUSTER_ADVERTISE_URL: 'http://10.0.0.11:8081' } });
+    expect(config.cluster).to.deep.equal({ nodeId: 'jade-a', advertiseUrl: 'http://10.0.0.11:8081', lockRetryMs: 1000, sessionTimeoutMs: 5000, forwardTimeoutMs: 30000 });
+    expect(loadConfig({ env: {} }).cluster.advertiseUrl, 'derived from http.host/port when empty').to.equal('');
+    expect(() => loadConfig({ env: { JADE_CLUSTER_ADVERTISE_URL: 'ftp://x' } })).to.throw(ConfigError, /cluster\.advertiseUrl/);
+    expect(() => loadConfig({ env: { JADE_CLUSTER_ADVERTISE_URL: 'not a url' } })).to.throw(ConfigError, /cluster\.advertiseUrl/);
+    expect(() => loadConfig({ env: {}, overrides: { cluster: { sessionTimeoutMs: 1500 } } })).to.throw(ConfigError, /cluster\.sessionTimeoutMs/);
+    expect(() => loadConfig({ env: {}, overrides: { cluster: { forwardTimeoutMs: 0 } } })).to.throw(ConfigError, /cluster\.forwardTimeoutMs/);
+  });
+
   it('puts the outbound result file in the data dir unless told otherwise', () => {
     expect(resultFilePath(loadConfig({ env: { JADE_DATA_DIR: '/srv/jade' } }))).to.equal('/srv/jade/outbound_result.json');
     expect(resultFilePath(loadConfig({ env: { JADE_OB_RESULT_FILE: '/tmp/r.json' } }))).to.equal('/tmp/r.json');

@@ -4,9 +4,12 @@ import { assertAppendable, checkExpectedRevision } from '../append-rules.js';
 import {
   ConcurrencyError,
   EventStoreUnavailableError,
+  LeaseLostError,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type FenceableEventStore,
+  type LeaseEpoch,
   type ReadAllOptions,
   type ReadStreamOptions,
   type SubscribeOptions,
@@ -14,7 +17,7 @@ import {
 } from '../port.js';
 import { HeadSignal, pullSubscription, SubscriptionSet } from '../pull-subscription.js';
 import { createPool, inTransaction, isUnavailable, NotificationListener, type PgClient, type PgPool } from '../../postgres/connection.js';
-import { appendLockKey, columns, ddl, notifyChannel, sqlLimit, toRecorded, type EventRow } from './schema.js';
+import { appendLockKey, columns, ddl, leadershipTable, notifyChannel, sqlLimit, toRecorded, type EventRow } from './schema.js';
 
 export interface PostgresEventStoreOptions {
   readonly connectionString: string;
@@ -27,6 +30,8 @@ interface PendingAppend {
   readonly expected: ExpectedRevision;
   /** Serialized at call time, so a bad payload fails its own append and never a group. */
   readonly rows: ReadonlyArray<{ readonly type: string; readonly data: string; readonly metadata: string }>;
+  /** The leader's epoch this append was made under (fenced()); undefined: not fenced. */
+  readonly epoch?: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: Error) => void;
 }
@@ -73,7 +78,7 @@ function unavailable(what: string, cause: unknown): EventStoreUnavailableError {
  * delivers it on commit, so a LISTEN session (one per store, reconnecting) wakes subscriptions of every
  * process. After a reconnect the head is read again, so a notification lost meanwhile delays nothing.
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements FenceableEventStore {
   /** Connects, creates the table when missing and reads the head. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
     const maxBatch = options.groupCommitMaxBatch ?? defaultGroupCommitMaxBatch;
@@ -126,6 +131,31 @@ export class PostgresEventStore implements EventStore {
   }
 
   append(stream: string, events: readonly JadeEvent[], expectedRevision: ExpectedRevision = 'any'): Promise<AppendResult> {
+    return this.enqueue(stream, events, expectedRevision, undefined);
+  }
+
+  /**
+   * This store as a leader appends to it: each append carries the epoch `lease` names when it is made (none:
+   * refused at once) and is refused inside its transaction, with nothing appended, when `jade_leadership`
+   * holds another epoch by then. The epoch changes only under the append lock, so every append of an old
+   * leader that committed precedes the new leader's first look at the log, and none commits after it.
+   */
+  fenced(lease: LeaseEpoch): EventStore {
+    return {
+      append: (stream, events, expectedRevision = 'any') => {
+        const epoch = lease();
+        if (epoch === undefined) return Promise.reject(new LeaseLostError('this node does not hold the leadership: append refused'));
+        return this.enqueue(stream, events, expectedRevision, epoch);
+      },
+      readStream: (stream, options) => this.readStream(stream, options),
+      readAll: (options) => this.readAll(options),
+      subscribeToAll: (options) => this.subscribeToAll(options),
+      headPosition: () => this.headPosition(),
+      close: () => this.close(),
+    };
+  }
+
+  private enqueue(stream: string, events: readonly JadeEvent[], expectedRevision: ExpectedRevision, epoch: number | undefined): Promise<AppendResult> {
     try {
       this.assertOpen();
       assertAppendable(stream, events, expectedRevision);
@@ -136,7 +166,7 @@ export class PostgresEventStore implements EventStore {
         metadata: toJson(stream, 'metadata', event.metadata),
       }));
       return new Promise<AppendResult>((resolve, reject) => {
-        this.queue.push({ stream, expected: expectedRevision, rows, resolve, reject });
+        this.queue.push({ stream, expected: expectedRevision, rows, ...(epoch === undefined ? {} : { epoch }), resolve, reject });
         this.startWriter();
       });
     } catch (error) {
@@ -202,6 +232,10 @@ export class PostgresEventStore implements EventStore {
       [streams],
     );
     const revisions = new Map<string, number | undefined>(current.rows.map((row) => [row.stream, row.revision]));
+    // Read under the append lock, which the epoch's increment takes too: the epoch cannot change until we commit.
+    const epoch = group.some((pending) => pending.epoch !== undefined)
+      ? Number((await client.query<{ epoch: number }>(`SELECT epoch FROM ${leadershipTable} WHERE id = 1`)).rows[0]?.epoch ?? 0)
+      : undefined;
     // Another process's clock may run ahead of ours: recorded_at never goes back along the log.
     const now = nowTimestamp();
     const previous = last.rows[0]?.recorded_at;
@@ -209,6 +243,9 @@ export class PostgresEventStore implements EventStore {
     let position = (last.rows[0]?.position ?? 0) + 1;
     const insert = { position: [] as number[], stream: [] as string[], revision: [] as number[], type: [] as string[], data: [] as string[], metadata: [] as string[] };
     const outcomes = group.map((pending): Outcome => {
+      if (pending.epoch !== undefined && pending.epoch !== epoch) {
+        return { error: new LeaseLostError(`leadership epoch ${pending.epoch} is over (now ${String(epoch)}): append refused`) };
+      }
       const revision = revisions.get(pending.stream);
       try {
         checkExpectedRevision(pending.stream, pending.expected, revision);

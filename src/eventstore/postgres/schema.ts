@@ -18,13 +18,26 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at text NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_stream_revision ON events (stream, revision);
+CREATE TABLE IF NOT EXISTS jade_leadership (
+  id integer PRIMARY KEY CHECK (id = 1),
+  epoch bigint NOT NULL,
+  node text NOT NULL,
+  advertise_url text NOT NULL,
+  since text NOT NULL
+);
+INSERT INTO jade_leadership (id, epoch, node, advertise_url, since) VALUES (1, 0, '', '', '') ON CONFLICT (id) DO NOTHING;
 `;
 
 /**
- * The key of the transaction-scoped advisory lock every append takes first (any value works; this one
- * spells "jade" in ASCII). It makes appends, across every process on the database, one at a time.
+ * `jade_leadership` (one row): who leads the nodes sharing this database, where it answers, and the fencing
+ * epoch it leads under. A node that takes the leadership lock increments the epoch under the append lock
+ * (src/cluster/postgres-leadership.ts); every append made by a leader carries the epoch it was made under and
+ * is refused inside its transaction when the row holds another one (PostgresEventStore.fenced).
  */
-export const appendLockKey = 0x6a616465;
+export const leadershipTable = 'jade_leadership';
+
+/** The transaction-scoped advisory lock every append takes first: appends, across every process on the database, one at a time. */
+export { appendLockKey } from '../../postgres/lock-keys.js';
 
 /** The NOTIFY channel that carries the last committed position of each append transaction. */
 export const notifyChannel = 'jade_events';

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import { z } from 'zod';
 import type { AmiGateway } from '../../ami/port.js';
 import type { AmiNodeStatus } from '../../ami/nodes.js';
+import type { LeadershipView } from '../../cluster/leadership.js';
 import type { EventStore } from '../../eventstore/port.js';
 import type { FaultReport } from '../../readmodels/faults.js';
 import { reply } from '../envelope.js';
@@ -16,6 +17,8 @@ export interface HealthDeps {
   readonly projectionsPosition: () => number;
   /** Events projections skipped (ProjectionFault): the count and the latest, so a monitor sees a poison event. */
   readonly projectionFaults?: () => Pick<FaultReport, 'count' | 'last_fault'>;
+  /** This node's role among the nodes sharing the store, who leads, and the fencing epoch. */
+  readonly cluster?: () => LeadershipView;
 }
 
 /** What `/health` answers (described in the OpenAPI document; the handler below builds it). */
@@ -44,9 +47,17 @@ const healthResult = z.object({
     faults: z.number().int().optional(),
     last_fault: z.object({ projection: z.string(), position: z.number().int(), event_type: z.string() }).optional(),
   }),
+  cluster: z
+    .object({
+      role: z.enum(['leader', 'follower']),
+      node: z.string(),
+      epoch: z.number().int(),
+      leader: z.object({ node: z.string(), url: z.string(), since: z.string() }).nullable(),
+    })
+    .optional(),
 });
 const pingInput = accepts({ summary: 'Liveness: always pong', result: z.object({ message: z.literal('pong') }) });
-const healthInput = accepts({ summary: 'AMI link, event store and projections, always 200', result: healthResult });
+const healthInput = accepts({ summary: 'AMI link, event store, projections and this node\'s cluster role, always 200', result: healthResult });
 
 /** `/ping` and `/health`: public, and always 200 so a load balancer can read the body. */
 export function healthRoutes(deps: HealthDeps): Router {
@@ -64,6 +75,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       ami: { connected: ami.connected, since: ami.since, last_event_at: ami.lastEventAt, ...nodeStatuses(deps) },
       eventstore,
       projections: { position: deps.projectionsPosition(), ...projectionFaults(deps) },
+      ...(deps.cluster ? { cluster: deps.cluster() } : {}),
     });
   });
   return router;

@@ -61,7 +61,7 @@ export interface RouterParts {
 export interface PbxRouterParts {
   readonly db: Kysely<Database>;
   readonly commands: CommandDeps;
-  /** Every box's link: module operations resnapshot the box they acted on. */
+  /** Every box's link (or, on a follower, the empty seat): module operations resnapshot the box they acted on. */
   readonly ami: Pick<AmiNodes, 'resnapshot'>;
   readonly configFiles: ConfigService;
   /** `voicemail.spoolDir`; absent: the message routes answer 503. */
