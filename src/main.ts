@@ -7,6 +7,7 @@ import { parseListenAddress, resultFilePath, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openEventStore, PostgresEventStore, PostgresLogSource, SqliteEventStore, SqliteLogSource, StoreLogSource, type EventStore, type LogSource } from './eventstore/index.js';
 import { AmiSeat } from './ami/index.js';
+import { SystemNameCollisionError } from './ami/nodes.js';
 import {
   createProjectionRunner,
   openReadModelDb,
@@ -247,6 +248,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
       mirrored?.follow();
     },
     startDuties: () => startLeaderDuties({ config, logger, store: leaderStore, readModels, runner, amiSeat, commands, configFiles, obResources, resultFile, voicemailSpool }),
+    isFatal: (error) => error instanceof SystemNameCollisionError,
     logger: logger.child({ module: 'cluster' }),
   });
   shutdown.add(() => seat.stop());

@@ -46,6 +46,11 @@ export interface StartAmiNodesOptions extends Omit<StartAmiOptions, 'config' | '
   readonly systemNameWaitMs?: number;
 }
 
+/** Two configured boxes report one systemname: a configuration jade cannot start with (their unique ids would collide). */
+export class SystemNameCollisionError extends Error {
+  override readonly name = 'SystemNameCollisionError';
+}
+
 /** The systemname a CoreSettings response reports ('' for none). */
 const systemNameOf = (response: Readonly<Record<string, string>>): string => (response.SystemName ?? '').trim();
 
@@ -85,7 +90,7 @@ export async function startAmiNodes(options: StartAmiNodesOptions): Promise<AmiN
         if (verdict.kind === 'collision') {
           const reason = `Asterisk boxes ${verdict.other} and ${node} both report systemname ${JSON.stringify(systemName)}; each box needs a distinct systemname (asterisk.conf [options])`;
           if (!started) {
-            settle?.reject(new Error(reason));
+            settle?.reject(new SystemNameCollisionError(reason));
             return false;
           }
           // jade already serves: stop only this link, and say so in health, rather than stop serving the other boxes.

@@ -9,6 +9,8 @@ export interface LeaderSeatOptions {
   /** At the moment the lease is lost, synchronously: the read-model writes given up, the AMI links unseated. */
   readonly demoted: () => void;
   readonly startDuties: () => Promise<LeaderDuties>;
+  /** A failure no retry can mend (a configuration error): when the first start fails with one, start() rejects. */
+  readonly isFatal?: (error: unknown) => boolean;
   readonly logger: Logger;
 }
 
@@ -22,6 +24,8 @@ export class LeaderSeat {
   private chain: Promise<void> = Promise.resolve();
   private readonly off: () => void;
   private closed = false;
+  private fatal: unknown;
+  private starting = true;
 
   constructor(private readonly options: LeaderSeatOptions) {
     this.off = options.leadership.onChange((view) => this.changed(view));
@@ -33,6 +37,8 @@ export class LeaderSeat {
     const view = this.options.leadership.view();
     if (view.role === 'leader' && !this.duties) this.changed(view);
     await this.settled();
+    this.starting = false;
+    if (this.fatal !== undefined) throw this.fatal;
   }
 
   /** Resolves when every transition asked so far has run. */
@@ -71,6 +77,12 @@ export class LeaderSeat {
    * keep every other node from it, so it resigns (another node may take over) and tries again later.
    */
   private failed(error: unknown): void {
+    if (this.starting && this.options.isFatal?.(error)) {
+      // At start, the caller's failure to handle; later (a takeover), logged and retried like any other.
+      this.fatal ??= error;
+      this.options.leadership.resign();
+      return;
+    }
     this.options.logger.error({ err: error }, 'leadership transition failed; resigning');
     if (this.closed || this.options.leadership.lease() === undefined) return;
     this.options.leadership.resign();
