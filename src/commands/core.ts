@@ -66,8 +66,20 @@ export async function originate(
         }),
       (commandId) => ({ unique_id: uniqueId, command_id: commandId }),
     ),
-    settled: async () => (await getChannel(deps.db, uniqueId, nowTimestamp(), node)) !== undefined,
+    settled: async () => originateShown(await getChannel(deps.db, uniqueId, nowTimestamp(), node), request),
   });
+}
+
+/**
+ * The originated channel as a caller reading it at once expects it: there, and with the caller id asked for.
+ * Asterisk announces the channel (Newchannel, caller id `<unknown>`) and then sets the caller id (NewCallerid),
+ * so "the channel exists" alone would answer between the two.
+ */
+function originateShown(channel: { readonly caller_id_num: string | null; readonly caller_id_name: string | null } | undefined, request: OriginateRequest): boolean {
+  if (!channel) return false;
+  if (request.caller_id === undefined || request.caller_id.trim() === '') return true;
+  const unset = (value: string | null): boolean => value === null || value === '' || value === '<unknown>';
+  return !unset(channel.caller_id_num) || !unset(channel.caller_id_name);
 }
 
 /** Hangs up a channel by unique id, answering once Asterisk's Hangup event confirms it; undefined when jade knows no such channel. */
