@@ -221,7 +221,7 @@ export async function dialerHarness(options: Partial<DialerOptions> = {}, dialer
   const dialerResources = dialerStore ? new ObResourceCommands({ store: dialerStore(store), db: readModels.db, readModels: sync, settleTimeoutMs: 5000, now: nowTs }) : resources;
   const commands: CommandDeps = { store, ami: asterisk, readModels: sync, logger: silentLogger(), settleTimeoutMs: 5000 };
   const makeDialer = (): Dialer =>
-    new Dialer({ store, db: readModels.db, readModels: runner, ami: asterisk, resources: dialerResources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), clock, tickMs: 0, ...options });
+    new Dialer({ store, db: readModels.db, readModels: runner, resources: dialerResources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), clock, tickMs: 0, ...options });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 5; i += 1) {
       // A macrotask turn: the simulated Asterisk plays its calls from setImmediate.
