@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { FakeAmi } from '../../support/fake-ami.js';
+import { startTestJade, type RunningJade } from '../../support/jade.js';
+import { waitFor } from '../ami/helpers.js';
+
+/**
+ * The dialer over several Asterisk boxes (README "Several Asterisk boxes"): a campaign names the box it dials
+ * on, and its dialings' Originates and hangups go over that box's link. Two fake AMI servers, the whole app.
+ */
+
+type Row = Record<string, unknown>;
+
+/**
+ * A box that answers an Originate as Asterisk does for a PJSIP call that is answered (the channel, then the
+ * OriginateResponse), and confirms a Hangup with the channel's Hangup event.
+ */
+async function box(systemName: string): Promise<FakeAmi> {
+  const fake = await FakeAmi.start();
+  fake.on('CoreSettings', () => [{ Response: 'Success', AMIversion: '9.0.0', AsteriskVersion: '22.5.2', SystemName: systemName, CoreMaxCalls: '0' }]);
+  fake.onList('CoreShowChannels', 'CoreShowChannel', []);
+  const channels = new Map<string, string>();
+  fake.on('Originate', (action) => {
+    const uniqueId = action.channelid ?? '';
+    const channel = `PJSIP/300-${systemName}-${channels.size + 1}`;
+    channels.set(uniqueId, channel);
+    setTimeout(
+      () =>
+        fake.push([
+          { Event: 'Newchannel', Privilege: 'call,all', Channel: channel, ChannelState: '0', ChannelStateDesc: 'Down', Uniqueid: uniqueId, Linkedid: uniqueId, Context: 'customers', Exten: '300', Priority: '1' },
+          { Event: 'OriginateResponse', Privilege: 'call,all', ActionID: action.actionid ?? '', Response: 'Success', Channel: channel, Context: 'customers', Exten: '300', Reason: '4', Uniqueid: uniqueId },
+        ]),
+      20,
+    );
+    return [{ Response: 'Success', Message: 'Originate successfully queued' }];
+  });
+  fake.on('Hangup', (action) => {
+    const target = action.channel ?? '';
+    const uniqueId = [...channels.entries()].find(([id, name]) => id === target || name === target)?.[0];
+    if (uniqueId !== undefined) {
+      setTimeout(() => fake.push([{ Event: 'Hangup', Privilege: 'call,all', Channel: channels.get(uniqueId)!, Uniqueid: uniqueId, Linkedid: uniqueId, Cause: '16', 'Cause-txt': 'Normal Clearing' }]), 20);
+    }
+    return [{ Response: 'Success', Message: 'Channel Hungup' }];
+  });
+  return fake;
+}
+
+const nodeEntry = (node: string, fake: FakeAmi) => ({ node, host: '127.0.0.1', port: fake.port, username: fake.username, secret: fake.secret });
+const actionsNamed = (fake: FakeAmi, name: string) => fake.actions.filter((action) => action.action?.toLowerCase() === name.toLowerCase());
+const result = (body: unknown): Row => (body as { result: Row }).result;
+
+describe('the dialer on the campaign\'s own Asterisk box (two fake AMI servers, real HTTP)', function () {
+  this.timeout(30_000);
+  let east: FakeAmi;
+  let west: FakeAmi;
+  let jade: RunningJade;
+
+  before(async () => {
+    east = await box('east1');
+    west = await box('west1');
+    jade = await startTestJade(undefined, { overrides: { ami: { nodes: [nodeEntry('east', east), nodeEntry('west', west)], reconnectInitialMs: 50, reconnectMaxMs: 200 }, outbound: { tickMs: 50 } } });
+    await waitFor(async () => (result((await jade.http.get('/v1/health')).body).ami as { connected: boolean }).connected, 10_000, 'both links up');
+  });
+
+  after(async () => {
+    await jade?.stop();
+    await east?.close();
+    await west?.close();
+  });
+
+  const create = async (path: string, body: Row): Promise<Row> => {
+    const response = await jade.post(path, body);
+    expect(response.status, `${path} ${response.text}`).to.equal(200);
+    return result(response.body);
+  };
+
+  const resources = async (): Promise<Row> => {
+    const plan = await create('/v1/ob/plans', { tech_name: 'PJSIP', dial_mode: 1 });
+    const dest = await create('/v1/ob/destinations', { type: 1, application: 'park' });
+    const dlma = await create('/v1/ob/dlmas', {});
+    return { plan: plan.uuid, dest: dest.uuid, dlma: dlma.uuid };
+  };
+
+  it('refuses a campaign without node, or with a node not configured, naming node (400)', async () => {
+    const refs = await resources();
+    for (const body of [refs, { ...refs, node: null }, { ...refs, node: 'north' }]) {
+      const response = await jade.post('/v1/ob/campaigns', body);
+      expect(response.status, JSON.stringify(body)).to.equal(400);
+      expect(response.body?.error?.message, JSON.stringify(body)).to.include('node');
+    }
+    const campaign = await create('/v1/ob/campaigns', { ...refs, node: 'east' });
+    expect(campaign.node).to.equal('east');
+    const moved = await jade.put(`/v1/ob/campaigns/${String(campaign.uuid)}`, { node: 'north' });
+    expect(moved.status).to.equal(400);
+    expect(moved.body?.error?.message).to.include('north');
+  });
+
+  it('sends a west campaign\'s Originate to west only, records the box on the dialing, and hangs it up over west', async () => {
+    const refs = await resources();
+    await create('/v1/ob/dls', { dlma_uuid: refs.dlma, number_1: '300' });
+    const eastOriginates = actionsNamed(east, 'Originate').length;
+    const campaign = await create('/v1/ob/campaigns', { ...refs, node: 'west', status: 1 });
+    expect(campaign).to.include({ node: 'west', status: 1 });
+
+    await waitFor(async () => actionsNamed(west, 'Originate').length === 1, 10_000, 'the Originate on west');
+    expect(actionsNamed(east, 'Originate')).to.have.length(eastOriginates);
+    const originate = actionsNamed(west, 'Originate')[0]!;
+    expect(originate.channel).to.equal('PJSIP/300');
+
+    let dialing: Row | undefined;
+    await waitFor(async () => {
+      const list = (result((await jade.get('/v1/ob/dialings')).body).list as Row[]).filter((d) => d.uuid_camp === campaign.uuid);
+      dialing = list[0];
+      return dialing !== undefined && dialing.channel !== null;
+    }, 10_000, 'the dialing with its channel');
+    expect(dialing).to.include({ node: 'west', uuid: originate.channelid });
+
+    const hangup = await jade.delete(`/v1/ob/dialings/${String(dialing!.uuid)}`);
+    expect(hangup.status, hangup.text).to.equal(200);
+    expect(actionsNamed(west, 'Hangup').map((a) => a.channel)).to.deep.equal([dialing!.channel]);
+    expect(actionsNamed(east, 'Hangup')).to.deep.equal([]);
+    // The audit log names the box of both commands.
+    for (const type of ['Originate', 'Hangup']) {
+      const audited = (result((await jade.get(`/v1/commands?type=${type}`)).body).list as Row[]).filter((c) => (c.targets as Row).dialing_uuid === dialing!.uuid);
+      expect(audited.map((c) => (c.targets as Row).node), type).to.deep.equal(['west']);
+    }
+    await jade.put(`/v1/ob/campaigns/${String(campaign.uuid)}`, { status: 0 });
+  });
+});
