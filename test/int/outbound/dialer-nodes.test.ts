@@ -1,7 +1,13 @@
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import { listDialings } from '../../../projections/ob-dialings.js';
+import { getDl } from '../../../projections/ob-dls.js';
+import { obEventTypes } from '../../../src/events/index.js';
+import { createLogger } from '../../../src/logger.js';
 import { FakeAmi } from '../../support/fake-ami.js';
 import { startTestJade, type RunningJade } from '../../support/jade.js';
 import { waitFor } from '../ami/helpers.js';
+import { dialerHarness, type DialerHarness } from './dialer-harness.js';
 
 /**
  * The dialer over several Asterisk boxes (README "Several Asterisk boxes"): a campaign names the box it dials
@@ -124,5 +130,65 @@ describe('the dialer on the campaign\'s own Asterisk box (two fake AMI servers, 
       expect(audited.map((c) => (c.targets as Row).node), type).to.deep.equal(['west']);
     }
     await jade.put(`/v1/ob/campaigns/${String(campaign.uuid)}`, { status: 0 });
+  });
+});
+
+describe('the dialer on the campaign\'s own box (simulated Asterisk, fake clock)', () => {
+  let h: DialerHarness;
+  let logged: Row[];
+
+  beforeEach(async () => {
+    logged = [];
+    const lines = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(JSON.parse(String(chunk)) as Row);
+        done();
+      },
+    });
+    h = await dialerHarness({ logger: createLogger('warn', 'dialer', { destination: lines }) }, undefined, { boxes: ['test', 'west'] });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** A running campaign on `node` with one entry (number 1000: answered and held until hung up). */
+  async function campaignOn(node: string | null): Promise<{ campaign: string; dl: string }> {
+    const plan = await h.resources.plans.create(h.ctx, { tech_name: 'Local', trunk_name: 'customers', dial_mode: 1 });
+    const dest = await h.resources.destinations.create(h.ctx, { type: 1, application: 'park' });
+    const dlma = await h.resources.dlmas.create(h.ctx, { name: 'list' });
+    const dl = await h.resources.dls.create(h.ctx, { dlma_uuid: dlma.uuid, number_1: '1000' });
+    const campaign = await h.resources.campaigns.create(h.ctx, { plan: plan.uuid, dest: dest.uuid, dlma: dlma.uuid, node, status: 1 });
+    return { campaign: campaign.uuid, dl: dl.uuid };
+  }
+
+  it('dials nothing for a campaign whose box is no longer configured, logs it once, and goes on with the others', async () => {
+    const gone = await campaignOn('north');
+    const first = await campaignOn(null);
+    await h.step();
+    h.advance(1000);
+    await h.step();
+    const dialings = await listDialings(h.readModels.db);
+    expect(dialings.map((d) => [d.uuid_camp, d.node])).to.deep.equal([[first.campaign, null]]);
+    expect(h.asterisk.actions.filter((a) => a.Action === 'Originate')).to.have.length(1);
+    expect(await getDl(h.readModels.db, gone.dl)).to.include({ status: 0, trycnt_1: 0 });
+    expect(logged.filter((line) => line.node === 'north').map((line) => line.msg)).to.have.length(1);
+  });
+
+  it('judges a dialing only by its own box\'s channel snapshot', async () => {
+    const west = await campaignOn('west');
+    await h.step();
+    const [dialing] = await listDialings(h.readModels.db);
+    expect(dialing).to.include({ uuid_camp: west.campaign, node: 'west' });
+    h.asterisk.vanish(dialing!.uuid);
+    await h.restart();
+    h.advance(10_000);
+    await h.asterisk.snapshotChannels('test');
+    await h.settle();
+    expect(h.dialer.liveCount(west.campaign), 'another box\'s snapshot says nothing about it').to.equal(1);
+    await h.asterisk.snapshotChannels('west');
+    await h.settle();
+    expect(h.dialer.liveCount(west.campaign)).to.equal(0);
+    const ended = (await h.store.readAll()).find((e) => e.type === obEventTypes.dialingEnded);
+    expect(ended?.data).to.include({ reason: 'channel_gone' });
   });
 });
