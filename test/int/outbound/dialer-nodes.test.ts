@@ -100,6 +100,15 @@ describe('the dialer on the campaign\'s own Asterisk box (two fake AMI servers, 
     expect(moved.body?.error?.message).to.include('north');
   });
 
+  it('documents node in the campaign bodies of the OpenAPI document', async () => {
+    type Body = { requestBody?: { content: Record<string, { schema: { properties?: Record<string, { description?: string }> } }> } };
+    const document = (await jade.http.get('/v1/openapi.json')).body as { paths: Record<string, Record<string, Body>> };
+    for (const [path, method] of [['/v1/ob/campaigns', 'post'], ['/v1/ob/campaigns/{uuid}', 'put']] as const) {
+      const properties = document.paths[path]?.[method]?.requestBody?.content['application/json']?.schema.properties ?? {};
+      expect(properties.node?.description, `${method} ${path}`).to.match(/Asterisk box/);
+    }
+  });
+
   it('sends a west campaign\'s Originate to west only, records the box on the dialing, and hangs it up over west', async () => {
     const refs = await resources();
     await create('/v1/ob/dls', { dlma_uuid: refs.dlma, number_1: '300' });
