@@ -70,7 +70,7 @@ async function main(): Promise<void> {
 
   const commands: CommandDeps = { store, ami: asterisk, readModels: sync, logger: silentLogger(), settleTimeoutMs: 60_000 };
   const resultFile = new ResultFile(join(dir, 'outbound_result.json'));
-  const dialer = new Dialer({ store, db: readModels.db, readModels: runner, ami: asterisk, resources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), tickMs: 20, maxDialsPerTick: 10 });
+  const dialer = new Dialer({ store, db: readModels.db, readModels: runner, resources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), tickMs: 20, maxDialsPerTick: 10 });
   const startHead = await store.headPosition();
   const started = performance.now();
   let peakRss = 0;

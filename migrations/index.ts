@@ -11,6 +11,7 @@ import * as dialplans from './0010_dialplans.js';
 import * as voicemail from './0011_voicemail.js';
 import * as agiSessionEnd from './0012_agi_session_end.js';
 import * as liveRowsPerNode from './0013_live_rows_per_node.js';
+import * as campaignNode from './0014_campaign_node.js';
 
 /**
  * Every read-model migration, by name; names sort in the order they must run.
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011_voicemail': voicemail,
   '0012_agi_session_end': agiSessionEnd,
   '0013_live_rows_per_node': liveRowsPerNode,
+  '0014_campaign_node': campaignNode,
 };

@@ -152,7 +152,7 @@ async function compose(config: Config, logger: Logger, options: StartOptions, sh
   // Asterisk's config files: writes as commands on config-<file> streams (drift checks are a leader duty).
   const configFiles = new ConfigService({ ...commands, logger: logger.child({ module: 'config' }), resnapshot: (names) => amiSeat.resnapshot(names) });
   // Outbound resources (plans, campaigns, dial lists, ...): event-sourced objects, decided without Asterisk.
-  const obResources = new ObResourceCommands({ store: leaderStore, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs });
+  const obResources = new ObResourceCommands({ store: leaderStore, db: readModels.db, readModels: commands.readModels, settleTimeoutMs: commands.settleTimeoutMs, nodes: amiSeat.names });
   const resultFile = new ResultFile(resultFilePath(config));
   shutdown.add(() => resultFile.close());
 

@@ -39,6 +39,7 @@ export const campaignDefaults: CampaignFields = {
   sc_date_list_except: null,
   sc_day_list: null,
   sc_timezone: null,
+  node: null,
 };
 
 const types = { created: obEventTypes.campaignCreated, updated: obEventTypes.campaignUpdated, deleted: obEventTypes.campaignDeleted };

@@ -53,6 +53,8 @@ export interface DialingObject {
   readonly tm_create: string;
   readonly tm_update: string | null;
   readonly tm_delete: string | null;
+  /** The Asterisk box (`ami.nodes[].node`) its Originate and hangups go to: its campaign's; null = the first box. */
+  readonly node: string | null;
 }
 
 /** Dialing status codes (catalog §2.9); 7 and 10-13 are terminal. */
@@ -77,8 +79,11 @@ export const dialingJsonColumns = ['dial_variables', 'info_camp', 'info_dest', '
 /** Folds `DialingCreated` / `DialingUpdated` / `DialingEnded`. An ended dialing keeps its last state (the projection deletes its row). */
 export function evolveDialing(state: DialingObject | undefined, event: StoredEvent): DialingObject | undefined {
   switch (event.type) {
-    case obEventTypes.dialingCreated:
-      return event.data as DialingObject;
+    case obEventTypes.dialingCreated: {
+      // A dialing recorded before campaigns had a box dials on the first one.
+      const data = event.data as Omit<DialingObject, 'node'> & { readonly node?: string | null };
+      return { ...data, node: data.node ?? null };
+    }
     case obEventTypes.dialingUpdated: {
       const data = event.data as DialingUpdatedData;
       return state && { ...state, ...data.changes, tm_update: data.tm_update };

@@ -91,7 +91,6 @@ export async function startLeaderDuties(parts: LeaderDutyParts): Promise<LeaderD
       store,
       db: readModels.db,
       readModels: runner,
-      ami: amiSeat.gateway,
       resources: parts.obResources,
       commands: { ...parts.commands, logger: logger.child({ module: 'dialer' }) },
       resultFile: parts.resultFile,
@@ -99,7 +98,7 @@ export async function startLeaderDuties(parts: LeaderDutyParts): Promise<LeaderD
       logger: logger.child({ module: 'dialer' }),
       tickMs: config.outbound.tickMs,
       maxDialsPerTick: config.outbound.maxDialsPerTick,
-      requestChannelSnapshot: () => ami.resnapshot(['CoreShowChannels']),
+      requestChannelSnapshot: (node) => ami.resnapshot(['CoreShowChannels'], node),
     });
     stops.push(() => dialer.stop());
     await dialer.start(logHead);

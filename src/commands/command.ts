@@ -160,7 +160,11 @@ export function onNode(deps: CommandDeps, node: string | null | undefined): Comm
  * is configured; without it the only box, and a 400 when there are several (the caller must choose).
  */
 export function chooseNode(deps: Pick<CommandDeps, 'nodes'>, asked: string | undefined): string | undefined {
-  const names = deps.nodes?.names ?? [];
+  return chooseNodeName(deps.nodes?.names ?? [], asked);
+}
+
+/** `chooseNode` over the configured names alone (a decider that records the box, as a campaign does, has no links). */
+export function chooseNodeName(names: readonly string[], asked: string | undefined): string | undefined {
   if (asked !== undefined) {
     if (names.length > 0 && !names.includes(asked)) throw new CommandRefusal('invalid', `node: no Asterisk box ${asked} (configured: ${names.join(', ')})`, 'node');
     return asked;

@@ -176,6 +176,11 @@ export interface CampaignFields {
   readonly sc_day_list: string | null;
   /** jade's addition (ARCHITECTURE.md "Outbound"): the IANA zone of the schedule; null = `outbound.timezone`. */
   readonly sc_timezone: string | null;
+  /**
+   * jade's addition (README "Several Asterisk boxes"): the box (`ami.nodes[].node`) the campaign dials on;
+   * null = the first configured box (one box, or a campaign made before several were configured).
+   */
+  readonly node: string | null;
 }
 
 // --- event data ---------------------------------------------------------------------------------

@@ -62,6 +62,8 @@ import {
 
 export interface ObCommandDeps extends ResourceCommandDeps {
   readonly db: Kysely<Database>;
+  /** The configured Asterisk boxes (`ami.nodes[].node`): a campaign's `node` names one of them. */
+  readonly nodes?: readonly string[];
 }
 
 export interface ForceOption {
@@ -169,17 +171,18 @@ export class ObResourceCommands {
       },
     });
 
+    const nodes = deps.nodes ?? [];
     this.campaigns = resourceCommands(path, {
       kind: campaigns,
       create: async (state, { uuid, body, now }) => {
         const { status, ...fields } = body;
-        return decideCampaignCreate(state, { uuid, fields, ...statusOf(status), refs: await this.loadRefs(fields), now });
+        return decideCampaignCreate(state, { uuid, fields, ...statusOf(status), refs: await this.loadRefs(fields), nodes, now });
       },
       update: async (state, { uuid, body, now }) => {
         const { status, ...changes } = body;
         // The references as they will be after the change: what a start must find in use.
         const refs = state ? await this.loadRefs({ ...state, ...changes }) : {};
-        return decideCampaignUpdate(state, { uuid, changes, ...statusOf(status), refs, now });
+        return decideCampaignUpdate(state, { uuid, changes, ...statusOf(status), refs, nodes, now });
       },
       delete: {
         facts: async (uuid) => (await referencing('next_campaign')(uuid)).filter((other) => other !== uuid),

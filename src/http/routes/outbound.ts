@@ -190,6 +190,12 @@ const campaignBody = z.object({
   sc_date_list_except: schedule((value) => isList(value, isDate), 'must be comma-separated dates YYYY-MM-DD').optional(),
   sc_day_list: schedule((value) => isList(value, (day) => /^[0-6]$/.test(day)), 'must be comma-separated day numbers 0 (Sunday) to 6').optional(),
   sc_timezone: schedule(isTimeZone, 'must be an IANA time zone (e.g. Europe/Berlin)').optional(),
+  node: z
+    .string()
+    .min(1, 'must not be empty')
+    .nullable()
+    .optional()
+    .describe('the Asterisk box the campaign dials on (ami.nodes[].node); required when several are configured; null: the first box'),
 });
 
 // --- query parameters ---------------------------------------------------------------------------

@@ -107,6 +107,7 @@ export function buildDialing(inputs: DialingInputs): DialingObject {
     tm_create: inputs.now,
     tm_update: null,
     tm_delete: null,
+    node: campaign.node,
   };
 }
 

@@ -4,11 +4,12 @@ import * as amiActions from '../../ami/actions.js';
 import { executeCommand, sendAction, type Actor, type CommandDeps, type CommandOutcome } from '../../commands/command.js';
 import type { Database } from '../../readmodels/database.js';
 import type { DialingObject } from '../resources/index.js';
+import { dialerBox } from './box.js';
 
 /**
  * Hangs up a dialing's channel (catalog 50-outbound §7.10; the dialer's forced stop and deleted entries):
  * AMI `Hangup` with the channel's name, or before it is known the dialing uuid, which is the channel's
- * Uniqueid (Asterisk looks channels up by either). An audited command like every Asterisk command. The
+ * Uniqueid (Asterisk looks channels up by either), over the dialing's box. An audited command like every Asterisk command. The
  * dialing itself is finalised by the dialer when the Hangup event arrives, through the normal path.
  */
 export async function hangupDialingChannel(
@@ -20,12 +21,14 @@ export async function hangupDialingChannel(
   settled?: () => Promise<boolean>,
 ): Promise<CommandOutcome<{ dialing_uuid: string }>> {
   const target = channel ?? dialing.channel ?? dialing.uuid;
-  return executeCommand(commands, {
+  // Over the box the dialing's Originate went to (its campaign's).
+  const box = dialerBox(commands, dialing.node);
+  return executeCommand(box.commands, {
     type: 'Hangup',
     actor,
     request: { dialing_uuid: dialing.uuid, channel: target, why },
-    targets: { unique_id: dialing.uuid, linked_id: dialing.uuid, dialing_uuid: dialing.uuid, campaign_uuid: dialing.uuid_camp },
-    act: sendAction(commands.ami, (actionId) => amiActions.hangup({ actionId, channel: target }), () => ({ dialing_uuid: dialing.uuid })),
+    targets: { unique_id: dialing.uuid, linked_id: dialing.uuid, dialing_uuid: dialing.uuid, campaign_uuid: dialing.uuid_camp, ...box.target },
+    act: sendAction(box.commands.ami, (actionId) => amiActions.hangup({ actionId, channel: target }), () => ({ dialing_uuid: dialing.uuid })),
     ...(settled ? { settled } : {}),
   });
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../projections/database.js';
-import type { AmiGateway } from '../../ami/port.js';
 import type { Actor, CommandDeps } from '../../commands/command.js';
 import type { ResourceContext } from '../../commands/resource.js';
 import type { EventMetadata } from '../../events/index.js';
@@ -9,6 +8,7 @@ import { formatTimestamp } from '../../events/time.js';
 import type { EventStore } from '../../eventstore/port.js';
 import type { Logger } from '../../logger.js';
 import type { ObResourceCommands } from '../commands.js';
+import { dialerBox, type DialerBox } from './box.js';
 import { LiveDialings } from './live.js';
 import type { ResultFile } from './result-file.js';
 
@@ -25,9 +25,8 @@ export interface DialerOptions {
   readonly store: EventStore;
   readonly db: Kysely<Database>;
   readonly readModels: DialerReadModels;
-  readonly ami: AmiGateway;
   readonly resources: ObResourceCommands;
-  /** For the audited Asterisk commands (Originate, Hangup). */
+  /** For the audited Asterisk commands (Originate, Hangup), over each campaign's box (`commands.nodes`). */
   readonly commands: CommandDeps;
   readonly resultFile: ResultFile;
   /** `outbound.timezone`: schedules of campaigns without their own zone. */
@@ -51,8 +50,9 @@ export interface DialerOptions {
   /**
    * Asks Asterisk for a fresh channel list (a `CoreShowChannels` snapshot in the log). Used for a dialing in
    * doubt while the link stays up (its Originate timed out): a reconnect takes the snapshot by itself.
+   * `node`: the box of the dialings in doubt; undefined: every box.
    */
-  readonly requestChannelSnapshot?: () => Promise<unknown>;
+  readonly requestChannelSnapshot?: (node?: string) => Promise<unknown>;
 }
 
 /** Who the dialer's audited commands and events name. */
@@ -75,6 +75,8 @@ export class DialerRuntime {
   readonly stats = { ticks: 0, dialed: 0, finalised: 0, statusChanges: 0 };
   /** Sends in flight (Originate, Hangup), awaited on stop. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Campaign boxes the configuration does not name, already logged (once each, not every tick). */
+  private readonly unconfiguredLogged = new Set<string>();
 
   constructor(
     readonly options: DialerOptions,
@@ -90,6 +92,19 @@ export class DialerRuntime {
       snapshotGraceMs: options.snapshotGraceMs ?? 2000,
       settleTimeoutMs: options.settleTimeoutMs ?? 5000,
     };
+  }
+
+  /**
+   * The box a campaign (or one of its dialings) dials on. A node no longer configured is logged once and reads
+   * as not connected: the campaign starts no dialing there, and a send to it is `Rejected`.
+   */
+  box(node: string | null): DialerBox {
+    const box = dialerBox(this.options.commands, node);
+    if (!box.configured && node !== null && !this.unconfiguredLogged.has(node)) {
+      this.unconfiguredLogged.add(node);
+      this.options.logger.warn({ node }, `campaign box ${node} is not configured (ami.nodes): its campaigns dial nothing and their calls cannot be hung up`);
+    }
+    return box;
   }
 
   /** Keeps a send's promise until it settles; its failure is logged, never thrown into the dialer. */

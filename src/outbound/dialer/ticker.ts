@@ -212,7 +212,8 @@ export class CampaignTicker {
   /** Catalog §3-4: as many new dialings as the formula allows, least-tried entries first. */
   private async dial(campaign: CampaignObject, plan: PlanObject, dest: DestinationObject, dlma: DlmaObject): Promise<number[]> {
     const { options, timings } = this.runtime;
-    if (this.lagging || !options.ami.state().connected) return [];
+    // The campaign's own box: its link down (or the node no longer configured), no new dialing.
+    if (this.lagging || !this.runtime.box(campaign.node).commands.ami.state().connected) return [];
     const count = dialsAllowed({
       capacity: await this.capacity(dest),
       current: this.runtime.live.countFor(campaign.uuid),

@@ -20,8 +20,8 @@ import { dialerActor, type DialerRuntime } from './runtime.js';
 const DOUBT_SNAPSHOT_RETRY_MS = 30_000;
 
 export class DialingTracker {
-  /** Wall clock of the last channel snapshot asked for on behalf of dialings in doubt. */
-  private doubtSnapshotAtMs: number | undefined;
+  /** Wall clock of the last channel snapshot asked for on behalf of dialings in doubt, per box (null: the first). */
+  private readonly doubtSnapshotAtMs = new Map<string | null, number>();
 
   constructor(private readonly runtime: DialerRuntime) {}
 
@@ -107,15 +107,19 @@ export class DialingTracker {
    * jade could not hear it. Its outcome is what the log holds (an answered call stays answered).
    * A dialing in doubt is judged only by a snapshot taken after its `Unknown` outcome: its channel not listed
    * and never seen means the Originate made no call (`never_existed`), and the entry may be dialed again.
+   * A box's snapshot judges only the dialings on that box: another box's channels are not in it.
    */
   async reconcileChannels(snapshot: RecordedEvent): Promise<void> {
     const { options, timings } = this.runtime;
     await options.readModels.waitForPosition(snapshot.position, timings.settleTimeoutMs).catch(() => undefined);
     const at = Number((parseTimestamp(snapshot.recordedAt) ?? BigInt(this.runtime.clock()) * 1_000_000n) / 1_000_000n);
     const now = this.runtime.nowTs();
+    const snapshotBox = typeof snapshot.metadata?.node === 'string' ? snapshot.metadata.node : undefined;
     for (const live of this.runtime.live.all()) {
       const { obs } = live;
       if (live.ending || obs.mainHangup !== null) continue;
+      const box = this.snapshotNode(live.dialing.node);
+      if (box !== undefined && snapshotBox !== undefined && box !== snapshotBox) continue;
       const doubtSettled = obs.sent === 'in_doubt' && obs.doubtPosition !== null && snapshot.position > obs.doubtPosition;
       const reached = obs.channel !== null || obs.sent === 'queued' || obs.originate !== null || doubtSettled;
       if (!reached || live.createdAtMs > at - timings.snapshotGraceMs) continue;
@@ -132,11 +136,12 @@ export class DialingTracker {
   async expireDialings(): Promise<void> {
     const { timings } = this.runtime;
     const now = this.runtime.clock();
-    let doubtPastTimeout = false;
+    /** The boxes of dialings in doubt past their timeout (null: the first box). */
+    const doubtBoxes = new Set<string | null>();
     for (const live of this.runtime.live.all()) {
       if (live.ending) continue;
       if (isInDoubt(live.obs)) {
-        if (now - live.createdAtMs > live.dialing.dial_timeout + timings.originateGraceMs) doubtPastTimeout = true;
+        if (now - live.createdAtMs > live.dialing.dial_timeout + timings.originateGraceMs) doubtBoxes.add(live.dialing.node);
         continue;
       }
       if (live.settlingSinceMs !== undefined && now - live.settlingSinceMs > timings.hangupGraceMs) {
@@ -146,29 +151,36 @@ export class DialingTracker {
         await this.finalise(live, outcome(live.obs), 'timeout');
       }
     }
-    if (doubtPastTimeout) this.askChannelSnapshot(now);
+    for (const node of doubtBoxes) this.askChannelSnapshot(node, now);
   }
 
-  private askChannelSnapshot(now: number): void {
-    const { options } = this.runtime;
-    const request = options.requestChannelSnapshot;
-    if (!request || !options.ami.state().connected) return;
-    if (this.doubtSnapshotAtMs !== undefined && now - this.doubtSnapshotAtMs < DOUBT_SNAPSHOT_RETRY_MS) return;
-    this.doubtSnapshotAtMs = now;
-    this.runtime.track(request());
+  /** A channel snapshot of the box whose dialings are in doubt (at most every DOUBT_SNAPSHOT_RETRY_MS per box). */
+  private askChannelSnapshot(node: string | null, now: number): void {
+    const request = this.runtime.options.requestChannelSnapshot;
+    if (!request || !this.runtime.box(node).commands.ami.state().connected) return;
+    const askedAt = this.doubtSnapshotAtMs.get(node);
+    if (askedAt !== undefined && now - askedAt < DOUBT_SNAPSHOT_RETRY_MS) return;
+    this.doubtSnapshotAtMs.set(node, now);
+    this.runtime.track(request(this.snapshotNode(node)));
+  }
+
+  /** The configured name of a dialing's box: its own, or the first box's for null; undefined when no names are known. */
+  private snapshotNode(node: string | null): string | undefined {
+    return node ?? this.runtime.options.commands.nodes?.names[0];
   }
 
   /** The audited Originate; its outcome events come back through the subscription. */
   async originate(live: LiveDialing, plan: PlanObject): Promise<void> {
     const { dialing } = live;
-    const { options } = this.runtime;
-    await executeCommand(options.commands, {
+    // Over the campaign's box (recorded on the dialing); one no longer configured is Rejected like a box that is down.
+    const box = this.runtime.box(dialing.node);
+    await executeCommand(box.commands, {
       type: 'Originate',
       actor: dialerActor,
       commandId: dialing.action_id,
       request: { dialing_uuid: dialing.uuid, campaign_uuid: dialing.uuid_camp, channel: dialing.dial_channel, dial_index: dialing.dial_index, dial_trycnt: dialing.dial_trycnt },
-      targets: { unique_id: dialing.uuid, dialing_uuid: dialing.uuid, campaign_uuid: dialing.uuid_camp },
-      act: async () => ({ response: await options.ami.action(originateAction(dialing, plan)), result: { unique_id: dialing.uuid, dialing_uuid: dialing.uuid } }),
+      targets: { unique_id: dialing.uuid, dialing_uuid: dialing.uuid, campaign_uuid: dialing.uuid_camp, ...box.target },
+      act: async () => ({ response: await box.commands.ami.action(originateAction(dialing, plan)), result: { unique_id: dialing.uuid, dialing_uuid: dialing.uuid } }),
     });
   }
 

@@ -9,6 +9,7 @@ import {
   type CampaignUpdatedData,
 } from '../../events/outbound.js';
 import { campaignDefaults, campaignStatus, evolveCampaign, type CampaignObject } from '../../../projections/outbound/campaign.js';
+import { chooseNodeName } from '../../commands/command.js';
 import { definedOnly, isLive, CommandRefusal, requireLive, requireNew, type ObEvent } from './common.js';
 import type { DestinationObject } from './destination.js';
 import type { DlmaObject } from './dlma.js';
@@ -47,6 +48,19 @@ function checkReferences(given: Partial<ReferenceFields>, refs: CampaignRefs): v
       throw new CommandRefusal('invalid', `${field}: no ${referenceNames[field]} ${uuid}`, field);
     }
   }
+}
+
+/**
+ * The box a campaign dials on (README "Several Asterisk boxes"), as an originate chooses it: a configured
+ * node (else 400 naming `node`); none with several boxes is a 400 too. `names`: the configured boxes. With
+ * one box (or none known) a campaign without node stays null: it dials on the first box, whatever its name.
+ */
+function campaignNode(asked: string | null, names: readonly string[]): string | null {
+  if (asked === null) {
+    chooseNodeName(names, undefined);
+    return null;
+  }
+  return chooseNodeName(names, asked) ?? asked;
 }
 
 /**
@@ -104,14 +118,17 @@ export interface CampaignCreateCommand {
   /** Created stopped; another status given on create is then a status change, checked like a PUT's. */
   readonly status?: number;
   readonly refs: CampaignRefs;
+  /** The configured Asterisk boxes (`ami.nodes[].node`), which `node` must name; absent: not checked. */
+  readonly nodes?: readonly string[];
   readonly now: string;
 }
 
 export function decideCampaignCreate(state: CampaignObject | undefined, command: CampaignCreateCommand): CampaignEvent[] {
   requireNew(state, 'campaign', command.uuid);
   checkReferences(command.fields, command.refs);
+  const node = campaignNode(command.fields.node ?? null, command.nodes ?? []);
   const created: CampaignEvent[] = [
-    { type: obEventTypes.campaignCreated, data: { uuid: command.uuid, ...campaignDefaults, ...definedOnly(command.fields), tm_create: command.now } },
+    { type: obEventTypes.campaignCreated, data: { uuid: command.uuid, ...campaignDefaults, ...definedOnly(command.fields), node, tm_create: command.now } },
   ];
   if (command.status === undefined) return created;
   const campaign = fold(undefined, created)!;
@@ -124,6 +141,8 @@ export interface CampaignUpdateCommand {
   readonly status?: number;
   /** The objects named by the campaign's references after the changes. */
   readonly refs: CampaignRefs;
+  /** As on create: a `node` the changes give must be a configured box. */
+  readonly nodes?: readonly string[];
   readonly now: string;
 }
 
@@ -131,6 +150,8 @@ export interface CampaignUpdateCommand {
 export function decideCampaignUpdate(state: CampaignObject | undefined, command: CampaignUpdateCommand): CampaignEvent[] {
   const campaign = requireLive(state, 'campaign', command.uuid);
   checkReferences(command.changes, command.refs);
+  // Only a node the request gives is checked: a PUT of a campaign made before several boxes (node null) still stops it.
+  if (command.changes.node !== undefined) campaignNode(command.changes.node, command.nodes ?? []);
   const hasChanges = Object.values(command.changes).some((value) => value !== undefined);
   // A PUT with only a status records only the status change; one with nothing records its (empty) update, so tm_update moves as the catalog shows.
   const updated: CampaignEvent[] =

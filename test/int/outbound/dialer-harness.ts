@@ -137,12 +137,13 @@ export class SimulatedAsterisk implements AmiGateway {
     this.held.delete(uuid);
   }
 
-  /** A reconnect's CoreShowChannels snapshot listing the calls still up (held). */
-  async snapshotChannels(): Promise<number> {
-    const items = [...this.held.entries()].map(([uuid, call]) => ({ Event: 'CoreShowChannel', Uniqueid: uuid, Linkedid: uuid, Channel: call.channel, ChannelState: '6', ChannelStateDesc: 'Up', Duration: '00:00:05' }));
+  /** A reconnect's CoreShowChannels snapshot listing the calls still up (held); `node`: the box it comes from (the others' list nothing). */
+  async snapshotChannels(node = 'test'): Promise<number> {
+    const held = node === 'test' ? [...this.held.entries()] : [];
+    const items = held.map(([uuid, call]) => ({ Event: 'CoreShowChannel', Uniqueid: uuid, Linkedid: uuid, Channel: call.channel, ChannelState: '6', ChannelStateDesc: 'Up', Duration: '00:00:05' }));
     const at = formatTimestamp(BigInt(this.clock()) * 1_000_000n);
-    const event: JadeEvent = { type: amiEventTypes.snapshot, data: { action: 'CoreShowChannels', items, response: { Response: 'Success' }, round: randomUUID() }, metadata: { node: 'test', receivedAt: at } };
-    return (await this.store.append('pbx-test', [event])).lastPosition;
+    const event: JadeEvent = { type: amiEventTypes.snapshot, data: { action: 'CoreShowChannels', items, response: { Response: 'Success' }, round: randomUUID() }, metadata: { node, receivedAt: at } };
+    return (await this.store.append(`pbx-${node}`, [event])).lastPosition;
   }
 
   /** Appends AMI events as the ingest does: `call-<linked id>`, else `pbx-<node>`. */
@@ -204,7 +205,12 @@ export interface DialerHarness {
  * through, to put a test's appends between the dialer's read and its append; the client's `resources` and
  * the rest of the dialer use the store itself.
  */
-export async function dialerHarness(options: Partial<DialerOptions> = {}, dialerStore?: (store: EventStore) => EventStore): Promise<DialerHarness> {
+export interface HarnessBoxes {
+  /** Configured Asterisk boxes (`commands.nodes`), every one played by the one simulated Asterisk; absent: one unnamed box. */
+  readonly boxes?: readonly string[];
+}
+
+export async function dialerHarness(options: Partial<DialerOptions> = {}, dialerStore?: (store: EventStore) => EventStore, settings: HarnessBoxes = {}): Promise<DialerHarness> {
   const store = new MemoryEventStore();
   const readModels = await openReadModelDb(':memory:');
   const runner = createProjectionRunner({ store, readModels });
@@ -219,9 +225,11 @@ export async function dialerHarness(options: Partial<DialerOptions> = {}, dialer
   const asterisk = new SimulatedAsterisk(store, clock);
   const resources = new ObResourceCommands({ store, db: readModels.db, readModels: sync, settleTimeoutMs: 5000, now: nowTs });
   const dialerResources = dialerStore ? new ObResourceCommands({ store: dialerStore(store), db: readModels.db, readModels: sync, settleTimeoutMs: 5000, now: nowTs }) : resources;
-  const commands: CommandDeps = { store, ami: asterisk, readModels: sync, logger: silentLogger(), settleTimeoutMs: 5000 };
+  const { boxes } = settings;
+  const nodes = boxes === undefined ? {} : { nodes: { names: boxes, gateway: (node: string) => (boxes.includes(node) ? asterisk : undefined) } };
+  const commands: CommandDeps = { store, ami: asterisk, ...nodes, readModels: sync, logger: silentLogger(), settleTimeoutMs: 5000 };
   const makeDialer = (): Dialer =>
-    new Dialer({ store, db: readModels.db, readModels: runner, ami: asterisk, resources: dialerResources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), clock, tickMs: 0, ...options });
+    new Dialer({ store, db: readModels.db, readModels: runner, resources: dialerResources, commands, resultFile, timezone: 'UTC', logger: silentLogger(), clock, tickMs: 0, ...options });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 5; i += 1) {
       // A macrotask turn: the simulated Asterisk plays its calls from setImmediate.

@@ -54,6 +54,7 @@ describe('outbound campaign decider', () => {
       sc_date_list_except: null,
       sc_day_list: null,
       sc_timezone: null,
+      node: null,
       in_use: 1,
       tm_create: T0,
       tm_update: null,
@@ -135,5 +136,55 @@ describe('outbound campaign decider', () => {
     expect(events).to.deep.equal([{ type: 'CampaignReferenceCleared', data: { uuid: CAMP, field: 'plan', ref_uuid: PLAN, tm_update: T2 } }]);
     expect(events.reduce(evolveCampaign, campaign(wired))).to.include({ plan: null, dest: DEST, tm_update: T2 });
     expect(decideCampaignClearReference(campaign(), { uuid: CAMP, field: 'plan', ref_uuid: PLAN, now: T2 })).to.deep.equal([]);
+  });
+});
+
+describe('outbound campaign decider: the Asterisk box it dials on (node)', () => {
+  const two = ['east', 'west'];
+  const create = (fields: object, nodes: readonly string[]) => decideCampaignCreate(undefined, { uuid: CAMP, fields, refs, nodes, now: T0 });
+  const refusal = (fn: () => unknown): CommandRefusal => {
+    try {
+      fn();
+    } catch (error) {
+      if (error instanceof CommandRefusal) return error;
+      throw error;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('records a configured node, and shows it on the campaign', () => {
+    const created = given(evolveCampaign, create({ node: 'west' }, two))!;
+    expect(created.node).to.equal('west');
+  });
+
+  it('refuses a node that is not configured, naming node', () => {
+    const error = refusal(() => create({ node: 'north' }, two));
+    expect(error.kind).to.equal('invalid');
+    expect(error.field).to.equal('node');
+    expect(error.message).to.include('north');
+  });
+
+  it('refuses a campaign without node when several boxes are configured (absent or null)', () => {
+    for (const fields of [{}, { node: null }]) {
+      const error = refusal(() => create(fields, two));
+      expect(error.field, JSON.stringify(fields)).to.equal('node');
+      expect(error.message).to.match(/several Asterisk boxes/);
+    }
+  });
+
+  it('with one box (or none known) keeps a campaign without node null: it dials on the first box', () => {
+    expect(given(evolveCampaign, create({}, ['pbx']))!.node).to.equal(null);
+    expect(given(evolveCampaign, create({}, []))!.node).to.equal(null);
+    expect(given(evolveCampaign, create({ node: 'pbx' }, ['pbx']))!.node).to.equal('pbx');
+  });
+
+  it('checks a node an update gives, and leaves one the update does not give alone', () => {
+    const old = campaign();
+    const moved = decideCampaignUpdate(old, { uuid: CAMP, changes: { node: 'east' }, refs, nodes: two, now: T1 });
+    expect(moved.reduce(evolveCampaign, old)!.node).to.equal('east');
+    expect(refusal(() => decideCampaignUpdate(old, { uuid: CAMP, changes: { node: 'north' }, refs, nodes: two, now: T1 })).field).to.equal('node');
+    expect(refusal(() => decideCampaignUpdate(old, { uuid: CAMP, changes: { node: null }, refs, nodes: two, now: T1 })).field).to.equal('node');
+    // A campaign made before the second box (node null) can still be renamed or stopped.
+    expect(() => decideCampaignUpdate(old, { uuid: CAMP, changes: { name: 'x' }, refs, nodes: two, now: T1 })).to.not.throw();
   });
 });

@@ -54,6 +54,15 @@ describe('dialer dialing object, Originate and result record (catalog 50-outboun
     expect(originateAction(build(extenDest), plan)).to.include({ Context: 'park', Exten: 's', Priority: '1' }).and.not.have.property('Application');
   });
 
+  it('dials on its campaign\'s box: the node is copied, and a dialing recorded before campaigns had one is on the first box (null)', () => {
+    const onWest = buildDialing({ uuid: DIALING, actionId: 'act-1', otherChannelId: 'other-1', campaign: { ...campaign, node: 'west' }, plan, dest, dlma, dl, number: { dial_index: 1, dial_addr: '300', dial_trycnt: 1 }, now: T1 });
+    expect(onWest.node).to.equal('west');
+    expect(build().node).to.equal(null);
+    const { node: _node, ...before } = onWest;
+    expect(evolveDialing(undefined, { type: obEventTypes.dialingCreated, data: before })?.node).to.equal(null);
+    expect(evolveDialing(undefined, { type: obEventTypes.dialingCreated, data: onWest })?.node).to.equal('west');
+  });
+
   it('folds its stream: updates overlay, the end sets the final results and tm_delete', () => {
     let dialing = evolveDialing(undefined, { type: obEventTypes.dialingCreated, data: build() });
     dialing = evolveDialing(dialing, { type: obEventTypes.dialingUpdated, data: { uuid: DIALING, changes: { status: 6, res_dial: 4 }, source_position: 9, tm_update: T1 } });
