@@ -163,7 +163,11 @@ export function eventStoreContract(name: string, factory: EventStoreFactory, cap
       });
 
       it('numbers a fresh log from 1 and reads it all by default', async function () {
-        if (!capabilities.emptyOnOpen) this.skip();
+        if (!capabilities.emptyOnOpen) {
+          // A shared server (EventStoreDB) holds other runs' events: "fresh" has no meaning there.
+          console.log(`${name} contract: fresh-log numbering skipped: this store is not empty when opened`);
+          this.skip();
+        }
         expect(await store.readAll()).to.deep.equal([]);
         await store.append(stream('a'), [event('A'), event('B')]);
         expect((await store.readAll()).map((e) => e.position)).to.deep.equal([1, 2]);
