@@ -113,6 +113,7 @@ export interface AmiNodeConfig {
   readonly port: number;
   readonly username: string;
   readonly secret: string;
+  /** A Ping goes out this often; no answer before the next one means the link is dead. */
   readonly keepaliveMs: number;
   readonly actionTimeoutMs: number;
   readonly reconnectInitialMs: number;

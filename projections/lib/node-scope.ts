@@ -54,13 +54,29 @@ export function nodeScoped<TRows extends TableRows, TName extends string>(inner:
     return { ...change, key: rowKey, row: { ...change.row, node, row_key: rowKey } } as unknown as RowChange<NodedRows<TRows>>;
   };
 
+  // One view per box, made once: this runs for every AMI event, and the view only needs the batch's state.
+  let current: OuterState | undefined;
+  const views = new Map<string, ProjectionState<TRows>>();
+  const viewOf = (node: string): ProjectionState<TRows> => {
+    let view = views.get(node);
+    if (view === undefined) {
+      view = {
+        get: (table: string, key: string) => strip(current!.get(table, nodeRowKey(node, key))),
+        all: (table: string) => current!.all(table).filter((row) => (row as Loose).node === node).map((row) => strip(row)!),
+      } as unknown as ProjectionState<TRows>;
+      views.set(node, view);
+    }
+    return view;
+  };
+
   /** The usual case: an event of one box, over that box's rows only. */
   const withinNode = (state: OuterState, event: RecordedEvent, node: string): RowChange<NodedRows<TRows>>[] => {
-    const view = {
-      get: (table: string, key: string) => strip(state.get(table, nodeRowKey(node, key))),
-      all: (table: string) => state.all(table).filter((row) => (row as Loose).node === node).map((row) => strip(row)!),
-    } as unknown as ProjectionState<TRows>;
-    return inner.project(view, event).map((change) => stamp(change, node));
+    current = state;
+    try {
+      return inner.project(viewOf(node), event).map((change) => stamp(change, node));
+    } finally {
+      current = undefined;
+    }
   };
 
   /** A node-less event: rows found across boxes by their own key; each change goes back to the box it was read from. */

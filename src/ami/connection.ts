@@ -1,3 +1,4 @@
+import type { AmiNodeConfig } from '../config.js';
 import type { AmiFields } from '../events/index.js';
 import type { Logger } from '../logger.js';
 import { nowTimestamp } from '../events/time.js';
@@ -8,16 +9,8 @@ import { AmiUnsafeValueError, isAmiSafe, type AmiCommandResult, type AmiConnecti
 import { reconnectDelay } from './reconnect-delay.js';
 import { AmiSession, type SessionEnding } from './session.js';
 
-export interface AmiConnectionOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly username: string;
-  readonly secret: string;
-  /** A Ping goes out this often; no answer before the next one means the link is dead. */
-  readonly keepaliveMs: number;
-  readonly actionTimeoutMs: number;
-  readonly reconnectInitialMs: number;
-  readonly reconnectMaxMs: number;
+/** A box's link settings as configured (its `node` names streams, not the link), plus what tests replace. */
+export interface AmiConnectionOptions extends Omit<AmiNodeConfig, 'node'> {
   readonly logger: Logger;
   /** Jitter source, replaceable in tests. */
   readonly random?: () => number;

@@ -19,7 +19,7 @@ export * from './port.js';
 export { AmiSeat, AmiNotHereError } from './seat.js';
 
 export interface StartAmiOptions {
-  readonly config: Omit<AmiNodeConfig, 'node'> & { readonly node: string };
+  readonly config: AmiNodeConfig;
   readonly store: Pick<EventStore, 'append'>;
   readonly logger: Logger;
   /** Per snapshot action; a CoreShowChannels of thousands of channels takes longer than a command. Default 30 s. */
